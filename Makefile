@@ -1,0 +1,74 @@
+# Trellis: `make demo` runs the product, `make test` passes the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/trellis
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install demo serve test test-pg test-e2e lint format bench migrations-check compose-check clean
+
+install: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	@touch $@
+
+demo: install
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput -v 0
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py seed_demo
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py collectstatic --noinput -v 0
+	@echo "Trellis is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	DJANGO_SETTINGS_MODULE=config.settings.local DJANGO_DEBUG=false \
+	  $(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 2 \
+	  --threads 4 --no-control-socket --access-logfile -
+
+test: install
+	$(PY) -m pytest -q -m "not e2e"
+
+# The same suite on PostgreSQL + Redis, including tests that start a real Celery worker.
+test-pg: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q -m "not e2e"
+
+# Browser tests: Playwright driving Debian's Chromium (apt-get install chromium).
+test-e2e: install
+	$(PY) -m pytest -q -m e2e -p no:randomly
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+# Validates docker-compose.yml with Compose v2 (as a docker CLI plugin when docker is installed).
+compose-check: install
+	mkdir -p $(VENV)/docker/cli-plugins
+	cp $(VENV)/lib/python3*/site-packages/compose/docker-compose $(VENV)/docker/cli-plugins/
+	chmod +x $(VENV)/docker/cli-plugins/docker-compose
+	export DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-compose-check-only}; \
+	if command -v docker >/dev/null; then DOCKER_CONFIG=$(VENV)/docker docker compose config -q; \
+	else $(VENV)/docker/cli-plugins/docker-compose config -q; fi
+	@echo "docker-compose.yml is valid"
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) staticfiles var/test-worker.log

@@ -1,0 +1,182 @@
+"""Writes for users, teams and memberships. Views, the API and tasks call these."""
+
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticError
+
+from config.celery_app import enqueue_on_commit
+
+from .exceptions import OrgError
+from .models import CareerLevel, Membership, PeopleImport, Persona, Team, User
+
+
+def user_create(
+    *, email: str, password: str | None = None, full_name: str = "", personas: Iterable[str] = ()
+) -> User:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise OrgError(f"A user with email {email} already exists.")
+    user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    user_set_personas(user=user, personas=personas)
+    return user
+
+
+def user_set_personas(*, user: User, personas: Iterable[str]) -> None:
+    wanted = set(personas)
+    unknown = wanted - set(Persona.values)
+    if unknown:
+        raise OrgError(f"Unknown persona(s): {', '.join(sorted(unknown))}.")
+    groups = [Group.objects.get_or_create(name=name)[0] for name in sorted(wanted)]
+    user.groups.remove(*Group.objects.filter(name__in=Persona.values).exclude(name__in=wanted))
+    user.groups.add(*groups)
+    user.is_staff = Persona.ADMIN in wanted or user.is_superuser
+    user.save(update_fields=["is_staff"])
+    if hasattr(user, "_trellis_personas"):
+        del user._trellis_personas
+
+
+def team_create(*, name: str, slug: str, description: str = "") -> Team:
+    team = Team(name=name, slug=slug, description=description)
+    try:
+        team.full_clean()
+    except ValidationError as exc:
+        raise OrgError("; ".join(exc.messages)) from exc
+    team.save()
+    return team
+
+
+def membership_set(
+    *, user: User, team: Team, job_role: str, career_level: str = CareerLevel.MID
+) -> Membership:
+    """Put `user` in `team` with this role and level (updating an existing membership)."""
+    membership = Membership.objects.filter(user=user, team=team).first() or Membership(
+        user=user, team=team
+    )
+    membership.job_role = job_role
+    membership.career_level = career_level
+    try:
+        membership.full_clean()
+    except ValidationError as exc:
+        raise OrgError("; ".join(exc.messages)) from exc
+    membership.save()
+    return membership
+
+
+def _email(value: str) -> str:
+    try:
+        validate_email(value)
+    except ValidationError as exc:
+        raise ValueError("not a valid email address") from exc
+    return value.lower()
+
+
+Email = Annotated[str, AfterValidator(_email)]
+
+
+class PersonRow(BaseModel):
+    """One row of a people import (CSV or JSON)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    email: Email
+    full_name: str = Field(default="", max_length=200)
+    team: str = Field(min_length=1, description="Team slug; the team must exist.")
+    job_role: str = Field(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")
+    career_level: CareerLevel = CareerLevel.MID
+
+
+def people_import_create(*, rows: list[Mapping[str, Any]], created_by: User | None) -> PeopleImport:
+    """Record the rows and process them in a Celery task once this transaction commits."""
+    if not rows:
+        raise OrgError("The import has no rows.")
+    batch = PeopleImport.objects.create(rows=list(rows), created_by=created_by)
+    from .tasks import people_import_process
+
+    enqueue_on_commit(people_import_process, batch.pk)
+    return batch
+
+
+def people_import_process(*, import_id: int) -> PeopleImport | None:
+    """Create or update the people of a pending import; safe to run twice.
+
+    The import is claimed with a conditional update, so a duplicate delivery of
+    the task finds nothing to do. All rows are written in one transaction: a
+    crash leaves the import pending and nothing half-written.
+    """
+    claimed = PeopleImport.objects.filter(pk=import_id, status=PeopleImport.Status.PENDING).update(
+        status=PeopleImport.Status.RUNNING
+    )
+    if not claimed:
+        return None
+    try:
+        with transaction.atomic():
+            batch = PeopleImport.objects.select_for_update().get(pk=import_id)
+            _people_import_apply(batch)
+            batch.status = PeopleImport.Status.DONE
+            batch.finished_at = timezone.now()
+            batch.save()
+    except Exception:
+        PeopleImport.objects.filter(pk=import_id).update(status=PeopleImport.Status.PENDING)
+        raise
+    return batch
+
+
+def _people_import_apply(batch: PeopleImport) -> None:
+    teams = {t.slug: t for t in Team.objects.all()}
+    valid: list[tuple[int, PersonRow]] = []
+    rejected: list[dict[str, Any]] = []
+    for index, raw in enumerate(batch.rows):
+        try:
+            row = PersonRow.model_validate(raw)
+        except PydanticError as exc:
+            errors = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+            )
+            rejected.append({"row": index, "data": raw, "error": errors})
+            continue
+        if row.team not in teams:
+            rejected.append({"row": index, "data": raw, "error": f"team: no team '{row.team}'"})
+            continue
+        valid.append((index, row))
+
+    emails = {row.email.lower() for _, row in valid}
+    existing = {u.email: u for u in User.objects.filter(email__in=emails)}
+    new_users = [User(email=email, full_name="") for email in sorted(emails - existing.keys())]
+    for user in new_users:
+        user.set_unusable_password()
+    User.objects.bulk_create(new_users)
+    users = {u.email: u for u in User.objects.filter(email__in=emails)}
+    learner_group, _ = Group.objects.get_or_create(name=Persona.LEARNER)
+    learner_group.user_set.add(*(users[u.email] for u in new_users))
+
+    names = {row.email.lower(): row.full_name for _, row in valid if row.full_name}
+    renamed = [u for e, u in users.items() if e in names and u.full_name != names[e]]
+    for user in renamed:
+        user.full_name = names[user.email]
+    User.objects.bulk_update(renamed, ["full_name"])
+
+    memberships = [
+        Membership(
+            user=users[row.email.lower()],
+            team=teams[row.team],
+            job_role=row.job_role,
+            career_level=row.career_level,
+        )
+        for _, row in valid
+    ]
+    Membership.objects.bulk_create(
+        memberships,
+        update_conflicts=True,
+        unique_fields=["user", "team"],
+        update_fields=["job_role", "career_level"],
+    )
+    batch.created_count = len(new_users)
+    batch.updated_count = len(valid) - len(new_users)
+    batch.rejected = rejected

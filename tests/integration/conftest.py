@@ -1,0 +1,102 @@
+"""A real Celery worker process for tests marked `worker` (PostgreSQL + Redis)."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from config.celery_app import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Callable[[], None]]:
+    """Start `celery worker` against the test database; yields a function that restarts it."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    celery_app.control.purge()
+    log = open(ROOT / "var" / "test-worker.log", "ab")  # noqa: SIM115
+    procs: list[subprocess.Popen] = []
+
+    def start() -> None:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "default,scoring,metrics",
+                "-c",
+                "2",
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"test-{os.getpid()}-{len(procs)}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        procs.append(proc)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            replies = celery_app.control.ping(timeout=0.5) or []
+            if any(proc_name.startswith(f"test-{os.getpid()}") for r in replies for proc_name in r):
+                return
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"celery worker exited with {proc.returncode}; see var/test-worker.log"
+                )
+        raise RuntimeError("celery worker did not answer a ping within 60 s")
+
+    start()
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def real_broker(monkeypatch, celery_worker_process):
+    """Send tasks to Redis (not eagerly) for the duration of one test."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    return celery_worker_process
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
