@@ -8,6 +8,10 @@ from org.forms import EmailAuthenticationForm
 
 api_v1 = [
     path("", include("org.api.urls")),
+    path("", include("pathways.api.urls")),
+    path("", include("assessments.api.urls")),
+    path("", include("incidents.api.urls")),
+    path("", include("metrics.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +36,8 @@ urlpatterns = [
     ),
     path("", include("org.urls")),
     path("", include("pathways.urls")),
+    path("", include("assessments.urls")),
+    path("", include("incidents.urls")),
     path("", include("metrics.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
