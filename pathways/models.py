@@ -389,3 +389,23 @@ class SkillRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.skill}={self.level} ({self.source})"
+
+
+from .progress.models import Progress  # noqa: E402
+
+__all__ = [
+    "Capstone",
+    "Certification",
+    "CertificationAward",
+    "Enrollment",
+    "Lab",
+    "Module",
+    "ModuleSkill",
+    "Pathway",
+    "PathwayOutcome",
+    "Progress",
+    "Role",
+    "RoleSkill",
+    "Skill",
+    "SkillRating",
+]
