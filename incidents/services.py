@@ -1,0 +1,408 @@
+"""Writes for incidents: imports (create, preview, commit, process), the training map,
+suggestions, and exercise drafts. Views, the API, the command and tasks call these."""
+
+import datetime as dt
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from config.celery_app import enqueue_on_commit
+from org.models import User
+
+from .exceptions import IncidentsError
+from .importers import Document, ImportOptions, importer_for
+from .importers.base import Importer, RawRecord
+from .mappings import zone
+from .models import ImportBatch, ImportDocument, Incident
+from .upsert import LEASE, chunk_write
+from .validation import Directory, Prepared, Rejected, validate_record
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1000
+# A run hands over to a fresh task after this long, well inside the task time limit.
+TIME_BUDGET_SECONDS = 120.0
+MAX_DOCUMENT_BYTES = 200 * 2**20
+PREVIEW_VALIDATE_LIMIT = 2000
+SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def _storable(text: str) -> str:
+    """PostgreSQL text cannot hold NUL or lone surrogates; replace them visibly."""
+    text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRequest:
+    """What an import is, checked: used by batch creation, preview and dry runs."""
+
+    format: str
+    source: str
+    timezone: str
+    mapping: str
+    importer: Importer
+
+
+def import_request_check(
+    *, format: str, source: str = "", timezone: str = "UTC", mapping: str = ""
+) -> ImportRequest:
+    """Validate the import's parameters; `IncidentsError` says what is wrong."""
+    timezone = (timezone or "UTC").strip()
+    try:
+        zone(timezone)
+    except ValueError as exc:
+        raise IncidentsError(f"Time zone: {exc}.") from None
+    if format == ImportBatch.Format.MAPPED and not mapping.strip():
+        raise IncidentsError("The mapped format needs a mapping file.")
+    if mapping.strip() and format != ImportBatch.Format.MAPPED:
+        raise IncidentsError("A mapping file is used with the mapped format only.")
+    importer = importer_for(format, ImportOptions(timezone=timezone, mapping=mapping))
+    source = (source or importer.default_source).strip().lower()
+    if not SOURCE_PATTERN.match(source):
+        raise IncidentsError(
+            "The source name must be 1–64 lower-case letters, digits, dots, dashes or "
+            "underscores, starting with a letter or digit."
+        )
+    return ImportRequest(format, source, timezone, mapping, importer)
+
+
+def import_batch_create(
+    *,
+    format: str,
+    documents: Sequence[Document],
+    created_by: User | None,
+    source: str = "",
+    timezone: str = "UTC",
+    mapping: str = "",
+    channel: str = ImportBatch.Channel.UPLOAD,
+    draft: bool = False,
+    enqueue: bool = True,
+) -> ImportBatch:
+    """Keep the input verbatim in a new batch and, unless it is a draft, queue it.
+
+    A draft waits for `import_batch_commit` (the upload page shows a preview first).
+    """
+    request = import_request_check(format=format, source=source, timezone=timezone, mapping=mapping)
+    if not documents or not any(d.content.strip() for d in documents):
+        raise IncidentsError("There is nothing to import: the input is empty.")
+    size = sum(len(d.content) for d in documents)
+    if size > MAX_DOCUMENT_BYTES:
+        raise IncidentsError(
+            f"The input is {size // 2**20} MB; split it into parts under "
+            f"{MAX_DOCUMENT_BYTES // 2**20} MB."
+        )
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            created_by=created_by,
+            channel=channel,
+            source=request.source,
+            format=request.format,
+            timezone=request.timezone,
+            mapping=_storable(request.mapping),
+            status=ImportBatch.Status.DRAFT if draft else ImportBatch.Status.PENDING,
+        )
+        ImportDocument.objects.bulk_create(
+            ImportDocument(
+                batch=batch, position=n, name=_storable(d.name)[:255], content=_storable(d.content)
+            )
+            for n, d in enumerate(documents)
+        )
+        if not draft and enqueue:
+            _enqueue(batch.pk)
+    return batch
+
+
+def _enqueue(batch_id: int) -> None:
+    from .tasks import import_batch_process as task
+
+    enqueue_on_commit(task, batch_id)
+
+
+def import_batch_commit(*, batch: ImportBatch) -> ImportBatch:
+    """Queue a previewed (draft) batch. Committing twice queues it once."""
+    with transaction.atomic():
+        moved = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.DRAFT).update(
+            status=ImportBatch.Status.PENDING
+        )
+        if not moved:
+            raise IncidentsError("This import has already been committed or discarded.")
+        _enqueue(batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
+def import_batch_discard(*, batch: ImportBatch) -> ImportBatch:
+    moved = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.DRAFT).update(
+        status=ImportBatch.Status.DISCARDED, finished_at=timezone.now()
+    )
+    if not moved:
+        raise IncidentsError("Only an import that has not been committed can be discarded.")
+    batch.refresh_from_db()
+    return batch
+
+
+def _documents(batch: ImportBatch) -> list[Document]:
+    return [
+        Document(name=name, content=content)
+        for name, content in batch.documents.order_by("position").values_list("name", "content")
+    ]
+
+
+def _numbered(records: Any) -> list[RawRecord]:
+    result = []
+    for position, record in enumerate(records):
+        record.position = position
+        result.append(record)
+    return result
+
+
+# --- preview and dry runs -------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PreviewRow:
+    position: int
+    locator: str
+    action: str  # create / update / unchanged
+    external_id: str
+    title: str
+    severity: str
+    team: str
+    started_at: Any
+
+
+@dataclass(slots=True)
+class ImportPreview:
+    total: int
+    validated: int
+    rows: list[PreviewRow] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    would_create: int = 0
+    would_update: int = 0
+    would_keep: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.validated == self.total
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected)
+
+
+def import_preview(
+    *,
+    request: ImportRequest,
+    documents: Sequence[Document],
+    sample: int = 10,
+    validate_limit: int | None = PREVIEW_VALIDATE_LIMIT,
+) -> ImportPreview:
+    """Read and validate without writing: what an import would create, update, keep
+    and reject. Validates the first `validate_limit` records (None: all)."""
+    records = _numbered(request.importer.split(documents))
+    chosen = records if validate_limit is None else records[:validate_limit]
+    directory = Directory.load()
+    tz = zone(request.timezone)
+    results = [validate_record(r, request.importer, tz=tz, directory=directory) for r in chosen]
+    preview = ImportPreview(total=len(records), validated=len(chosen))
+    valid = [r for r in results if isinstance(r, Prepared)]
+    preview.rejected = [r for r in results if isinstance(r, Rejected)]
+    known: dict[str, str] = {}
+    for start in range(0, len(valid), CHUNK_SIZE):
+        keys = [r.external_id for r in valid[start : start + CHUNK_SIZE]]
+        known.update(
+            Incident.objects.filter(source=request.source, external_id__in=keys).values_list(
+                "external_id", "content_hash"
+            )
+        )
+    team_names = dict(directory.teams.values())
+    seen: dict[str, str] = {}
+    for record in valid:
+        previous = seen.get(record.external_id, known.get(record.external_id))
+        if previous is None:
+            action = "create"
+            preview.would_create += 1
+        elif previous == record.content_hash:
+            action = "unchanged"
+            preview.would_keep += 1
+        else:
+            action = "update"
+            preview.would_update += 1
+        seen[record.external_id] = record.content_hash
+        if len(preview.rows) < sample:
+            preview.rows.append(
+                PreviewRow(
+                    position=record.position,
+                    locator=record.locator,
+                    action=action,
+                    external_id=record.external_id,
+                    title=record.fields["title"],
+                    severity=record.fields["severity"],
+                    team=team_names.get(record.fields["team_id"], ""),
+                    started_at=record.fields["started_at"],
+                )
+            )
+    return preview
+
+
+def import_batch_preview(*, batch: ImportBatch, sample: int = 10) -> ImportPreview:
+    request = import_request_check(
+        format=batch.format, source=batch.source, timezone=batch.timezone, mapping=batch.mapping
+    )
+    return import_preview(request=request, documents=_documents(batch), sample=sample)
+
+
+# --- processing ---------------------------------------------------------------------
+
+
+def _claim(batch_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        ImportBatch.objects.filter(pk=batch_id)
+        .filter(
+            Q(status=ImportBatch.Status.PENDING)
+            | Q(status=ImportBatch.Status.RUNNING, lease_expires_at__isnull=True)
+            | Q(status=ImportBatch.Status.RUNNING, lease_expires_at__lt=now)
+        )
+        .update(
+            status=ImportBatch.Status.RUNNING,
+            lease_expires_at=now + LEASE,
+            started_at=Coalesce("started_at", now),
+        )
+    )
+
+
+def _write_with_retry(batch_id: int, start: int, results: list[Prepared | Rejected]) -> Any:
+    for attempt in range(3):
+        try:
+            return chunk_write(batch_id=batch_id, start=start, results=results, now=timezone.now())
+        except IntegrityError:
+            # A row appeared between our check and our insert (a writer that does
+            # not take the source lock). The retry sees it and updates instead.
+            if attempt == 2:
+                raise
+    return None
+
+
+def import_batch_process(
+    *,
+    batch_id: int,
+    time_budget: float = TIME_BUDGET_SECONDS,
+    on_handover: Callable[[int], None] | None = None,
+) -> ImportBatch | None:
+    """Parse, validate and upsert a queued batch, chunk by chunk; safe to run twice.
+
+    Claims the batch with a conditional update (a second delivery finds nothing to
+    do). Each chunk commits with its counters, so a crash loses at most the chunk
+    in flight, and a re-run continues at the cursor. Past `time_budget` seconds the
+    run hands over to a fresh task. Any unexpected error marks the batch failed
+    (with the reason) instead of escaping; database outages are re-raised so the
+    task retries.
+    """
+    if not _claim(batch_id):
+        return None
+    try:
+        return _process(batch_id, time_budget, on_handover or _enqueue)
+    except (OperationalError, InterfaceError):
+        ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.RUNNING).update(
+            lease_expires_at=None
+        )
+        raise
+    except Exception as exc:
+        logger.exception("import batch %s failed", batch_id)
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportBatch.Status.FAILED,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        return ImportBatch.objects.get(pk=batch_id)
+
+
+def _process(
+    batch_id: int, time_budget: float, on_handover: Callable[[int], None]
+) -> ImportBatch | None:
+    started = time.monotonic()
+    batch = ImportBatch.objects.get(pk=batch_id)
+    request = import_request_check(
+        format=batch.format, source=batch.source, timezone=batch.timezone, mapping=batch.mapping
+    )
+    records = _numbered(request.importer.split(_documents(batch)))
+    if batch.total_count is None:
+        ImportBatch.objects.filter(pk=batch_id, total_count__isnull=True).update(
+            total_count=len(records)
+        )
+    directory = Directory.load()
+    tz = zone(batch.timezone)
+    start = batch.processed_count
+    while start < len(records):
+        chunk = records[start : start + CHUNK_SIZE]
+        results = [validate_record(r, request.importer, tz=tz, directory=directory) for r in chunk]
+        if _write_with_retry(batch_id, start, results) is None:
+            # Another run moved the cursor (or stopped the batch): follow it.
+            batch.refresh_from_db()
+            if batch.status != ImportBatch.Status.RUNNING:
+                return batch
+            start = batch.processed_count
+            continue
+        start += len(chunk)
+        if start < len(records) and time.monotonic() - started > time_budget:
+            ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.RUNNING).update(
+                lease_expires_at=None
+            )
+            on_handover(batch_id)
+            return ImportBatch.objects.get(pk=batch_id)
+    with transaction.atomic():
+        finished = ImportBatch.objects.filter(
+            pk=batch_id, status=ImportBatch.Status.RUNNING, processed_count=len(records)
+        ).update(status=ImportBatch.Status.DONE, finished_at=timezone.now(), lease_expires_at=None)
+        if finished:
+            _announce(batch_id)
+    return ImportBatch.objects.get(pk=batch_id)
+
+
+def _announce(batch_id: int) -> None:
+    """Tell interested apps (by task name, from settings) that a batch finished.
+
+    `INCIDENT_BATCH_DONE_TASKS` lists dotted Celery task names that take the batch
+    id; the metrics app uses it to recompute the (team, week) buckets the batch
+    touched. incidents never imports them.
+    """
+    from config.celery_app import app
+
+    for name in getattr(settings, "INCIDENT_BATCH_DONE_TASKS", ()):
+        transaction.on_commit(lambda name=name: app.send_task(name, args=[batch_id]))
+
+
+def import_batches_requeue_stale(*, pending_minutes: int = 10) -> list[int]:
+    """Queue again the batches nobody is working on: running with an expired (or
+    handed-over) lease, or pending for longer than `pending_minutes` (a lost
+    message). A duplicate task is harmless: the claim and the cursor see to that."""
+    now = timezone.now()
+    stale = list(
+        ImportBatch.objects.filter(
+            Q(status=ImportBatch.Status.RUNNING, lease_expires_at__isnull=True)
+            | Q(status=ImportBatch.Status.RUNNING, lease_expires_at__lt=now)
+            | Q(
+                status=ImportBatch.Status.PENDING,
+                created_at__lt=now - dt.timedelta(minutes=pending_minutes),
+            )
+        ).values_list("id", flat=True)
+    )
+    for batch_id in stale:
+        _enqueue(batch_id)
+    return stale

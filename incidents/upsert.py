@@ -1,0 +1,410 @@
+"""Writing one chunk of an import: upsert by (source, external_id), history, children,
+rejected records and the batch counters — all in one transaction.
+
+Concurrency: the batch row is locked and its cursor checked, so a chunk is applied
+once even if two workers run the same batch; on PostgreSQL a transaction-scoped
+advisory lock per source serialises chunks of different batches that write the
+same source, so "exists?" answers stay true until commit. The unique constraint
+on (source, external_id) stays the last line: a writer that bypasses the lock gets
+an IntegrityError and the caller retries the chunk, which then sees the row.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import F
+from psycopg.types.json import Jsonb
+
+from .models import (
+    ActionItem,
+    ContributingFactor,
+    ImportBatch,
+    Incident,
+    IncidentFactor,
+    IncidentRevision,
+    RejectedRecord,
+    Service,
+    TimelineEvent,
+)
+from .validation import Prepared, Rejected
+
+LEASE = dt.timedelta(minutes=10)
+INCIDENT_COLUMNS = [
+    f.column
+    for f in Incident._meta.concrete_fields
+    if not f.primary_key  # the id comes from its sequence
+]
+SCALAR_FIELDS = [
+    "title",
+    "summary",
+    "url",
+    "severity",
+    "severity_original",
+    "status",
+    "team_id",
+    "started_at",
+    "detected_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "detection_method",
+    "ai_related",
+    "failure_mode",
+    "rolled_back",
+    "deployment_ref",
+    "customer_impact",
+    "cleanup_hours",
+    "trigger",
+    "root_causes",
+    "resolution",
+    "lessons_went_well",
+    "lessons_went_wrong",
+    "lessons_got_lucky",
+]
+
+
+@dataclass(slots=True)
+class ChunkCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+def _on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Plain inserts: COPY on PostgreSQL (fastest), bulk_create elsewhere."""
+    if not rows:
+        return
+    if _on_postgres():
+        columns = list(rows[0])
+        fields = [model._meta.get_field(name) for name in columns]
+        quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {model._meta.db_table} ({quoted}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                values = [row[c] for c in columns]
+                for i in json_columns:
+                    values[i] = Jsonb(values[i])
+                copy.write_row(values)
+    else:
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
+
+
+def _lock_source(source: str) -> None:
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"incidents:{source}"])
+
+
+def _slugs_to_ids(model: type[models.Model], wanted: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Ids by slug, creating the missing rows (`wanted`: slug → defaults)."""
+    if not wanted:
+        return {}
+    found = dict(model.objects.filter(slug__in=wanted).values_list("slug", "id"))
+    missing = [model(slug=slug, **wanted[slug]) for slug in wanted if slug not in found]
+    if missing:
+        model.objects.bulk_create(missing, ignore_conflicts=True)
+        found = dict(model.objects.filter(slug__in=wanted).values_list("slug", "id"))
+    return found
+
+
+def _waves(records: Iterable[Prepared]) -> list[list[Prepared]]:
+    """Split so that no external id repeats within a wave (later waves win)."""
+    waves: list[list[Prepared]] = []
+    seen: dict[str, int] = {}
+    for record in records:
+        n = seen.get(record.external_id, 0)
+        seen[record.external_id] = n + 1
+        if n == len(waves):
+            waves.append([])
+        waves[n].append(record)
+    return waves
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _children(
+    incident_ids: dict[str, int], records: Sequence[Prepared], factor_ids: dict[str, int]
+) -> None:
+    factors, events, actions = [], [], []
+    for record in records:
+        incident_id = incident_ids[record.external_id]
+        factors.extend(
+            {"incident_id": incident_id, "factor_id": factor_ids[slug]} for slug in record.factors
+        )
+        events.extend({"incident_id": incident_id, **event} for event in record.timeline)
+        actions.extend({"incident_id": incident_id, **item} for item in record.action_items)
+    insert_rows(IncidentFactor, factors)
+    insert_rows(TimelineEvent, events)
+    insert_rows(ActionItem, actions)
+
+
+def _insert_new(
+    batch: ImportBatch,
+    records: Sequence[Prepared],
+    service_ids: dict[str, int],
+    factor_ids: dict[str, int],
+    now: dt.datetime,
+) -> None:
+    if not records:
+        return
+    rows = []
+    for record in records:
+        row = {
+            **record.fields,
+            "source": batch.source,
+            "external_id": record.external_id,
+            "service_id": service_ids[record.service[0]] if record.service else None,
+            "raw": record.raw,
+            "raw_format": batch.format,
+            "content_hash": record.content_hash,
+            "created_at": now,
+            "updated_at": now,
+            "created_batch_id": batch.pk,
+            "last_batch_id": batch.pk,
+        }
+        rows.append(row)
+    insert_rows(Incident, rows)
+    if any(r.factors or r.timeline or r.action_items for r in records):
+        ids = dict(
+            Incident.objects.filter(
+                source=batch.source, external_id__in=[r.external_id for r in records]
+            ).values_list("external_id", "id")
+        )
+        _children(ids, records, factor_ids)
+
+
+def _child_state(incident_ids: list[int]) -> dict[int, dict[str, list]]:
+    state: dict[int, dict[str, list]] = {
+        pk: {"contributing_factors": [], "timeline": [], "action_items": []} for pk in incident_ids
+    }
+    for incident_id, slug in IncidentFactor.objects.filter(
+        incident_id__in=incident_ids
+    ).values_list("incident_id", "factor__slug"):
+        state[incident_id]["contributing_factors"].append(slug)
+    for event in TimelineEvent.objects.filter(incident_id__in=incident_ids).values(
+        "incident_id", "position", "at", "kind", "description"
+    ):
+        state[event.pop("incident_id")]["timeline"].append(event)
+    for item in ActionItem.objects.filter(incident_id__in=incident_ids).values(
+        "incident_id", "position", "kind", "title", "owner", "due", "status", "url"
+    ):
+        state[item.pop("incident_id")]["action_items"].append(item)
+    for value in state.values():
+        value["contributing_factors"].sort()
+        value["timeline"].sort(key=lambda e: e["position"])
+        value["action_items"].sort(key=lambda e: e["position"])
+    return state
+
+
+def _update_changed(
+    batch: ImportBatch,
+    records: Sequence[Prepared],
+    existing: dict[str, int],
+    service_ids: dict[str, int],
+    factor_ids: dict[str, int],
+    now: dt.datetime,
+) -> tuple[int, int]:
+    """Apply changed records; returns (updated, unchanged-after-all)."""
+    if not records:
+        return 0, 0
+    by_id = Incident.objects.select_related("team", "service").in_bulk(
+        [existing[r.external_id] for r in records]
+    )
+    children_before = _child_state(list(by_id))
+    team_slugs = {}
+    if any(r.fields["team_id"] for r in records):
+        from org.models import Team
+
+        team_slugs = dict(
+            Team.objects.filter(id__in={r.fields["team_id"] for r in records}).values_list(
+                "id", "slug"
+            )
+        )
+    service_slugs = {v: k for k, v in service_ids.items()}
+    incidents, revisions, replace_children = [], [], []
+    updated = unchanged = 0
+    for record in records:
+        incident = by_id[existing[record.external_id]]
+        changes: dict[str, list] = {}
+        for name, new in record.fields.items():
+            old = getattr(incident, name)
+            if old != new:
+                if name == "team_id":
+                    changes["team"] = [
+                        incident.team.slug if incident.team else None,
+                        team_slugs.get(new),
+                    ]
+                else:
+                    changes[name] = [_jsonable(old), _jsonable(new)]
+                setattr(incident, name, new)
+        service_id = service_ids[record.service[0]] if record.service else None
+        if incident.service_id != service_id:
+            changes["service"] = [
+                incident.service.slug if incident.service else None,
+                service_slugs.get(service_id),
+            ]
+            incident.service_id = service_id
+        before = children_before[incident.pk]
+        after = {
+            "contributing_factors": sorted(record.factors),
+            "timeline": record.timeline,
+            "action_items": record.action_items,
+        }
+        children_changed = False
+        for name in ("contributing_factors", "timeline", "action_items"):
+            if before[name] != after[name]:
+                changes[name] = [
+                    [_jsonable_row(x) for x in before[name]],
+                    [_jsonable_row(x) for x in after[name]],
+                ]
+                children_changed = True
+        if children_changed:
+            replace_children.append(record)
+        incident.raw = record.raw
+        incident.raw_format = batch.format
+        incident.content_hash = record.content_hash
+        if changes:
+            incident.updated_at = now
+            incident.last_batch_id = batch.pk
+            revisions.append(
+                IncidentRevision(
+                    incident=incident,
+                    batch=batch,
+                    changed_by_id=batch.created_by_id,
+                    changed_at=now,
+                    changes=changes,
+                )
+            )
+            updated += 1
+        else:
+            unchanged += 1  # same values, differently written
+        incidents.append(incident)
+    Incident.objects.bulk_update(
+        incidents,
+        [
+            *SCALAR_FIELDS,
+            "service_id",
+            "raw",
+            "raw_format",
+            "content_hash",
+            "updated_at",
+            "last_batch_id",
+        ],
+        batch_size=200,
+    )
+    IncidentRevision.objects.bulk_create(revisions)
+    if replace_children:
+        ids = {r.external_id: existing[r.external_id] for r in replace_children}
+        id_list = list(ids.values())
+        IncidentFactor.objects.filter(incident_id__in=id_list).delete()
+        TimelineEvent.objects.filter(incident_id__in=id_list).delete()
+        ActionItem.objects.filter(incident_id__in=id_list).delete()
+        _children(ids, replace_children, factor_ids)
+    return updated, unchanged
+
+
+def _jsonable_row(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _upsert_wave(batch: ImportBatch, records: list[Prepared], now: dt.datetime) -> ChunkCounts:
+    counts = ChunkCounts()
+    existing_rows = Incident.objects.filter(
+        source=batch.source, external_id__in=[r.external_id for r in records]
+    ).values_list("external_id", "id", "content_hash")
+    existing = {ext: pk for ext, pk, _ in existing_rows}
+    hashes = {ext: digest for ext, _, digest in existing_rows}
+    new = [r for r in records if r.external_id not in existing]
+    changed = [
+        r for r in records if r.external_id in existing and hashes[r.external_id] != r.content_hash
+    ]
+    counts.unchanged = len(records) - len(new) - len(changed)
+    writing = new + changed
+    service_ids = _slugs_to_ids(
+        Service,
+        {
+            r.service[0]: {"name": r.service[1], "team_id": r.fields["team_id"]}
+            for r in writing
+            if r.service
+        },
+    )
+    factor_ids = _slugs_to_ids(
+        ContributingFactor, {slug: {"name": slug} for r in writing for slug in r.factors}
+    )
+    _insert_new(batch, new, service_ids, factor_ids, now)
+    counts.created = len(new)
+    updated, same = _update_changed(batch, changed, existing, service_ids, factor_ids, now)
+    counts.updated = updated
+    counts.unchanged += same
+    return counts
+
+
+def chunk_write(
+    *,
+    batch_id: int,
+    start: int,
+    results: Sequence[Prepared | Rejected],
+    now: dt.datetime,
+) -> ChunkCounts | None:
+    """Write one chunk whose first record is number `start` of the batch.
+
+    Returns None (and writes nothing) when the batch is no longer running or its
+    cursor is not at `start`: another run got there first.
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != ImportBatch.Status.RUNNING or batch.processed_count != start:
+            return None
+        _lock_source(batch.source)
+        prepared = [r for r in results if isinstance(r, Prepared)]
+        rejected = [r for r in results if isinstance(r, Rejected)]
+        total = ChunkCounts(rejected=len(rejected))
+        for wave in _waves(prepared):
+            counts = _upsert_wave(batch, wave, now)
+            total.created += counts.created
+            total.updated += counts.updated
+            total.unchanged += counts.unchanged
+        insert_rows(
+            RejectedRecord,
+            [
+                {
+                    "batch_id": batch_id,
+                    "position": r.position,
+                    "locator": r.locator[:255],
+                    "raw": r.raw,
+                    "errors": r.errors,
+                }
+                for r in rejected
+            ],
+        )
+        ImportBatch.objects.filter(pk=batch_id).update(
+            processed_count=F("processed_count") + len(results),
+            created_count=F("created_count") + total.created,
+            updated_count=F("updated_count") + total.updated,
+            unchanged_count=F("unchanged_count") + total.unchanged,
+            rejected_count=F("rejected_count") + total.rejected,
+            lease_expires_at=now + LEASE,
+        )
+    return total

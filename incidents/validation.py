@@ -1,0 +1,254 @@
+"""One raw record → a record ready to write, or the list of everything wrong with it.
+
+Pure except for `Directory`, a snapshot of team and service names loaded once per
+run. Nothing here raises on bad input: every problem becomes an error with a
+field path and a message.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from org.models import Team
+
+from .importers.base import Importer, RawRecord, RecordError
+from .models import LIFECYCLE_ORDER, Incident, Service
+from .schemas import IncidentRecord, slugify_tag
+
+logger = logging.getLogger(__name__)
+
+ErrorList = list[dict[str, str]]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A valid record: model field values, its children and its content hash."""
+
+    position: int
+    locator: str
+    raw: str
+    external_id: str
+    fields: dict[str, Any]
+    service: tuple[str, str] | None  # (slug, name)
+    factors: list[str]
+    timeline: list[dict[str, Any]]
+    action_items: list[dict[str, Any]]
+    content_hash: str
+
+
+@dataclass(slots=True)
+class Rejected:
+    position: int
+    locator: str
+    raw: str
+    errors: ErrorList = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Directory:
+    """Team and service names as they are when a run starts."""
+
+    teams: dict[str, tuple[int, str]]  # lower-case slug or name → (id, slug)
+    service_teams: dict[str, int | None]  # service slug → owning team id
+
+    @classmethod
+    def load(cls) -> "Directory":
+        teams: dict[str, tuple[int, str]] = {}
+        for pk, slug, name in Team.objects.values_list("id", "slug", "name"):
+            teams[name.strip().lower()] = (pk, slug)
+        for pk, slug, _ in Team.objects.values_list("id", "slug", "name"):
+            teams[slug.lower()] = (pk, slug)  # a slug wins over another team's name
+        services = dict(Service.objects.values_list("slug", "team_id"))
+        return cls(teams=teams, service_teams=services)
+
+
+def safe_text(value: str, limit: int = 2000) -> str:
+    """Text that PostgreSQL can store (no NUL, no lone surrogates)."""
+    value = value.replace("\x00", "\\x00")
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")[:limit]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def pydantic_errors(exc: ValidationError) -> ErrorList:
+    errors = []
+    for error in exc.errors(include_url=False):
+        path = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        value = error.get("input")
+        if (
+            error["type"] not in ("missing", "extra_forbidden", "json_invalid", "value_error")
+            and isinstance(value, str | int | float)
+            and not isinstance(value, bool)
+        ):
+            message = f"{message} (got {_short(value)})"
+        errors.append({"path": safe_text(path, 300), "message": safe_text(message)})
+    return errors
+
+
+def lifecycle_errors(record: IncidentRecord) -> ErrorList:
+    errors = []
+    for later, earlier in LIFECYCLE_ORDER:
+        end, start = getattr(record, later), getattr(record, earlier)
+        if end is not None and start is not None and end < start:
+            errors.append(
+                {
+                    "path": later,
+                    "message": f"{later} {end:%Y-%m-%dT%H:%M:%SZ} is before {earlier} "
+                    f"{start:%Y-%m-%dT%H:%M:%SZ}; lifecycle timestamps may not go backwards",
+                }
+            )
+    return errors
+
+
+def derived_status(record: IncidentRecord) -> str:
+    if record.status is not None:
+        return record.status.value
+    for stamp, status in (
+        ("resolved_at", Incident.Status.RESOLVED),
+        ("mitigated_at", Incident.Status.MITIGATED),
+        ("acknowledged_at", Incident.Status.ACKNOWLEDGED),
+    ):
+        if getattr(record, stamp) is not None:
+            return status.value
+    return Incident.Status.OPEN.value
+
+
+def _value(choice: Any) -> str:
+    return choice.value if choice is not None else ""
+
+
+def validate_record(
+    raw: RawRecord,
+    importer: Importer,
+    *,
+    tz: dt.tzinfo,
+    directory: Directory,
+) -> Prepared | Rejected:
+    rejected = Rejected(position=raw.position, locator=raw.locator, raw=raw.raw)
+    if raw.errors:
+        rejected.errors = [
+            {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
+            for e in raw.errors
+        ]
+        return rejected
+    context = {"tz": tz}
+    try:
+        if raw.json_text is not None:
+            record = IncidentRecord.model_validate_json(raw.json_text, context=context)
+        else:
+            record = IncidentRecord.model_validate(importer.to_native(raw), context=context)
+    except ValidationError as exc:
+        rejected.errors = pydantic_errors(exc)
+        return rejected
+    except RecordError as exc:
+        rejected.errors = [
+            {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
+            for e in exc.errors
+        ]
+        return rejected
+    except RecursionError:
+        rejected.errors = [{"path": "", "message": "the record is nested too deeply"}]
+        return rejected
+    except Exception as exc:  # an importer bug must cost one record, not the batch
+        logger.exception("unexpected error reading %s", raw.locator)
+        rejected.errors = [
+            {
+                "path": "",
+                "message": safe_text(f"could not read this record ({type(exc).__name__}: {exc})"),
+            }
+        ]
+        return rejected
+
+    errors = lifecycle_errors(record)
+    team_id = None
+    if record.team is not None:
+        hit = directory.teams.get(record.team.strip().lower())
+        if hit is None:
+            errors.append(
+                {
+                    "path": "team",
+                    "message": safe_text(f"no team has the slug or name {record.team!r}"),
+                }
+            )
+        else:
+            team_id, record.team = hit
+    service = None
+    if record.service is not None:
+        slug = slugify_tag(record.service, 120)
+        if not slug:
+            errors.append({"path": "service", "message": "the name has no letters or digits"})
+        else:
+            service = (slug, record.service[:200])
+            record.service = slug
+            if team_id is None:
+                team_id = directory.service_teams.get(slug)
+    if errors:
+        rejected.errors = errors
+        return rejected
+
+    status = derived_status(record)
+    record.status = Incident.Status(status)
+    content_hash = hashlib.sha256(record.model_dump_json().encode()).hexdigest()
+    fields = {
+        "title": record.title,
+        "summary": record.summary,
+        "url": record.url,
+        "severity": _value(record.severity),
+        "severity_original": record.severity_original,
+        "status": status,
+        "team_id": team_id,
+        "started_at": record.started_at,
+        "detected_at": record.detected_at,
+        "acknowledged_at": record.acknowledged_at,
+        "mitigated_at": record.mitigated_at,
+        "resolved_at": record.resolved_at,
+        "detection_method": _value(record.detection_method),
+        "ai_related": record.ai_related,
+        "failure_mode": _value(record.failure_mode),
+        "rolled_back": record.rolled_back,
+        "deployment_ref": record.deployment_ref,
+        "customer_impact": record.customer_impact,
+        "cleanup_hours": record.cleanup_hours,
+        "trigger": record.trigger,
+        "root_causes": record.root_causes,
+        "resolution": record.resolution,
+        "lessons_went_well": record.lessons.went_well,
+        "lessons_went_wrong": record.lessons.went_wrong,
+        "lessons_got_lucky": record.lessons.got_lucky,
+    }
+    timeline = [
+        {"position": n, "at": e.at, "kind": e.kind, "description": e.description}
+        for n, e in enumerate(record.timeline)
+    ]
+    action_items = [
+        {
+            "position": n,
+            "kind": _value(a.kind) or "prevent",
+            "title": a.title,
+            "owner": a.owner,
+            "due": a.due,
+            "status": _value(a.status) or "open",
+            "url": a.url,
+        }
+        for n, a in enumerate(record.action_items)
+    ]
+    return Prepared(
+        position=raw.position,
+        locator=raw.locator,
+        raw=raw.raw,
+        external_id=record.external_id,
+        fields=fields,
+        service=service,
+        factors=list(record.contributing_factors),
+        timeline=timeline,
+        action_items=action_items,
+        content_hash=content_hash,
+    )
