@@ -88,7 +88,9 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
         fields = [model._meta.get_field(name) for name in columns]
         quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+        # wrap_database_errors: psycopg's errors become Django's (IntegrityError…).
         with (
+            connection.wrap_database_errors,
             connection.cursor() as cursor,
             cursor.copy(f"COPY {model._meta.db_table} ({quoted}) FROM STDIN") as copy,
         ):
