@@ -7,6 +7,7 @@ other modules only change defaults. See the configuration table in README.md.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -195,12 +196,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "org.tasks.sessions_clear_expired",
         "schedule": 24 * 3600,
     },
+    "metrics-rollups-sweep": {
+        "task": "metrics.tasks.rollups_sweep",
+        "schedule": 60,
+    },
+    "metrics-rollups-recompute-nightly": {
+        "task": "metrics.tasks.rollups_recompute_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- demo ---------------------------------------------------------------------------
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.
 DEMO_SEEDERS = [
     "org.demo.seed_org",
+    "metrics.demo.seed_metrics",
 ]
 DEMO_PASSWORD = "trellis-demo"
 

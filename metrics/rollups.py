@@ -1,0 +1,433 @@
+"""From incidents to rollup buckets: the per-incident facts, their buckets, and the
+rows written for them. Used by the full rebuild and by the incremental path alike,
+so both give the same numbers on PostgreSQL and SQLite.
+"""
+
+import datetime as dt
+import hashlib
+import zoneinfo
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models
+
+from incidents.models import ActionItem, Incident, IncidentFactor
+
+from .compute import duration_us, encode_values, hours_to_centi, period_start, slice_start
+from .models import DURATION_PREFIXES, IncidentRollup, RolledIncident
+
+ID_CHUNK = 2000
+FACT_COLUMNS = (
+    "id",
+    "team_id",
+    "service_id",
+    "severity",
+    "ai_related",
+    "failure_mode",
+    "started_at",
+    "detected_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "rolled_back",
+    "cleanup_hours",
+)
+REVIEW_ACTION_KINDS = (ActionItem.Kind.PREVENT, ActionItem.Kind.PROCESS)
+
+
+def bucket_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+def bucket_key(
+    team_id: int | None,
+    service_id: int | None,
+    slice_day: dt.date | None,
+    severity: str,
+    ai_related: bool,
+    failure_mode: str,
+) -> str:
+    return "|".join(
+        (
+            "" if team_id is None else str(team_id),
+            "" if service_id is None else str(service_id),
+            "" if slice_day is None else slice_day.isoformat(),
+            severity,
+            "1" if ai_related else "0",
+            failure_mode,
+        )
+    )
+
+
+@dataclass(slots=True)
+class Fact:
+    """What one incident contributes to its bucket."""
+
+    incident_id: int
+    key: str
+    team_id: int | None
+    service_id: int | None
+    slice_day: dt.date | None
+    severity: str
+    ai_related: bool
+    failure_mode: str
+    durations: tuple[int | None, int | None, int | None, int | None]  # ttd, tta, ttm, ttr
+    rolled_back: bool
+    cleanup_centi: int | None
+    reviewed: bool
+    fingerprint: str = ""
+
+
+def fact_from_row(row: Sequence[Any], *, reviewed: bool, tz: dt.tzinfo) -> Fact:
+    (
+        incident_id,
+        team_id,
+        service_id,
+        severity,
+        ai_related,
+        failure_mode,
+        started,
+        detected,
+        acknowledged,
+        mitigated,
+        resolved,
+        rolled_back,
+        cleanup,
+    ) = row
+    slice_day = None if started is None else slice_start(started.astimezone(tz).date())
+    severity = severity or ""
+    failure_mode = failure_mode or ""
+    key = bucket_key(team_id, service_id, slice_day, severity, ai_related, failure_mode)
+    durations = (
+        duration_us(detected, started),
+        duration_us(acknowledged, detected),
+        duration_us(mitigated, started),
+        duration_us(resolved, started),
+    )
+    cleanup_centi = None if cleanup is None else hours_to_centi(Decimal(cleanup))
+    digest = fingerprint_of(key, durations, bool(rolled_back), cleanup_centi, reviewed)
+    return Fact(
+        incident_id=incident_id,
+        key=key,
+        team_id=team_id,
+        service_id=service_id,
+        slice_day=slice_day,
+        severity=severity,
+        ai_related=bool(ai_related),
+        failure_mode=failure_mode,
+        durations=durations,
+        rolled_back=bool(rolled_back),
+        cleanup_centi=cleanup_centi,
+        reviewed=reviewed,
+        fingerprint=digest,
+    )
+
+
+def fingerprint_of(
+    key: str,
+    durations: Sequence[int | None],
+    rolled_back: bool,
+    cleanup_centi: int | None,
+    reviewed: bool,
+) -> str:
+    """md5 of every value an incident contributes; `_PG_FINGERPRINT` builds the same text."""
+
+    def text(value: int | None) -> str:
+        return "" if value is None else str(value)
+
+    parts = [
+        key,
+        *(text(d) for d in durations),
+        "1" if rolled_back else "0",
+        text(cleanup_centi),
+        "1" if reviewed else "0",
+    ]
+    return hashlib.md5("|".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
+
+
+def _reviewed(ids: Sequence[int] | None) -> set[int]:
+    """Incidents whose postmortem names contributing factors and a prevent/process action."""
+    factors = IncidentFactor.objects.all()
+    actions = ActionItem.objects.filter(kind__in=REVIEW_ACTION_KINDS)
+    if ids is not None:
+        factors = factors.filter(incident_id__in=ids)
+        actions = actions.filter(incident_id__in=ids)
+    with_factors = set(factors.values_list("incident_id", flat=True).distinct())
+    if not with_factors:
+        return set()
+    with_actions = set(actions.values_list("incident_id", flat=True).distinct())
+    return with_factors & with_actions
+
+
+def facts_for(ids: Sequence[int] | None) -> Iterator[Fact]:
+    """Facts for the given incidents (all incidents when `ids` is None)."""
+    tz = zoneinfo.ZoneInfo(bucket_time_zone())
+    if ids is None:
+        reviewed = _reviewed(None)
+        rows = Incident.objects.order_by().values_list(*FACT_COLUMNS).iterator(chunk_size=5000)
+        for row in rows:
+            yield fact_from_row(row, reviewed=row[0] in reviewed, tz=tz)
+        return
+    for chunk in _chunks(list(ids)):
+        reviewed = _reviewed(chunk)
+        for row in Incident.objects.filter(id__in=chunk).order_by().values_list(*FACT_COLUMNS):
+            yield fact_from_row(row, reviewed=row[0] in reviewed, tz=tz)
+
+
+@dataclass(slots=True)
+class Bucket:
+    key: str
+    team_id: int | None
+    service_id: int | None
+    slice_day: dt.date | None
+    severity: str
+    ai_related: bool
+    failure_mode: str
+    incident_count: int = 0
+    rolled_back: int = 0
+    reviewed: int = 0
+    cleanup: list[int] = field(default_factory=list)
+    durations: tuple[list[int], list[int], list[int], list[int]] = field(
+        default_factory=lambda: ([], [], [], [])
+    )
+
+    @classmethod
+    def for_fact(cls, fact: Fact) -> "Bucket":
+        return cls(
+            key=fact.key,
+            team_id=fact.team_id,
+            service_id=fact.service_id,
+            slice_day=fact.slice_day,
+            severity=fact.severity,
+            ai_related=fact.ai_related,
+            failure_mode=fact.failure_mode,
+        )
+
+    def add(self, fact: Fact) -> None:
+        self.incident_count += 1
+        self.rolled_back += fact.rolled_back
+        self.reviewed += fact.reviewed
+        if fact.cleanup_centi is not None:
+            self.cleanup.append(fact.cleanup_centi)
+        for values, value in zip(self.durations, fact.durations, strict=True):
+            if value is not None:
+                values.append(value)
+
+    def row(self, computed_at: dt.datetime) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "bucket_key": self.key,
+            "team_id": self.team_id,
+            "service_id": self.service_id,
+            "slice_start": self.slice_day,
+            "week_start": None if self.slice_day is None else period_start(self.slice_day, "week"),
+            "month_start": None if self.slice_day is None else self.slice_day.replace(day=1),
+            "severity": self.severity,
+            "ai_related": self.ai_related,
+            "failure_mode": self.failure_mode,
+            "incident_count": self.incident_count,
+            "rolled_back_count": self.rolled_back,
+            "reviewed_count": self.reviewed,
+            "cleanup_n": len(self.cleanup),
+            "cleanup_centi": sum(self.cleanup),
+            "cleanup_values": encode_values(self.cleanup),
+            "computed_at": computed_at,
+        }
+        for prefix, values in zip(DURATION_PREFIXES, self.durations, strict=True):
+            row[f"{prefix}_n"] = len(values)
+            row[f"{prefix}_sum_us"] = sum(values)
+            row[f"{prefix}_values"] = encode_values(values)
+        return row
+
+
+def aggregate(facts: Iterable[Fact]) -> dict[str, Bucket]:
+    buckets: dict[str, Bucket] = {}
+    for fact in facts:
+        bucket = buckets.get(fact.key)
+        if bucket is None:
+            bucket = buckets[fact.key] = Bucket.for_fact(fact)
+        bucket.add(fact)
+    return buckets
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Plain inserts: one COPY on PostgreSQL, batched INSERTs elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
+        return
+    names = list(rows[0])
+    columns = ", ".join(
+        connection.ops.quote_name(model._meta.get_field(name).column) for name in names
+    )
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([row[name] for name in names])
+
+
+# --- writing: the same results two ways -------------------------------------------------
+# On PostgreSQL the facts and buckets are computed by set-based SQL (a full rebuild of
+# 100,000 incidents is one statement); elsewhere by the Python above. Both produce the
+# same keys, fingerprints and rows: tests/metrics/test_rollups_postgres.py checks it.
+
+
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _us(later: str, earlier: str) -> str:
+    return f"(extract(epoch FROM i.{later} - i.{earlier}) * 1000000)::bigint"
+
+
+def _pg_facts(*, extra: str = "", join: str = "", where: str = "") -> str:
+    """One row per incident: what `fact_from_row` computes, in SQL."""
+    return f"""
+SELECT {extra} i.id AS incident_id,
+       concat_ws('|', coalesce(i.team_id::text, ''), coalesce(i.service_id::text, ''),
+                 coalesce(to_char(s.slice, 'YYYY-MM-DD'), ''), i.severity,
+                 CASE WHEN i.ai_related THEN '1' ELSE '0' END, i.failure_mode) AS bucket_key,
+       i.team_id, i.service_id, s.slice, i.severity, i.ai_related, i.failure_mode,
+       {_us("detected_at", "started_at")} AS ttd,
+       {_us("acknowledged_at", "detected_at")} AS tta,
+       {_us("mitigated_at", "started_at")} AS ttm,
+       {_us("resolved_at", "started_at")} AS ttr,
+       i.rolled_back,
+       (i.cleanup_hours * 100)::bigint AS cleanup_centi,
+       (i.id IN (SELECT incident_id FROM incidents_incidentfactor)
+        AND i.id IN (SELECT incident_id FROM incidents_actionitem
+                     WHERE kind IN ('{ActionItem.Kind.PREVENT}', '{ActionItem.Kind.PROCESS}')))
+         AS reviewed
+FROM incidents_incident i
+CROSS JOIN LATERAL (
+  SELECT greatest(date_trunc('week', i.started_at AT TIME ZONE %(tz)s),
+                  date_trunc('month', i.started_at AT TIME ZONE %(tz)s))::date AS slice
+) s
+{join}
+{where}
+"""
+
+
+_PG_FINGERPRINT = """md5(concat_ws('|', f.bucket_key, coalesce(f.ttd::text, ''),
+  coalesce(f.tta::text, ''), coalesce(f.ttm::text, ''), coalesce(f.ttr::text, ''),
+  CASE WHEN f.rolled_back THEN '1' ELSE '0' END, coalesce(f.cleanup_centi::text, ''),
+  CASE WHEN f.reviewed THEN '1' ELSE '0' END))"""
+
+
+def _pg_values(column: str) -> str:
+    return (
+        f"count(f.{column}), coalesce(sum(f.{column}), 0), "
+        f"coalesce(string_agg(f.{column}::text, ',' ORDER BY f.{column}), '')"
+    )
+
+
+_PG_ROLLUP_COLUMNS = (
+    "bucket_key, team_id, service_id, slice_start, week_start, month_start, severity, "
+    "ai_related, failure_mode, incident_count, rolled_back_count, reviewed_count, "
+    "cleanup_n, cleanup_centi, cleanup_values, "
+    + ", ".join(f"{p}_n, {p}_sum_us, {p}_values" for p in DURATION_PREFIXES)
+    + ", computed_at"
+)
+_PG_ROLLUP_SELECT = """
+SELECT f.bucket_key, f.team_id, f.service_id, f.slice,
+       date_trunc('week', f.slice::timestamp)::date, date_trunc('month', f.slice::timestamp)::date,
+       f.severity, f.ai_related, f.failure_mode,
+       count(*), count(*) FILTER (WHERE f.rolled_back), count(*) FILTER (WHERE f.reviewed),
+       count(f.cleanup_centi), coalesce(sum(f.cleanup_centi), 0),
+       coalesce(string_agg(f.cleanup_centi::text, ',' ORDER BY f.cleanup_centi), ''),
+       DURATIONS,
+       %(now)s
+FROM f
+WHERE_FACTS
+GROUP BY f.bucket_key, f.team_id, f.service_id, f.slice, f.severity, f.ai_related,
+         f.failure_mode
+""".replace("DURATIONS", ", ".join(_pg_values(p) for p in DURATION_PREFIXES))
+
+
+def _pg_rollup_select(where: str = "") -> str:
+    return _PG_ROLLUP_SELECT.replace("WHERE_FACTS", where)
+
+
+def rebuild_all(now: dt.datetime) -> tuple[int, int]:
+    """Replace every rollup row and the incident map. Returns (incidents, buckets).
+    The caller holds the rollup lock inside a transaction."""
+    RolledIncident.objects.all().delete()
+    IncidentRollup.objects.all().delete()
+    if on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH f AS MATERIALIZED ({_pg_facts()}),
+                mapped AS (
+                  INSERT INTO metrics_rolledincident (incident_id, bucket_key, fingerprint)
+                  SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} FROM f
+                )
+                INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS}) {_pg_rollup_select()}
+                """,
+                {"tz": bucket_time_zone(), "now": now},
+            )
+            buckets = cursor.rowcount
+        return RolledIncident.objects.count(), buckets
+    facts = list(facts_for(None))
+    buckets_by_key = aggregate(facts)
+    insert_rows(IncidentRollup, [b.row(now) for b in buckets_by_key.values()])
+    insert_rows(
+        RolledIncident,
+        [
+            {"incident_id": f.incident_id, "bucket_key": f.key, "fingerprint": f.fingerprint}
+            for f in facts
+        ],
+    )
+    return len(facts), len(buckets_by_key)
+
+
+def fingerprints_for(ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """incident id → (bucket key, fingerprint) for those of `ids` that exist."""
+    if not on_postgres():
+        return {f.incident_id: (f.key, f.fingerprint) for f in facts_for(ids)}
+    result: dict[int, tuple[str, str]] = {}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(list(ids)):
+            cursor.execute(
+                f"WITH f AS ({_pg_facts(where='WHERE i.id = ANY(%(ids)s)')}) "
+                f"SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} FROM f",
+                {"tz": bucket_time_zone(), "ids": list(chunk)},
+            )
+            result.update((pk, (key, digest)) for pk, key, digest in cursor.fetchall())
+    return result
+
+
+def write_buckets(keys: Sequence[str], now: dt.datetime) -> None:
+    """Recompute these buckets from their member incidents and replace their rows. An
+    incident counts in a bucket when the map and its current values agree on it (one
+    that changed since is noted, and both buckets recomputed, by its own noting)."""
+    IncidentRollup.objects.filter(bucket_key__in=keys).delete()
+    if on_postgres():
+        with connection.cursor() as cursor:
+            facts = _pg_facts(
+                extra="r.bucket_key AS mapped_key,",
+                join="JOIN metrics_rolledincident r ON r.incident_id = i.id",
+                where="WHERE r.bucket_key = ANY(%(keys)s)",
+            )
+            cursor.execute(
+                f"WITH f AS ({facts}) INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS}) "
+                + _pg_rollup_select("WHERE f.bucket_key = f.mapped_key"),
+                {"tz": bucket_time_zone(), "now": now, "keys": list(keys)},
+            )
+        return
+    members = dict(
+        RolledIncident.objects.filter(bucket_key__in=keys).values_list("incident_id", "bucket_key")
+    )
+    buckets = aggregate(f for f in facts_for(list(members)) if members[f.incident_id] == f.key)
+    insert_rows(IncidentRollup, [b.row(now) for b in buckets.values()])

@@ -1,0 +1,466 @@
+"""Reads for metrics: scopes and who may see them, incident KPI reports from rollups,
+distributions, key results and the state of the rollups.
+
+Nothing here reads incidents: every figure comes from `IncidentRollup` rows (one
+query per report), so a dashboard costs the same whatever the number of incidents
+behind it, up to the number of buckets it spans.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from incidents.models import FailureMode, Service, Severity
+from org import access
+from org.models import Team
+
+from .compute import (
+    PERIODS,
+    SMALL_SAMPLE_BELOW,
+    CleanupSummary,
+    DurationSummary,
+    RateSummary,
+    decode_values,
+    period_end,
+    period_start,
+    periods_between,
+    summarize_durations,
+)
+from .exceptions import MetricsError
+from .models import DirtyBucket, IncidentRollup, KeyResult, Objective, RollupState
+from .registry import DURATION_FIELDS, DURATION_KPIS, PERCENTILE_METHOD, PERIOD_TIMESTAMP, REGISTRY
+from .rollups import bucket_time_zone
+
+DEFAULT_PERIODS = {"week": 12, "month": 12, "quarter": 4}
+MAX_PERIODS = 520
+HIGH_RISK_SEVERITIES = (Severity.SEV1, Severity.SEV2)
+
+# --- scopes and access ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a report covers: the organisation, teams, or one service."""
+
+    kind: str  # org, team, teams, service
+    value: str  # canonical text, e.g. "team:sre"
+    label: str
+    team_ids: tuple[int, ...] | None = None  # None: every team (org) or not by team
+    service_id: int | None = None
+    service_team_id: int | None = None
+
+    def filter(self, rows: QuerySet) -> QuerySet:
+        if self.kind in ("team", "teams"):
+            return rows.filter(team_id__in=self.team_ids)
+        if self.kind == "service":
+            return rows.filter(service_id=self.service_id)
+        return rows
+
+
+def scope_parse(text: str) -> Scope:
+    """`org`, `team:<slug>`, `teams:<slug>,<slug>…` or `service:<slug>`."""
+    text = (text or "org").strip()
+    kind, _, rest = text.partition(":")
+    if kind == "org" and not rest:
+        return Scope(kind="org", value="org", label="Whole organisation")
+    if kind in ("team", "teams") and rest:
+        slugs = sorted({s.strip() for s in rest.split(",") if s.strip()})
+        if kind == "team" and len(slugs) != 1:
+            raise MetricsError("team: takes one team slug; use teams: for several.")
+        teams = list(Team.objects.filter(slug__in=slugs).order_by("name").values("id", "name"))
+        if len(teams) != len(slugs):
+            raise Http404("No such team.")
+        return Scope(
+            kind=kind,
+            value=f"{kind}:{','.join(slugs)}",
+            label=", ".join(t["name"] for t in teams),
+            team_ids=tuple(sorted(t["id"] for t in teams)),
+        )
+    if kind == "service" and rest:
+        service = Service.objects.filter(slug=rest.strip()).values("id", "name", "team_id").first()
+        if service is None:
+            raise Http404("No such service.")
+        return Scope(
+            kind="service",
+            value=f"service:{rest.strip()}",
+            label=service["name"],
+            service_id=service["id"],
+            service_team_id=service["team_id"],
+        )
+    raise MetricsError("scope is one of: org, team:<slug>, teams:<slug>,<slug>…, service:<slug>.")
+
+
+def may_see_everything(user: Any) -> bool:
+    """Admins and authors (L&D admins running the programme) see every scope."""
+    return access.is_admin(user) or access.is_author(user)
+
+
+def scope_check(*, user: Any, scope: Scope) -> None:
+    """Managers see their teams and those teams' services; admins and authors see all;
+    everyone else gets 403."""
+    if may_see_everything(user):
+        return
+    if not access.is_manager(user):
+        raise PermissionDenied
+    if scope.kind == "org":
+        raise PermissionDenied
+    managed = set(access.teams_managed_by(user).values_list("id", flat=True))
+    wanted = set(scope.team_ids or ()) if scope.kind != "service" else {scope.service_team_id}
+    if not wanted or not wanted <= managed:
+        raise PermissionDenied
+
+
+def scope_for_user(*, user: Any, text: str) -> Scope:
+    scope = scope_parse(text)
+    scope_check(user=user, scope=scope)
+    return scope
+
+
+def scopes_for_user(*, user: Any) -> list[tuple[str, str]]:
+    """(value, label) of the scopes a user may pick, organisation first."""
+    choices = [("org", "Whole organisation")] if may_see_everything(user) else []
+    teams = Team.objects.all() if may_see_everything(user) else access.teams_managed_by(user)
+    choices += [(f"team:{slug}", name) for slug, name in teams.values_list("slug", "name")]
+    return choices
+
+
+# --- filters ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    severity: tuple[str, ...] = ()
+    ai_related: bool | None = None
+    failure_mode: tuple[str, ...] = ()
+
+    def apply(self, rows: QuerySet) -> QuerySet:
+        if self.severity:
+            rows = rows.filter(severity__in=self.severity)
+        if self.ai_related is not None:
+            rows = rows.filter(ai_related=self.ai_related)
+        if self.failure_mode:
+            rows = rows.filter(failure_mode__in=self.failure_mode)
+        return rows
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.severity:
+            out["severity"] = list(self.severity)
+        if self.ai_related is not None:
+            out["ai_related"] = self.ai_related
+        if self.failure_mode:
+            out["failure_mode"] = list(self.failure_mode)
+        return out
+
+
+def _listed(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+def filters_parse(data: Any) -> Filters:
+    """From query parameters or a dict: severity, ai_related, failure_mode (each
+    may repeat or be comma-separated)."""
+    getlist = data.getlist if hasattr(data, "getlist") else lambda k: data.get(k)
+    severity = _listed(getlist("severity"))
+    bad = [s for s in severity if s not in Severity.values]
+    if bad:
+        raise MetricsError(f"Unknown severity {bad[0]!r}; use {', '.join(Severity.values)}.")
+    modes = _listed(getlist("failure_mode"))
+    bad = [m for m in modes if m not in FailureMode.values]
+    if bad:
+        raise MetricsError(f"Unknown failure mode {bad[0]!r}.")
+    ai = data.get("ai_related")
+    if ai in (None, "", "any"):
+        ai_related = None
+    elif ai in (True, "true", "1", "yes"):
+        ai_related = True
+    elif ai in (False, "false", "0", "no"):
+        ai_related = False
+    else:
+        raise MetricsError("ai_related is true, false or any.")
+    return Filters(tuple(sorted(set(severity))), ai_related, tuple(sorted(set(modes))))
+
+
+def dates_parse(
+    *, period: str, date_from: Any, date_to: Any, today: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The first and last day covered: whole periods, from the one holding `from`
+    to the one holding `to` (default: the last few periods up to today)."""
+    if period not in PERIODS:
+        raise MetricsError(f"period is one of: {', '.join(PERIODS)}.")
+    today = today or timezone.localdate()
+
+    def as_date(value: Any, name: str) -> dt.date | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise MetricsError(f"{name} must be a date, YYYY-MM-DD.") from None
+
+    last = as_date(date_to, "to") or today
+    first = as_date(date_from, "from")
+    if first is None:
+        first = last
+        for _ in range(DEFAULT_PERIODS[period] - 1):
+            first = period_start(first, period) - dt.timedelta(days=1)
+    if first > last:
+        raise MetricsError("from must not be after to.")
+    start, end = period_start(first, period), period_end(period_start(last, period), period)
+    if len(periods_between(start, end - dt.timedelta(days=1), period)) > MAX_PERIODS:
+        raise MetricsError(f"At most {MAX_PERIODS} periods at a time.")
+    return start, end - dt.timedelta(days=1)
+
+
+# --- incident reports ---------------------------------------------------------------
+
+_ROLLUP_COLUMNS = (
+    "slice_start",
+    "severity",
+    "ai_related",
+    "incident_count",
+    "rolled_back_count",
+    "reviewed_count",
+    "cleanup_n",
+    "cleanup_centi",
+    "ttd_values",
+    "tta_values",
+    "ttm_values",
+    "ttr_values",
+)
+
+
+@dataclass(slots=True)
+class _Accumulator:
+    incidents: int = 0
+    rolled_back: int = 0
+    high_risk: int = 0
+    reviewed: int = 0
+    cleanup_n: int = 0
+    cleanup_centi: int = 0
+    values: dict[str, list[int]] = field(default_factory=lambda: {k: [] for k in DURATION_FIELDS})
+
+    def add(self, row: Sequence[Any], decoded: dict[str, list[int]]) -> None:
+        _, severity, ai_related, count, rolled, reviewed, cleanup_n, cleanup_centi = row[:8]
+        self.incidents += count
+        self.rolled_back += rolled
+        if ai_related and severity in HIGH_RISK_SEVERITIES:
+            self.high_risk += count
+            self.reviewed += reviewed
+        self.cleanup_n += cleanup_n
+        self.cleanup_centi += cleanup_centi
+        for key, values in decoded.items():
+            self.values[key].extend(values)
+
+
+@dataclass(slots=True)
+class PeriodFigures:
+    start: dt.date | None
+    end: dt.date | None  # exclusive
+    incident_count: int
+    durations: dict[str, DurationSummary]
+    rollback: RateSummary
+    cleanup: CleanupSummary
+    governance: RateSummary
+    sorted_values: dict[str, list[int]] = field(repr=False, default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return "" if self.start is None else self.start.isoformat()
+
+
+def _figures(acc: _Accumulator, start: dt.date | None, end: dt.date | None) -> PeriodFigures:
+    durations = {}
+    for key, values in acc.values.items():
+        values.sort()
+        durations[key] = summarize_durations(values, population=acc.incidents)
+    return PeriodFigures(
+        start=start,
+        end=end,
+        incident_count=acc.incidents,
+        durations=durations,
+        rollback=RateSummary(count=acc.rolled_back, n=acc.incidents),
+        cleanup=CleanupSummary(
+            n=acc.cleanup_n, excluded=acc.incidents - acc.cleanup_n, total_centi=acc.cleanup_centi
+        ),
+        governance=RateSummary(count=acc.reviewed, n=acc.high_risk),
+        sorted_values=acc.values,
+    )
+
+
+@dataclass(slots=True)
+class IncidentReport:
+    scope: Scope
+    period: str
+    first: dt.date
+    last: dt.date
+    filters: Filters
+    periods: list[PeriodFigures]
+    total: PeriodFigures
+    undated: int
+    method: dict[str, Any]
+
+
+def rollup_status() -> dict[str, Any]:
+    state = RollupState.objects.filter(pk=1).values("last_full_at", "last_change_at").first()
+    return {
+        "rolled_up_at": (state or {}).get("last_change_at"),
+        "last_full_recompute_at": (state or {}).get("last_full_at"),
+        "buckets_pending": DirtyBucket.objects.count(),
+    }
+
+
+def method_metadata(*, period: str) -> dict[str, Any]:
+    return {
+        "period": period,
+        "period_timestamp": PERIOD_TIMESTAMP,
+        "periods": f"calendar {period}s in {bucket_time_zone()} (weeks start on Monday); an "
+        f"incident belongs to the period its {PERIOD_TIMESTAMP} falls in",
+        "time_zone": bucket_time_zone(),
+        "unit": "seconds",
+        "median": "interpolated (percentile_cont 0.5)",
+        "p90": "interpolated (percentile_cont 0.9)",
+        "mean": "arithmetic mean, rounded to the microsecond",
+        "percentiles": PERCENTILE_METHOD,
+        "exclusions": "an incident missing either timestamp of a KPI is left out of that KPI "
+        "and counted in its `excluded`; incidents without started_at are in no period and "
+        "counted in `undated`",
+        "small_sample_below": SMALL_SAMPLE_BELOW,
+        "source": "rollups (per team, service, week, severity, AI-related, failure mode)",
+        **rollup_status(),
+    }
+
+
+def incident_report(
+    *,
+    scope: Scope,
+    period: str = "week",
+    first: dt.date,
+    last: dt.date,
+    filters: Filters | None = None,
+    with_method: bool = True,
+) -> IncidentReport:
+    """Per-period and total incident KPIs for a scope, from rollups: one query."""
+    filters = filters or Filters()
+    starts = periods_between(first, last, period)
+    end = period_end(starts[-1], period)
+    rows = scope.filter(filters.apply(IncidentRollup.objects.order_by()))
+    rows = rows.filter(
+        Q(slice_start__gte=starts[0], slice_start__lt=end) | Q(slice_start__isnull=True)
+    ).values_list(*_ROLLUP_COLUMNS)
+    by_period = {start: _Accumulator() for start in starts}
+    total = _Accumulator()
+    undated = 0
+    for row in rows:
+        if row[0] is None:
+            undated += row[3]
+            continue
+        decoded = {
+            key: decode_values(text) for key, text in zip(DURATION_FIELDS, row[8:], strict=True)
+        }
+        by_period[period_start(row[0], period)].add(row, decoded)
+        total.add(row, decoded)
+    periods = [_figures(acc, start, period_end(start, period)) for start, acc in by_period.items()]
+    return IncidentReport(
+        scope=scope,
+        period=period,
+        first=starts[0],
+        last=end - dt.timedelta(days=1),
+        filters=filters,
+        periods=periods,
+        total=_figures(total, starts[0], end),
+        undated=undated,
+        method=method_metadata(period=period) if with_method else {},
+    )
+
+
+# --- distributions ----------------------------------------------------------------
+
+DURATION_BINS: tuple[tuple[str, int | None], ...] = (
+    ("< 5 min", 5 * 60),
+    ("5–15 min", 15 * 60),
+    ("15–30 min", 30 * 60),
+    ("30 min – 1 h", 3600),
+    ("1–2 h", 2 * 3600),
+    ("2–4 h", 4 * 3600),
+    ("4–8 h", 8 * 3600),
+    ("8–24 h", 24 * 3600),
+    ("1–3 days", 3 * 86400),
+    ("> 3 days", None),
+)
+
+
+def histogram(sorted_us: Iterable[int]) -> list[tuple[str, int]]:
+    """Counts of durations per bin (upper bounds exclusive)."""
+    counts = [0] * len(DURATION_BINS)
+    for value in sorted_us:
+        seconds = value / 1_000_000
+        for index, (_, upper) in enumerate(DURATION_BINS):
+            if upper is None or seconds < upper:
+                counts[index] += 1
+                break
+    return [(label, count) for (label, _), count in zip(DURATION_BINS, counts, strict=True)]
+
+
+# --- key results --------------------------------------------------------------------
+
+
+def key_result_value(
+    *, kpi_key: str, statistic: str, figures: PeriodFigures
+) -> tuple[Decimal | None, int]:
+    """The number a key result tracks, and its sample size."""
+    kpi = REGISTRY[kpi_key]
+    if kpi.kind == "duration":
+        summary = figures.durations[DURATION_FIELDS[kpi_key]]
+        return getattr(summary, statistic), summary.n
+    if kpi_key == "incident_count":
+        return Decimal(figures.incident_count), figures.incident_count
+    if kpi_key == "rollback_rate":
+        if statistic == "count":
+            return Decimal(figures.rollback.count), figures.rollback.n
+        return figures.rollback.rate, figures.rollback.n
+    if kpi_key == "cleanup_hours":
+        if statistic == "per_incident":
+            return figures.cleanup.per_incident, figures.cleanup.n
+        return figures.cleanup.total, figures.cleanup.n
+    raise MetricsError(f"{kpi_key} cannot be measured from incident rollups.")
+
+
+def key_result_measure(*, key_result: KeyResult, today: dt.date) -> tuple[Decimal | None, int]:
+    """Measure over the whole weeks covering the trailing `window_days` up to today."""
+    report = incident_report(
+        scope=scope_parse(key_result.scope),
+        period="week",
+        first=today - dt.timedelta(days=key_result.window_days - 1),
+        last=today,
+        filters=filters_parse(key_result.filters),
+        with_method=False,
+    )
+    return key_result_value(
+        kpi_key=key_result.kpi_key, statistic=key_result.statistic, figures=report.total
+    )
+
+
+def objectives_for_user(*, user: Any) -> QuerySet[Objective]:
+    """Objectives with their key results (two queries when iterated).
+
+    Objectives are organisation-wide goals: every manager, author and admin sees them.
+    """
+    if not (access.is_manager(user) or may_see_everything(user)):
+        raise PermissionDenied
+    return Objective.objects.prefetch_related("key_results")
+
+
+__all__ = ["DURATION_KPIS", "IncidentReport", "PeriodFigures", "Scope", "incident_report"]

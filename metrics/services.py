@@ -1,0 +1,400 @@
+"""Writes for metrics: rollups (full rebuild, change noting, dirty-bucket processing)
+and OKRs. Tasks, the command, the demo seeder and views call these.
+
+How rollups stay current without anything importing metrics:
+
+1. *Noting changes.* `rollups_note_batch` (queued by the incidents app through
+   `INCIDENT_BATCH_DONE_TASKS` when an import batch finishes) and the per-minute
+   `rollups_sweep` (batches not noted yet, and incidents whose `updated_at` moved)
+   compare each changed incident's bucket and fingerprint with `RolledIncident`,
+   record the new ones, and mark the old and new buckets dirty.
+2. *Debounce.* Marking schedules one processing task `DEBOUNCE_SECONDS` ahead,
+   unless one is already due (a conditional update on `RollupState`), so a burst of
+   batches costs one run.
+3. *Processing.* `rollups_process_dirty` claims dirty buckets (a conditional update
+   with a claim id), recomputes each from its member incidents, and replaces the
+   rows in one transaction; a bucket marked again meanwhile keeps its row and is
+   processed again. Running it twice is harmless.
+
+Every writer takes the `RollupState` row lock first, so noting, processing and the
+full rebuild never interleave their writes.
+"""
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.http import Http404
+from django.utils import timezone
+
+from incidents.models import ImportBatch, Incident, IncidentRevision
+
+from . import rollups
+from .exceptions import MetricsError
+from .models import (
+    DirtyBucket,
+    KeyResult,
+    Objective,
+    RolledIncident,
+    RollupBatch,
+    RollupState,
+)
+from .registry import REGISTRY
+
+logger = logging.getLogger(__name__)
+
+DEBOUNCE_SECONDS = 5
+CLAIM_LEASE = dt.timedelta(minutes=5)
+PROCESS_BATCH = rollups.ID_CHUNK
+PROCESS_TIME_BUDGET = 120.0
+# Edits are looked for this far behind the last sweep, so a transaction that
+# committed late (its updated_at older than the sweep) is still seen.
+SWEEP_OVERLAP = dt.timedelta(minutes=5)
+# Finished batches older than this are assumed noted (the nightly rebuild covers them).
+SWEEP_BATCH_HORIZON = dt.timedelta(days=7)
+
+
+def _lock_state() -> RollupState:
+    state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
+    return state
+
+
+@dataclass(frozen=True, slots=True)
+class RecomputeResult:
+    incidents: int
+    buckets: int
+    seconds: float
+
+
+def rollups_recompute_all() -> RecomputeResult:
+    """Rebuild every rollup from the incidents, in one transaction (readers see the
+    old rollups until it commits)."""
+    began = time.monotonic()
+    started_at = timezone.now()
+    with transaction.atomic():
+        _lock_state()
+        DirtyBucket.objects.all().delete()
+        incidents, buckets = rollups.rebuild_all(started_at)
+        finished = ImportBatch.objects.filter(
+            status__in=(ImportBatch.Status.DONE, ImportBatch.Status.FAILED),
+            finished_at__lt=started_at,
+            finished_at__gte=started_at - SWEEP_BATCH_HORIZON,
+        ).values_list("id", flat=True)
+        RollupBatch.objects.bulk_create(
+            [RollupBatch(batch_id=pk, noted_at=started_at) for pk in finished],
+            ignore_conflicts=True,
+        )
+        RollupState.objects.filter(pk=1).update(
+            time_zone=rollups.bucket_time_zone(),
+            last_full_at=started_at,
+            last_change_at=started_at,
+            swept_until=started_at,
+            processing_due_at=None,
+        )
+    return RecomputeResult(incidents, buckets, time.monotonic() - began)
+
+
+def _mark_dirty(keys: Iterable[str], now: dt.datetime) -> None:
+    rows = [DirtyBucket(bucket_key=k, mark=uuid.uuid4(), marked_at=now) for k in keys]
+    DirtyBucket.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["bucket_key"],
+        update_fields=["mark", "marked_at"],
+        batch_size=500,
+    )
+
+
+def _schedule_processing(now: dt.datetime) -> bool:
+    """Queue one processing run DEBOUNCE_SECONDS ahead, unless one is already due."""
+    due = RollupState.objects.filter(pk=1).filter(
+        Q(processing_due_at__isnull=True) | Q(processing_due_at__lt=now - CLAIM_LEASE)
+    )
+    if not due.update(processing_due_at=now + dt.timedelta(seconds=DEBOUNCE_SECONDS)):
+        return False
+    from .tasks import rollups_process
+
+    # enqueue_on_commit cannot pass a countdown; this is the same on-commit rule.
+    transaction.on_commit(lambda: rollups_process.apply_async(countdown=DEBOUNCE_SECONDS))
+    return True
+
+
+def rollups_note_incidents(*, incident_ids: Iterable[int]) -> int:
+    """Compare these incidents with where they were last counted; mark the buckets they
+    left and joined dirty and schedule processing. Returns the number of dirty buckets."""
+    ids = sorted(set(incident_ids))
+    dirty: set[str] = set()
+    now = timezone.now()
+    for chunk in rollups._chunks(ids):
+        with transaction.atomic():
+            _lock_state()
+            current = rollups.fingerprints_for(chunk)
+            known = {
+                pk: (key, fingerprint)
+                for pk, key, fingerprint in RolledIncident.objects.filter(
+                    incident_id__in=chunk
+                ).values_list("incident_id", "bucket_key", "fingerprint")
+            }
+            gone: list[int] = []
+            moved: list[RolledIncident] = []
+            changed: set[str] = set()
+            for pk in chunk:
+                new, old = current.get(pk), known.get(pk)
+                if new is None:
+                    if old is not None:
+                        changed.add(old[0])
+                        gone.append(pk)
+                    continue
+                if old == new:
+                    continue
+                if old is not None:
+                    changed.add(old[0])
+                changed.add(new[0])
+                moved.append(RolledIncident(incident_id=pk, bucket_key=new[0], fingerprint=new[1]))
+            if gone:
+                RolledIncident.objects.filter(incident_id__in=gone).delete()
+            RolledIncident.objects.bulk_create(
+                moved,
+                update_conflicts=True,
+                unique_fields=["incident_id"],
+                update_fields=["bucket_key", "fingerprint"],
+                batch_size=500,
+            )
+            if changed:
+                _mark_dirty(changed, now)
+                RollupState.objects.filter(pk=1).update(last_change_at=now)
+                _schedule_processing(now)
+            dirty |= changed
+    return len(dirty)
+
+
+def rollups_note_batch(*, batch_id: int) -> int:
+    """Note every incident an import batch created or changed. Safe to run twice."""
+    ids = set(Incident.objects.filter(last_batch_id=batch_id).values_list("id", flat=True))
+    ids |= set(
+        IncidentRevision.objects.filter(batch_id=batch_id).values_list("incident_id", flat=True)
+    )
+    dirty = rollups_note_incidents(incident_ids=ids)
+    RollupBatch.objects.bulk_create(
+        [RollupBatch(batch_id=batch_id, noted_at=timezone.now())], ignore_conflicts=True
+    )
+    return dirty
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    batches: int
+    edited: int
+    processed: int
+    rebuilt: bool = False
+
+
+def rollups_sweep(*, process: bool = True) -> SweepResult:
+    """Find changes nobody announced: finished batches not noted yet (a lost message,
+    or tasks that run eagerly) and incidents edited outside imports. Then process
+    whatever is dirty. Without a first full rebuild, do that instead."""
+    state, _ = RollupState.objects.get_or_create(pk=1)
+    if state.last_full_at is None or state.time_zone != rollups.bucket_time_zone():
+        rollups_recompute_all()
+        return SweepResult(batches=0, edited=0, processed=0, rebuilt=True)
+    started_at = timezone.now()
+    noted = RollupBatch.objects.values("batch_id")
+    batch_ids = list(
+        ImportBatch.objects.filter(
+            status__in=(ImportBatch.Status.DONE, ImportBatch.Status.FAILED),
+            finished_at__gte=started_at - SWEEP_BATCH_HORIZON,
+        )
+        .exclude(id__in=noted)
+        .order_by("finished_at")
+        .values_list("id", flat=True)
+    )
+    for batch_id in batch_ids:
+        rollups_note_batch(batch_id=batch_id)
+    since = (state.swept_until or started_at) - SWEEP_OVERLAP
+    edited = list(Incident.objects.filter(updated_at__gte=since).values_list("id", flat=True))
+    if edited:
+        rollups_note_incidents(incident_ids=edited)
+    RollupState.objects.filter(pk=1).update(swept_until=started_at)
+    processed = rollups_process_dirty() if process else 0
+    return SweepResult(batches=len(batch_ids), edited=len(edited), processed=processed)
+
+
+def _claim(limit: int) -> tuple[uuid.UUID, list[str]]:
+    token, now = uuid.uuid4(), timezone.now()
+    free = Q(claim__isnull=True) | Q(claimed_until__lt=now)
+    keys = list(
+        DirtyBucket.objects.filter(free)
+        .order_by("marked_at", "bucket_key")
+        .values_list("bucket_key", flat=True)[:limit]
+    )
+    if not keys:
+        return token, []
+    DirtyBucket.objects.filter(free, bucket_key__in=keys).update(
+        claim=token, claimed_mark=F("mark"), claimed_until=now + CLAIM_LEASE
+    )
+    return token, list(DirtyBucket.objects.filter(claim=token).values_list("bucket_key", flat=True))
+
+
+def _process_claimed(token: uuid.UUID) -> int:
+    with transaction.atomic():
+        _lock_state()
+        # Only buckets still claimed by this run: a full rebuild may have replaced them.
+        mine = list(DirtyBucket.objects.filter(claim=token).values_list("bucket_key", flat=True))
+        rollups.write_buckets(mine, timezone.now())
+        DirtyBucket.objects.filter(claim=token, mark=F("claimed_mark")).delete()
+        DirtyBucket.objects.filter(claim=token).update(
+            claim=None, claimed_mark=None, claimed_until=None
+        )
+    return len(mine)
+
+
+def rollups_process_dirty(
+    *, batch_size: int = PROCESS_BATCH, time_budget: float = PROCESS_TIME_BUDGET
+) -> int:
+    """Recompute dirty buckets until none is left (or the time budget is spent, then
+    hand over to a fresh task). Returns the number of buckets recomputed."""
+    began = time.monotonic()
+    done = 0
+    while True:
+        token, keys = _claim(batch_size)
+        if not keys:
+            break
+        done += _process_claimed(token)
+        if time.monotonic() - began > time_budget:
+            with transaction.atomic():
+                _schedule_processing(timezone.now())
+            break
+    if done:
+        key_results_refresh()
+    return done
+
+
+def rollups_process_due() -> int:
+    """The debounced task's body: clear the schedule, then process."""
+    RollupState.objects.filter(pk=1).update(processing_due_at=None)
+    return rollups_process_dirty()
+
+
+# --- OKRs -----------------------------------------------------------------------------
+
+# What a key result may track, per KPI (duration KPIs: median, p90 or mean).
+STATISTICS = {
+    "incident_count": {"value"},
+    "rollback_rate": {"value", "count"},
+    "cleanup_hours": {"value", "per_incident"},
+}
+
+
+def objective_create(
+    *,
+    title: str,
+    starts_on: dt.date,
+    deadline: dt.date,
+    description: str = "",
+    owner: str = "",
+    created_by: Any = None,
+) -> Objective:
+    objective = Objective(
+        title=title,
+        starts_on=starts_on,
+        deadline=deadline,
+        description=description,
+        owner=owner,
+        created_by=created_by,
+    )
+    objective.full_clean()
+    objective.save()
+    return objective
+
+
+def key_result_create(
+    *,
+    objective: Objective,
+    description: str,
+    baseline_value: Decimal,
+    target_value: Decimal,
+    kpi_key: str = "",
+    statistic: str = "value",
+    scope: str = "org",
+    filters: dict | None = None,
+    unit: str = "",
+    window_days: int = 90,
+    current_value: Decimal | None = None,
+    order: int = 0,
+) -> KeyResult:
+    """Add a key result. Bound to a KPI it is measured now and after every rollup
+    run; without one, `current_value` is what someone reported."""
+    from . import selectors
+
+    if kpi_key:
+        kpi = REGISTRY.get(kpi_key)
+        if kpi is None or kpi.family != "incident":
+            raise MetricsError(f"{kpi_key!r} is not an incident KPI this version can measure.")
+        allowed = STATISTICS.get(kpi_key, {"median", "p90", "mean"})
+        if statistic not in allowed:
+            raise MetricsError(
+                f"For {kpi_key} the statistic is one of: {', '.join(sorted(allowed))}."
+            )
+        try:
+            selectors.scope_parse(scope)
+        except Http404:
+            raise MetricsError(f"Unknown scope {scope!r}.") from None
+        selectors.filters_parse(filters or {})
+        current_value = None
+    result = KeyResult(
+        objective=objective,
+        order=order,
+        description=description,
+        kpi_key=kpi_key,
+        statistic=statistic,
+        scope=scope,
+        filters=filters or {},
+        unit=unit or (REGISTRY[kpi_key].unit if kpi_key else ""),
+        baseline_value=baseline_value,
+        target_value=target_value,
+        window_days=window_days,
+        current_value=current_value,
+        measured_at=timezone.now() if current_value is not None else None,
+    )
+    result.full_clean()
+    result.save()
+    if kpi_key:
+        key_results_refresh(ids=[result.pk])
+        result.refresh_from_db()
+    return result
+
+
+def key_result_report(*, key_result: KeyResult, value: Decimal) -> KeyResult:
+    """Record the current value of a key result that is not bound to a KPI."""
+    if key_result.kpi_key:
+        raise MetricsError("This key result is measured from its KPI; it cannot be reported.")
+    KeyResult.objects.filter(pk=key_result.pk).update(
+        current_value=value, measured_at=timezone.now()
+    )
+    key_result.refresh_from_db()
+    return key_result
+
+
+def key_results_refresh(*, ids: Sequence[int] | None = None, today: dt.date | None = None) -> int:
+    """Measure KPI-bound key results over their trailing window, from rollups."""
+    from . import selectors
+
+    today = today or timezone.localdate()
+    results = KeyResult.objects.exclude(kpi_key="")
+    if ids is not None:
+        results = results.filter(pk__in=ids)
+    count = 0
+    for result in results:
+        value, n = selectors.key_result_measure(key_result=result, today=today)
+        KeyResult.objects.filter(pk=result.pk).update(
+            current_value=value, current_n=n, measured_at=timezone.now()
+        )
+        count += 1
+    return count
