@@ -7,8 +7,6 @@ and the ascending list of every lifecycle duration, so any union of buckets give
 exact medians and p90s without reading incidents.
 """
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,13 +18,17 @@ DURATION_PREFIXES = ("ttd", "tta", "ttm", "ttr")
 
 
 class IncidentRollup(models.Model):
-    bucket_key = models.CharField(max_length=120, unique=True)
+    # Indexes are few on purpose (every one is paid for on each rebuild): the key's
+    # uniqueness is a constraint (no extra pattern index) and the foreign keys have
+    # none of their own; team dashboards use (team, slice_start).
+    bucket_key = models.CharField(max_length=120)
     team = models.ForeignKey(
         Team,
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
     )
     service = models.ForeignKey(
@@ -35,6 +37,7 @@ class IncidentRollup(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
     )
     slice_start = models.DateField(
@@ -70,12 +73,9 @@ class IncidentRollup(models.Model):
 
     class Meta:
         ordering = ["slice_start", "bucket_key"]
-        indexes = [
-            models.Index(fields=["team", "slice_start"]),
-            models.Index(fields=["service", "slice_start"]),
-            models.Index(fields=["slice_start"]),
-        ]
+        indexes = [models.Index(fields=["team", "slice_start"])]
         constraints = [
+            models.UniqueConstraint(fields=["bucket_key"], name="metrics_rollup_bucket_unique"),
             models.CheckConstraint(
                 condition=Q(rolled_back_count__lte=models.F("incident_count"))
                 & Q(cleanup_n__lte=models.F("incident_count"))
@@ -99,23 +99,21 @@ class RolledIncident(models.Model):
     """
 
     incident_id = models.BigIntegerField(primary_key=True)
-    bucket_key = models.CharField(max_length=120, db_index=True)
+    bucket_key = models.CharField(max_length=120)
     fingerprint = models.CharField(max_length=32, help_text="Hash of every value rolled up.")
+
+    class Meta:
+        indexes = [models.Index(fields=["bucket_key"], name="metrics_rolled_bucket_idx")]
 
     def __str__(self) -> str:
         return f"incident {self.incident_id} in {self.bucket_key}"
 
 
 class DirtyBucket(models.Model):
-    """A bucket to recompute. Marking again gives a new `mark`; a worker claims rows,
-    recomputes, and deletes only rows whose mark has not changed meanwhile."""
+    """A bucket to recompute; its row goes once the bucket has been recomputed."""
 
     bucket_key = models.CharField(max_length=120, primary_key=True)
-    mark = models.UUIDField(default=uuid.uuid4)
     marked_at = models.DateTimeField()
-    claim = models.UUIDField(null=True, blank=True)
-    claimed_mark = models.UUIDField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["marked_at"])]

@@ -291,8 +291,18 @@ def _us(later: str, earlier: str) -> str:
     return f"(extract(epoch FROM i.{later} - i.{earlier}) * 1000000)::bigint"
 
 
-def _pg_facts(*, extra: str = "", join: str = "", where: str = "") -> str:
-    """One row per incident: what `fact_from_row` computes, in SQL."""
+_PG_REVIEWED_ALL = f"""(i.id IN (SELECT incident_id FROM incidents_incidentfactor)
+        AND i.id IN (SELECT incident_id FROM incidents_actionitem
+                     WHERE kind IN ('{ActionItem.Kind.PREVENT}', '{ActionItem.Kind.PROCESS}')))"""
+_PG_REVIEWED_EACH = f"""(
+        EXISTS (SELECT 1 FROM incidents_incidentfactor x WHERE x.incident_id = i.id)
+        AND EXISTS (SELECT 1 FROM incidents_actionitem a WHERE a.incident_id = i.id
+                    AND a.kind IN ('{ActionItem.Kind.PREVENT}', '{ActionItem.Kind.PROCESS}')))"""
+
+
+def _pg_facts(*, extra: str = "", join: str = "", where: str = "", few: bool = False) -> str:
+    """One row per incident: what `fact_from_row` computes, in SQL. `few`: a handful of
+    incidents by id (probe the child tables per incident instead of hashing them)."""
     return f"""
 SELECT {extra} i.id AS incident_id,
        concat_ws('|', coalesce(i.team_id::text, ''), coalesce(i.service_id::text, ''),
@@ -305,10 +315,7 @@ SELECT {extra} i.id AS incident_id,
        {_us("resolved_at", "started_at")} AS ttr,
        i.rolled_back,
        (i.cleanup_hours * 100)::bigint AS cleanup_centi,
-       (i.id IN (SELECT incident_id FROM incidents_incidentfactor)
-        AND i.id IN (SELECT incident_id FROM incidents_actionitem
-                     WHERE kind IN ('{ActionItem.Kind.PREVENT}', '{ActionItem.Kind.PROCESS}')))
-         AS reviewed
+       {_PG_REVIEWED_EACH if few else _PG_REVIEWED_ALL} AS reviewed
 FROM incidents_incident i
 CROSS JOIN LATERAL (
   SELECT greatest(date_trunc('week', i.started_at AT TIME ZONE %(tz)s),
@@ -340,7 +347,7 @@ _PG_ROLLUP_COLUMNS = (
     + ", computed_at"
 )
 _PG_ROLLUP_SELECT = """
-SELECT f.bucket_key, f.team_id, f.service_id, f.slice,
+SELECT min(f.bucket_key), f.team_id, f.service_id, f.slice,
        date_trunc('week', f.slice::timestamp)::date, date_trunc('month', f.slice::timestamp)::date,
        f.severity, f.ai_related, f.failure_mode,
        count(*), count(*) FILTER (WHERE f.rolled_back), count(*) FILTER (WHERE f.reviewed),
@@ -350,8 +357,7 @@ SELECT f.bucket_key, f.team_id, f.service_id, f.slice,
        %(now)s
 FROM f
 WHERE_FACTS
-GROUP BY f.bucket_key, f.team_id, f.service_id, f.slice, f.severity, f.ai_related,
-         f.failure_mode
+GROUP BY f.team_id, f.service_id, f.slice, f.severity, f.ai_related, f.failure_mode
 """.replace("DURATIONS", ", ".join(_pg_values(p) for p in DURATION_PREFIXES))
 
 
@@ -362,10 +368,11 @@ def _pg_rollup_select(where: str = "") -> str:
 def rebuild_all(now: dt.datetime) -> tuple[int, int]:
     """Replace every rollup row and the incident map. Returns (incidents, buckets).
     The caller holds the rollup lock inside a transaction."""
-    RolledIncident.objects.all().delete()
-    IncidentRollup.objects.all().delete()
     if on_postgres():
         with connection.cursor() as cursor:
+            # TRUNCATE (not DELETE): re-inserting every key over its own dead rows
+            # costs a heap visit per unique check. Readers wait for the commit.
+            cursor.execute("TRUNCATE metrics_rolledincident, metrics_incidentrollup")
             cursor.execute(
                 f"""
                 WITH f AS MATERIALIZED ({_pg_facts()}),
@@ -379,6 +386,8 @@ def rebuild_all(now: dt.datetime) -> tuple[int, int]:
             )
             buckets = cursor.rowcount
         return RolledIncident.objects.count(), buckets
+    RolledIncident.objects.all().delete()
+    IncidentRollup.objects.all().delete()
     facts = list(facts_for(None))
     buckets_by_key = aggregate(facts)
     insert_rows(IncidentRollup, [b.row(now) for b in buckets_by_key.values()])
@@ -392,20 +401,57 @@ def rebuild_all(now: dt.datetime) -> tuple[int, int]:
     return len(facts), len(buckets_by_key)
 
 
-def fingerprints_for(ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """incident id → (bucket key, fingerprint) for those of `ids` that exist."""
-    if not on_postgres():
-        return {f.incident_id: (f.key, f.fingerprint) for f in facts_for(ids)}
-    result: dict[int, tuple[str, str]] = {}
-    with connection.cursor() as cursor:
-        for chunk in _chunks(list(ids)):
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An incident whose bucket or values differ from where it was last counted."""
+
+    incident_id: int
+    old_key: str | None  # None: never counted
+    new_key: str | None  # None: the incident is gone
+    new_fingerprint: str
+
+
+def changes_for(ids: Sequence[int]) -> list[Change]:
+    """Of these incidents, those that differ from the map (one query on PostgreSQL)."""
+    if on_postgres():
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH f AS ({_pg_facts(where='WHERE i.id = ANY(%(ids)s)')}) "
-                f"SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} FROM f",
-                {"tz": bucket_time_zone(), "ids": list(chunk)},
+                f"""
+                WITH f AS ({_pg_facts(where="WHERE i.id = ANY(%(ids)s)", few=True)}),
+                now AS (SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} AS fingerprint
+                        FROM f)
+                SELECT coalesce(now.incident_id, r.incident_id), r.bucket_key, now.bucket_key,
+                       coalesce(now.fingerprint, '')
+                FROM now
+                FULL JOIN (SELECT * FROM metrics_rolledincident
+                           WHERE incident_id = ANY(%(ids)s)) r
+                  ON r.incident_id = now.incident_id
+                WHERE r.incident_id IS NULL OR now.incident_id IS NULL
+                   OR r.bucket_key <> now.bucket_key OR r.fingerprint <> now.fingerprint
+                """,
+                {"tz": bucket_time_zone(), "ids": list(ids)},
             )
-            result.update((pk, (key, digest)) for pk, key, digest in cursor.fetchall())
-    return result
+            return [Change(*row) for row in cursor.fetchall()]
+    current = {f.incident_id: (f.key, f.fingerprint) for f in facts_for(ids)}
+    known = {
+        pk: (key, digest)
+        for pk, key, digest in RolledIncident.objects.filter(incident_id__in=ids).values_list(
+            "incident_id", "bucket_key", "fingerprint"
+        )
+    }
+    changes = []
+    for pk in ids:
+        new, old = current.get(pk), known.get(pk)
+        if new != old:
+            changes.append(
+                Change(
+                    incident_id=pk,
+                    old_key=None if old is None else old[0],
+                    new_key=None if new is None else new[0],
+                    new_fingerprint="" if new is None else new[1],
+                )
+            )
+    return changes
 
 
 def write_buckets(keys: Sequence[str], now: dt.datetime) -> None:
@@ -413,21 +459,30 @@ def write_buckets(keys: Sequence[str], now: dt.datetime) -> None:
     incident counts in a bucket when the map and its current values agree on it (one
     that changed since is noted, and both buckets recomputed, by its own noting)."""
     IncidentRollup.objects.filter(bucket_key__in=keys).delete()
-    if on_postgres():
-        with connection.cursor() as cursor:
-            facts = _pg_facts(
-                extra="r.bucket_key AS mapped_key,",
-                join="JOIN metrics_rolledincident r ON r.incident_id = i.id",
-                where="WHERE r.bucket_key = ANY(%(keys)s)",
-            )
-            cursor.execute(
-                f"WITH f AS ({facts}) INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS}) "
-                + _pg_rollup_select("WHERE f.bucket_key = f.mapped_key"),
-                {"tz": bucket_time_zone(), "now": now, "keys": list(keys)},
-            )
-        return
     members = dict(
         RolledIncident.objects.filter(bucket_key__in=keys).values_list("incident_id", "bucket_key")
     )
+    if not members:
+        return
+    if on_postgres():
+        facts = _pg_facts(
+            extra="m.bucket_key AS mapped_key,",
+            join="JOIN unnest(%(ids)s::bigint[], %(keys)s::text[]) AS m(incident_id, bucket_key)"
+            " ON m.incident_id = i.id",
+            where="WHERE i.id = ANY(%(ids)s)",
+            few=True,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH f AS ({facts}) INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS}) "
+                + _pg_rollup_select("WHERE f.bucket_key = f.mapped_key"),
+                {
+                    "tz": bucket_time_zone(),
+                    "now": now,
+                    "ids": list(members),
+                    "keys": list(members.values()),
+                },
+            )
+        return
     buckets = aggregate(f for f in facts_for(list(members)) if members[f.incident_id] == f.key)
     insert_rows(IncidentRollup, [b.row(now) for b in buckets.values()])

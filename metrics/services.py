@@ -3,34 +3,31 @@ and OKRs. Tasks, the command, the demo seeder and views call these.
 
 How rollups stay current without anything importing metrics:
 
-1. *Noting changes.* `rollups_note_batch` (queued by the incidents app through
-   `INCIDENT_BATCH_DONE_TASKS` when an import batch finishes) and the per-minute
-   `rollups_sweep` (batches not noted yet, and incidents whose `updated_at` moved)
-   compare each changed incident's bucket and fingerprint with `RolledIncident`,
-   record the new ones, and mark the old and new buckets dirty.
+1. *Noting changes.* `rollups_note_batch` (for one finished import batch) and the
+   per-minute `rollups_sweep` (finished batches not noted yet, and incidents whose
+   `updated_at` moved) compare each changed incident's bucket and fingerprint with
+   `RolledIncident`, record the new ones, and mark the old and new buckets dirty.
 2. *Debounce.* Marking schedules one processing task `DEBOUNCE_SECONDS` ahead,
    unless one is already due (a conditional update on `RollupState`), so a burst of
    batches costs one run.
-3. *Processing.* `rollups_process_dirty` claims dirty buckets (a conditional update
-   with a claim id), recomputes each from its member incidents, and replaces the
-   rows in one transaction; a bucket marked again meanwhile keeps its row and is
-   processed again. Running it twice is harmless.
+3. *Processing.* `rollups_process_dirty` takes dirty buckets in chunks, recomputes
+   each from the incidents in it and replaces their rows and dirty marks in one
+   transaction. Running it twice is harmless: the second run finds nothing.
 
 Every writer takes the `RollupState` row lock first, so noting, processing and the
-full rebuild never interleave their writes.
+full rebuild never interleave: a bucket cannot be marked while it is recomputed.
 """
 
 import datetime as dt
 import logging
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -38,21 +35,14 @@ from incidents.models import ImportBatch, Incident, IncidentRevision
 
 from . import rollups
 from .exceptions import MetricsError
-from .models import (
-    DirtyBucket,
-    KeyResult,
-    Objective,
-    RolledIncident,
-    RollupBatch,
-    RollupState,
-)
+from .models import DirtyBucket, KeyResult, Objective, RolledIncident, RollupBatch, RollupState
 from .registry import REGISTRY
 
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 5
-CLAIM_LEASE = dt.timedelta(minutes=5)
-PROCESS_BATCH = rollups.ID_CHUNK
+# A scheduled run that has not started after this long is assumed lost.
+SCHEDULE_LEASE = dt.timedelta(minutes=5)
 PROCESS_TIME_BUDGET = 120.0
 # Edits are looked for this far behind the last sweep, so a transaction that
 # committed late (its updated_at older than the sweep) is still seen.
@@ -74,8 +64,7 @@ class RecomputeResult:
 
 
 def rollups_recompute_all() -> RecomputeResult:
-    """Rebuild every rollup from the incidents, in one transaction (readers see the
-    old rollups until it commits)."""
+    """Rebuild every rollup and the incident map from the incidents, in one transaction."""
     began = time.monotonic()
     started_at = timezone.now()
     with transaction.atomic():
@@ -101,21 +90,10 @@ def rollups_recompute_all() -> RecomputeResult:
     return RecomputeResult(incidents, buckets, time.monotonic() - began)
 
 
-def _mark_dirty(keys: Iterable[str], now: dt.datetime) -> None:
-    rows = [DirtyBucket(bucket_key=k, mark=uuid.uuid4(), marked_at=now) for k in keys]
-    DirtyBucket.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["bucket_key"],
-        update_fields=["mark", "marked_at"],
-        batch_size=500,
-    )
-
-
 def _schedule_processing(now: dt.datetime) -> bool:
     """Queue one processing run DEBOUNCE_SECONDS ahead, unless one is already due."""
     due = RollupState.objects.filter(pk=1).filter(
-        Q(processing_due_at__isnull=True) | Q(processing_due_at__lt=now - CLAIM_LEASE)
+        Q(processing_due_at__isnull=True) | Q(processing_due_at__lt=now - SCHEDULE_LEASE)
     )
     if not due.update(processing_due_at=now + dt.timedelta(seconds=DEBOUNCE_SECONDS)):
         return False
@@ -131,33 +109,27 @@ def rollups_note_incidents(*, incident_ids: Iterable[int]) -> int:
     left and joined dirty and schedule processing. Returns the number of dirty buckets."""
     ids = sorted(set(incident_ids))
     dirty: set[str] = set()
-    now = timezone.now()
     for chunk in rollups._chunks(ids):
+        now = timezone.now()
         with transaction.atomic():
             _lock_state()
-            current = rollups.fingerprints_for(chunk)
-            known = {
-                pk: (key, fingerprint)
-                for pk, key, fingerprint in RolledIncident.objects.filter(
-                    incident_id__in=chunk
-                ).values_list("incident_id", "bucket_key", "fingerprint")
-            }
             gone: list[int] = []
             moved: list[RolledIncident] = []
             changed: set[str] = set()
-            for pk in chunk:
-                new, old = current.get(pk), known.get(pk)
-                if new is None:
-                    if old is not None:
-                        changed.add(old[0])
-                        gone.append(pk)
+            for change in rollups.changes_for(chunk):
+                if change.old_key is not None:
+                    changed.add(change.old_key)
+                if change.new_key is None:
+                    gone.append(change.incident_id)
                     continue
-                if old == new:
-                    continue
-                if old is not None:
-                    changed.add(old[0])
-                changed.add(new[0])
-                moved.append(RolledIncident(incident_id=pk, bucket_key=new[0], fingerprint=new[1]))
+                changed.add(change.new_key)
+                moved.append(
+                    RolledIncident(
+                        incident_id=change.incident_id,
+                        bucket_key=change.new_key,
+                        fingerprint=change.new_fingerprint,
+                    )
+                )
             if gone:
                 RolledIncident.objects.filter(incident_id__in=gone).delete()
             RolledIncident.objects.bulk_create(
@@ -165,10 +137,12 @@ def rollups_note_incidents(*, incident_ids: Iterable[int]) -> int:
                 update_conflicts=True,
                 unique_fields=["incident_id"],
                 update_fields=["bucket_key", "fingerprint"],
-                batch_size=500,
             )
             if changed:
-                _mark_dirty(changed, now)
+                DirtyBucket.objects.bulk_create(
+                    [DirtyBucket(bucket_key=key, marked_at=now) for key in changed],
+                    ignore_conflicts=True,
+                )
                 RollupState.objects.filter(pk=1).update(last_change_at=now)
                 _schedule_processing(now)
             dirty |= changed
@@ -199,7 +173,8 @@ class SweepResult:
 def rollups_sweep(*, process: bool = True) -> SweepResult:
     """Find changes nobody announced: finished batches not noted yet (a lost message,
     or tasks that run eagerly) and incidents edited outside imports. Then process
-    whatever is dirty. Without a first full rebuild, do that instead."""
+    whatever is dirty. Without a first full rebuild (or after a time zone change),
+    do that instead."""
     state, _ = RollupState.objects.get_or_create(pk=1)
     if state.last_full_at is None or state.time_zone != rollups.bucket_time_zone():
         rollups_recompute_all()
@@ -226,47 +201,29 @@ def rollups_sweep(*, process: bool = True) -> SweepResult:
     return SweepResult(batches=len(batch_ids), edited=len(edited), processed=processed)
 
 
-def _claim(limit: int) -> tuple[uuid.UUID, list[str]]:
-    token, now = uuid.uuid4(), timezone.now()
-    free = Q(claim__isnull=True) | Q(claimed_until__lt=now)
-    keys = list(
-        DirtyBucket.objects.filter(free)
-        .order_by("marked_at", "bucket_key")
-        .values_list("bucket_key", flat=True)[:limit]
-    )
-    if not keys:
-        return token, []
-    DirtyBucket.objects.filter(free, bucket_key__in=keys).update(
-        claim=token, claimed_mark=F("mark"), claimed_until=now + CLAIM_LEASE
-    )
-    return token, list(DirtyBucket.objects.filter(claim=token).values_list("bucket_key", flat=True))
-
-
-def _process_claimed(token: uuid.UUID) -> int:
+def _process_some(limit: int) -> int:
     with transaction.atomic():
         _lock_state()
-        # Only buckets still claimed by this run: a full rebuild may have replaced them.
-        mine = list(DirtyBucket.objects.filter(claim=token).values_list("bucket_key", flat=True))
-        rollups.write_buckets(mine, timezone.now())
-        DirtyBucket.objects.filter(claim=token, mark=F("claimed_mark")).delete()
-        DirtyBucket.objects.filter(claim=token).update(
-            claim=None, claimed_mark=None, claimed_until=None
+        keys = list(
+            DirtyBucket.objects.order_by("marked_at", "bucket_key").values_list(
+                "bucket_key", flat=True
+            )[:limit]
         )
-    return len(mine)
+        if keys:
+            rollups.write_buckets(keys, timezone.now())
+            DirtyBucket.objects.filter(bucket_key__in=keys).delete()
+    return len(keys)
 
 
 def rollups_process_dirty(
-    *, batch_size: int = PROCESS_BATCH, time_budget: float = PROCESS_TIME_BUDGET
+    *, chunk: int = rollups.ID_CHUNK, time_budget: float = PROCESS_TIME_BUDGET
 ) -> int:
     """Recompute dirty buckets until none is left (or the time budget is spent, then
     hand over to a fresh task). Returns the number of buckets recomputed."""
     began = time.monotonic()
     done = 0
-    while True:
-        token, keys = _claim(batch_size)
-        if not keys:
-            break
-        done += _process_claimed(token)
+    while count := _process_some(chunk):
+        done += count
         if time.monotonic() - began > time_budget:
             with transaction.atomic():
                 _schedule_processing(timezone.now())
