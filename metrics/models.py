@@ -143,6 +143,9 @@ class RollupState(models.Model):
     processing_due_at = models.DateTimeField(
         null=True, blank=True, help_text="A processing task is queued to run by then."
     )
+    sweep_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a dashboard last asked for a sweep."
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="metrics_state_single")]

@@ -211,3 +211,59 @@ def kpi(key: str) -> Kpi:
         return REGISTRY[key]
     except KeyError:
         raise KeyError(f"unknown KPI {key!r}; known: {', '.join(REGISTRY)}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramMetric:
+    """A row of the 90-day programme table (seed 001): what, why, target, who owns it."""
+
+    name: str
+    why: str
+    target: str
+    direction: Direction
+    owner: str
+    kpi_key: str
+
+
+PROGRAM_METRICS: tuple[ProgramMetric, ...] = (
+    ProgramMetric(
+        name="Training completion by role",
+        why="Did the people who needed each track finish it?",
+        target="85 % or more of each cohort",
+        direction="higher",
+        owner="Internal L&D",
+        kpi_key="completion_by_role",
+    ),
+    ProgramMetric(
+        name="Pre/post skills assessment",
+        why="Capability gained, not hours attended.",
+        target="Post-check scores 20 % or more above the pre-check",
+        direction="higher",
+        owner="Program lead",
+        kpi_key="prepost_gain",
+    ),
+    ProgramMetric(
+        name="Prompt quality score",
+        why="Prompts that are repeatable, safe and in the expected format.",
+        target="Higher and more consistent from one review to the next",
+        direction="higher",
+        owner="Engineering managers",
+        kpi_key="prompt_quality_score",
+    ),
+    ProgramMetric(
+        name="Model incident response time",
+        why="Whether model operations training shows up in real incidents.",
+        target="Going down",
+        direction="lower",
+        owner="SRE / platform lead",
+        kpi_key="mttm",
+    ),
+    ProgramMetric(
+        name="Governance review coverage",
+        why="Risky AI incidents get a proper review.",
+        target="Close to 100 % for high-risk incidents",
+        direction="higher",
+        owner="Security / compliance",
+        kpi_key="governance_review_coverage",
+    ),
+)

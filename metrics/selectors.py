@@ -191,6 +191,17 @@ def filters_parse(data: Any) -> Filters:
     return Filters(tuple(sorted(set(severity))), ai_related, tuple(sorted(set(modes))))
 
 
+def date_parse(value: Any, name: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise MetricsError(f"{name} must be a date, YYYY-MM-DD.") from None
+
+
 def dates_parse(
     *, period: str, date_from: Any, date_to: Any, today: dt.date | None = None
 ) -> tuple[dt.date, dt.date]:
@@ -200,18 +211,8 @@ def dates_parse(
         raise MetricsError(f"period is one of: {', '.join(PERIODS)}.")
     today = today or timezone.localdate()
 
-    def as_date(value: Any, name: str) -> dt.date | None:
-        if value in (None, ""):
-            return None
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise MetricsError(f"{name} must be a date, YYYY-MM-DD.") from None
-
-    last = as_date(date_to, "to") or today
-    first = as_date(date_from, "from")
+    last = date_parse(date_to, "to") or today
+    first = date_parse(date_from, "from")
     if first is None:
         first = last
         for _ in range(DEFAULT_PERIODS[period] - 1):
@@ -423,7 +424,7 @@ def key_result_value(
     """The number a key result tracks, and its sample size."""
     kpi = REGISTRY[kpi_key]
     if kpi.kind == "duration":
-        summary = figures.durations[DURATION_FIELDS[kpi_key]]
+        summary = figures.durations[kpi_key]
         return getattr(summary, statistic), summary.n
     if kpi_key == "incident_count":
         return Decimal(figures.incident_count), figures.incident_count
@@ -464,3 +465,32 @@ def objectives_for_user(*, user: Any) -> QuerySet[Objective]:
 
 
 __all__ = ["DURATION_KPIS", "IncidentReport", "PeriodFigures", "Scope", "incident_report"]
+
+
+# --- the programme table ------------------------------------------------------------
+
+
+def program_rows(*, report: IncidentReport) -> list[dict[str, Any]]:
+    """Seed 001's metrics table, with the organisation-wide figure where the incident
+    data gives one (`report`: AI-related incidents over the last 90 days)."""
+    from .registry import PROGRAM_METRICS
+
+    rows = []
+    for metric in PROGRAM_METRICS:
+        value: Any = None
+        n: int | None = None
+        if metric.kpi_key == "mttm":
+            summary = report.total.durations["mttm"]
+            value, n = summary.median, summary.n
+        elif metric.kpi_key == "governance_review_coverage":
+            value, n = report.total.governance.rate, report.total.governance.n
+        rows.append(
+            {
+                "metric": metric,
+                "kpi": REGISTRY[metric.kpi_key],
+                "organisation": value,
+                "n": n,
+                "small_sample": n is not None and n < SMALL_SAMPLE_BELOW,
+            }
+        )
+    return rows

@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from config.celery_app import enqueue_on_commit
 from incidents.models import ImportBatch, Incident, IncidentRevision
 
 from . import rollups
@@ -104,9 +105,10 @@ def _schedule_processing(now: dt.datetime) -> bool:
     return True
 
 
-def rollups_note_incidents(*, incident_ids: Iterable[int]) -> int:
+def rollups_note_incidents(*, incident_ids: Iterable[int], schedule: bool = True) -> int:
     """Compare these incidents with where they were last counted; mark the buckets they
-    left and joined dirty and schedule processing. Returns the number of dirty buckets."""
+    left and joined dirty and (unless the caller processes next) schedule processing.
+    Returns the number of dirty buckets."""
     ids = sorted(set(incident_ids))
     dirty: set[str] = set()
     for chunk in rollups._chunks(ids):
@@ -144,18 +146,19 @@ def rollups_note_incidents(*, incident_ids: Iterable[int]) -> int:
                     ignore_conflicts=True,
                 )
                 RollupState.objects.filter(pk=1).update(last_change_at=now)
-                _schedule_processing(now)
+                if schedule:
+                    _schedule_processing(now)
             dirty |= changed
     return len(dirty)
 
 
-def rollups_note_batch(*, batch_id: int) -> int:
+def rollups_note_batch(*, batch_id: int, schedule: bool = True) -> int:
     """Note every incident an import batch created or changed. Safe to run twice."""
     ids = set(Incident.objects.filter(last_batch_id=batch_id).values_list("id", flat=True))
     ids |= set(
         IncidentRevision.objects.filter(batch_id=batch_id).values_list("incident_id", flat=True)
     )
-    dirty = rollups_note_incidents(incident_ids=ids)
+    dirty = rollups_note_incidents(incident_ids=ids, schedule=schedule)
     RollupBatch.objects.bulk_create(
         [RollupBatch(batch_id=batch_id, noted_at=timezone.now())], ignore_conflicts=True
     )
@@ -191,11 +194,11 @@ def rollups_sweep(*, process: bool = True) -> SweepResult:
         .values_list("id", flat=True)
     )
     for batch_id in batch_ids:
-        rollups_note_batch(batch_id=batch_id)
+        rollups_note_batch(batch_id=batch_id, schedule=not process)
     since = (state.swept_until or started_at) - SWEEP_OVERLAP
     edited = list(Incident.objects.filter(updated_at__gte=since).values_list("id", flat=True))
     if edited:
-        rollups_note_incidents(incident_ids=edited)
+        rollups_note_incidents(incident_ids=edited, schedule=not process)
     RollupState.objects.filter(pk=1).update(swept_until=started_at)
     processed = rollups_process_dirty() if process else 0
     return SweepResult(batches=len(batch_ids), edited=len(edited), processed=processed)
@@ -231,6 +234,30 @@ def rollups_process_dirty(
     if done:
         key_results_refresh()
     return done
+
+
+REFRESH_AFTER = dt.timedelta(seconds=30)
+
+
+def rollups_refresh_requested() -> bool:
+    """A dashboard is being looked at: queue a sweep unless one ran, or was asked for,
+    in the last REFRESH_AFTER (a conditional update is the claim). With a broker the
+    page never waits for it; without one (the demo) it runs first, so an import
+    shows up on the next page load."""
+    now = timezone.now()
+    recent = now - REFRESH_AFTER
+    claimed = (
+        RollupState.objects.filter(pk=1)
+        .filter(Q(swept_until__isnull=True) | Q(swept_until__lt=recent))
+        .filter(Q(sweep_requested_at__isnull=True) | Q(sweep_requested_at__lt=recent))
+        .update(sweep_requested_at=now)
+    )
+    if not claimed:
+        return False
+    from .tasks import rollups_sweep
+
+    enqueue_on_commit(rollups_sweep)
+    return True
 
 
 def rollups_process_due() -> int:

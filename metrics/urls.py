@@ -6,4 +6,17 @@ app_name = "metrics"
 
 urlpatterns = [
     path("dashboards/", views.home, name="home"),
+    path(
+        "dashboards/teams/<slug:slug>/incidents/",
+        views.team_incidents,
+        name="team_incidents",
+    ),
+    path(
+        "dashboards/teams/<slug:slug>/incidents.csv",
+        views.team_incidents_csv,
+        name="team_incidents_csv",
+    ),
+    path("dashboards/impact/", views.impact, name="impact"),
+    path("dashboards/okrs/", views.okrs, name="okrs"),
+    path("dashboards/program/", views.program, name="program"),
 ]

@@ -1,0 +1,307 @@
+"""Reports as tables, CSV rows, API dictionaries and Chart.js configurations.
+
+One place turns figures into what people read, so the chart, its table and the CSV
+download always show the same numbers.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .compute import (
+    CleanupSummary,
+    DurationSummary,
+    RateSummary,
+    percentile_cont,
+    us_to_seconds,
+)
+from .registry import DURATION_KPIS, INCIDENT_KPIS, REGISTRY
+from .selectors import IncidentReport, PeriodFigures, histogram
+
+PALETTE = {
+    "median": "#0b57d0",
+    "p90": "#a4161a",
+    "mean": "#8a5a00",
+    "count": "#1b6b34",
+    "line": "#444444",
+}
+
+
+def number(value: Decimal | None) -> int | float | None:
+    """JSON number for a Decimal: an int when whole, else a float."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def duration_text(seconds: Decimal | float | int | None) -> str:
+    """Seconds for people: 45 s, 12 min 30 s, 3 h 05 min, 2 d 4 h."""
+    if seconds is None:
+        return "—"
+    total = float(seconds)
+    if total < 60:
+        return f"{total:g} s"
+    minutes, secs = divmod(round(total), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+# --- API ----------------------------------------------------------------------------
+
+
+def duration_dict(summary: DurationSummary) -> dict[str, Any]:
+    return {
+        "n": summary.n,
+        "excluded": summary.excluded,
+        "median": number(summary.median),
+        "p90": number(summary.p90),
+        "mean": number(summary.mean),
+        "small_sample": summary.small_sample,
+    }
+
+
+def rate_dict(summary: RateSummary) -> dict[str, Any]:
+    return {
+        "count": summary.count,
+        "n": summary.n,
+        "rate": number(summary.rate),
+        "small_sample": summary.small_sample,
+    }
+
+
+def cleanup_dict(summary: CleanupSummary) -> dict[str, Any]:
+    return {
+        "n": summary.n,
+        "excluded": summary.excluded,
+        "total": number(summary.total),
+        "per_incident": number(summary.per_incident),
+        "small_sample": summary.small_sample,
+    }
+
+
+def period_dict(figures: PeriodFigures) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "start": figures.start,
+        "end": None if figures.end is None else figures.end - dt.timedelta(days=1),
+        "incident_count": figures.incident_count,
+    }
+    for kpi in DURATION_KPIS:
+        out[kpi.key] = duration_dict(figures.durations[kpi.key])
+    out["rollback_rate"] = rate_dict(figures.rollback)
+    out["cleanup_hours"] = cleanup_dict(figures.cleanup)
+    out["governance_review_coverage"] = rate_dict(figures.governance)
+    return out
+
+
+def kpi_dict(key: str) -> dict[str, Any]:
+    kpi = REGISTRY[key]
+    return {
+        "key": kpi.key,
+        "name": kpi.name,
+        "unit": kpi.unit,
+        "direction": kpi.direction,
+        "family": kpi.family,
+        "definition": kpi.definition,
+        "method": kpi.method,
+        "owner": kpi.owner,
+    }
+
+
+def report_dict(report: IncidentReport) -> dict[str, Any]:
+    return {
+        "scope": {"value": report.scope.value, "label": report.scope.label},
+        "period": report.period,
+        "from": report.first,
+        "to": report.last,
+        "filters": report.filters.as_dict(),
+        "method": report.method,
+        "kpis": [kpi_dict(k.key) for k in INCIDENT_KPIS],
+        "periods": [period_dict(p) for p in report.periods],
+        "total": period_dict(report.total),
+        "undated_incidents": report.undated,
+    }
+
+
+# --- tables and CSV -------------------------------------------------------------------
+
+CSV_HEADER = [
+    "period_start",
+    "period_end",
+    "incident_count",
+    *(
+        f"{kpi.key}_{part}"
+        for kpi in DURATION_KPIS
+        for part in ("n", "excluded", "median_s", "p90_s", "mean_s", "small_sample")
+    ),
+    "rollbacks",
+    "rollback_rate",
+    "cleanup_hours_n",
+    "cleanup_hours_excluded",
+    "cleanup_hours_total",
+    "cleanup_hours_per_incident",
+]
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def csv_rows(report: IncidentReport) -> Iterable[list[Any]]:
+    yield CSV_HEADER
+    for p in [*report.periods, report.total]:
+        row: list[Any] = [
+            p.start if p is not report.total else f"{report.first} (total)",
+            period_dict(p)["end"],
+            p.incident_count,
+        ]
+        for kpi in DURATION_KPIS:
+            s = p.durations[kpi.key]
+            row += [s.n, s.excluded, s.median, s.p90, s.mean, s.small_sample]
+        row += [
+            p.rollback.count,
+            p.rollback.rate,
+            p.cleanup.n,
+            p.cleanup.excluded,
+            p.cleanup.total,
+            p.cleanup.per_incident,
+        ]
+        yield [_cell(v) for v in row]
+
+
+def csv_text(report: IncidentReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in csv_rows(report):
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# --- charts ---------------------------------------------------------------------------
+
+
+def _minutes(value: Decimal | None) -> float | None:
+    return None if value is None else round(float(value) / 60, 2)
+
+
+def trend_chart(report: IncidentReport, kpi_key: str, marker: str | None = None) -> dict:
+    """Median, p90 and mean per period for one lifecycle KPI (minutes)."""
+    labels = [p.label for p in report.periods]
+    series = {
+        stat: [_minutes(getattr(p.durations[kpi_key], stat)) for p in report.periods]
+        for stat in ("median", "p90", "mean")
+    }
+    return {
+        "type": "line",
+        "data": {
+            "labels": labels,
+            "datasets": [
+                {
+                    "label": stat if stat != "p90" else "p90",
+                    "data": values,
+                    "borderColor": PALETTE[stat],
+                    "backgroundColor": PALETTE[stat],
+                    "borderDash": [6, 4] if stat == "mean" else [],
+                    "spanGaps": True,
+                    "tension": 0,
+                }
+                for stat, values in series.items()
+            ],
+        },
+        "options": {
+            "responsive": True,
+            "maintainAspectRatio": False,
+            "animation": False,
+            "scales": {
+                "y": {"beginAtZero": True, "title": {"display": True, "text": "minutes"}},
+            },
+            "plugins": {"trellisMarker": {"label": marker, "text": "cohort start"}},
+        },
+    }
+
+
+def count_chart(report: IncidentReport, marker: str | None = None) -> dict:
+    return {
+        "type": "bar",
+        "data": {
+            "labels": [p.label for p in report.periods],
+            "datasets": [
+                {
+                    "label": "incidents",
+                    "data": [p.incident_count for p in report.periods],
+                    "backgroundColor": PALETTE["count"],
+                },
+                {
+                    "label": "rolled back",
+                    "data": [p.rollback.count for p in report.periods],
+                    "backgroundColor": PALETTE["p90"],
+                },
+            ],
+        },
+        "options": {
+            "responsive": True,
+            "maintainAspectRatio": False,
+            "animation": False,
+            "scales": {"y": {"beginAtZero": True, "ticks": {"precision": 0}}},
+            "plugins": {"trellisMarker": {"label": marker, "text": "cohort start"}},
+        },
+    }
+
+
+def histogram_chart(report: IncidentReport, kpi_key: str) -> dict:
+    bins = histogram(report.total.sorted_values[kpi_key])
+    return {
+        "type": "bar",
+        "data": {
+            "labels": [label for label, _ in bins],
+            "datasets": [
+                {
+                    "label": f"{REGISTRY[kpi_key].name}: incidents",
+                    "data": [count for _, count in bins],
+                    "backgroundColor": PALETTE["median"],
+                }
+            ],
+        },
+        "options": {
+            "responsive": True,
+            "maintainAspectRatio": False,
+            "animation": False,
+            "scales": {"y": {"beginAtZero": True, "ticks": {"precision": 0}}},
+        },
+    }
+
+
+def distribution_rows(report: IncidentReport) -> list[dict[str, Any]]:
+    """Per lifecycle KPI over the whole range: quartiles and tail, not only the mean."""
+    rows = []
+    for kpi in DURATION_KPIS:
+        values = report.total.sorted_values[kpi.key]
+        summary = report.total.durations[kpi.key]
+
+        def at(p: Fraction, values=values) -> Decimal | None:
+            v = percentile_cont(values, p)
+            return None if v is None else us_to_seconds(v)
+
+        rows.append(
+            {
+                "kpi": kpi,
+                "summary": summary,
+                "p25": at(Fraction(1, 4)),
+                "p75": at(Fraction(3, 4)),
+                "max": us_to_seconds(values[-1]) if values else None,
+                "histogram": histogram(values),
+            }
+        )
+    return rows
