@@ -192,15 +192,23 @@ def csv_text(report: IncidentReport) -> str:
 # --- charts ---------------------------------------------------------------------------
 
 
-def _minutes(value: Decimal | None) -> float | None:
-    return None if value is None else round(float(value) / 60, 2)
+def chart_unit(report: IncidentReport, kpi_key: str) -> tuple[str, int]:
+    """Minutes, or hours when the typical value runs to hours."""
+    medians = [p.durations[kpi_key].median for p in report.periods]
+    largest = max((float(m) for m in medians if m is not None), default=0)
+    return ("hours", 3600) if largest > 5 * 3600 else ("minutes", 60)
 
 
 def trend_chart(report: IncidentReport, kpi_key: str, marker: str | None = None) -> dict:
-    """Median, p90 and mean per period for one lifecycle KPI (minutes)."""
+    """Median, p90 and mean per period for one lifecycle KPI (minutes or hours)."""
     labels = [p.label for p in report.periods]
+    unit, divisor = chart_unit(report, kpi_key)
+
+    def scaled(value: Decimal | None) -> float | None:
+        return None if value is None else round(float(value) / divisor, 2)
+
     series = {
-        stat: [_minutes(getattr(p.durations[kpi_key], stat)) for p in report.periods]
+        stat: [scaled(getattr(p.durations[kpi_key], stat)) for p in report.periods]
         for stat in ("median", "p90", "mean")
     }
     return {
@@ -225,7 +233,7 @@ def trend_chart(report: IncidentReport, kpi_key: str, marker: str | None = None)
             "maintainAspectRatio": False,
             "animation": False,
             "scales": {
-                "y": {"beginAtZero": True, "title": {"display": True, "text": "minutes"}},
+                "y": {"beginAtZero": True, "title": {"display": True, "text": unit}},
             },
             "plugins": {"trellisMarker": {"label": marker, "text": "cohort start"}},
         },

@@ -23,3 +23,16 @@ def percent(share: Decimal | float | None) -> str:
 @register.filter
 def get(mapping: dict, key: str):  # type: ignore[no-untyped-def]
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def filters_text(filters: dict) -> str:
+    """{"ai_related": True, "severity": ["SEV1"]} → "AI-related, severity SEV1"."""
+    parts = []
+    for key, value in (filters or {}).items():
+        if key == "ai_related":
+            parts.append("AI-related" if value else "not AI-related")
+        else:
+            values = value if isinstance(value, list) else [value]
+            parts.append(f"{key.replace('_', ' ')} {', '.join(map(str, values))}")
+    return "; ".join(parts)
