@@ -112,11 +112,14 @@ class RolledIncident(models.Model):
 class DirtyBucket(models.Model):
     """A bucket to recompute; its row goes once the bucket has been recomputed."""
 
-    bucket_key = models.CharField(max_length=120, primary_key=True)
+    bucket_key = models.CharField(max_length=120)
     marked_at = models.DateTimeField()
 
     class Meta:
         indexes = [models.Index(fields=["marked_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["bucket_key"], name="metrics_dirty_bucket_unique")
+        ]
 
     def __str__(self) -> str:
         return self.bucket_key

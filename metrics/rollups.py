@@ -17,7 +17,7 @@ from django.db import connection, models
 from incidents.models import ActionItem, Incident, IncidentFactor
 
 from .compute import duration_us, encode_values, hours_to_centi, period_start, slice_start
-from .models import DURATION_PREFIXES, IncidentRollup, RolledIncident
+from .models import DURATION_PREFIXES, DirtyBucket, IncidentRollup, RolledIncident
 
 ID_CHUNK = 2000
 FACT_COLUMNS = (
@@ -332,10 +332,10 @@ _PG_FINGERPRINT = """md5(concat_ws('|', f.bucket_key, coalesce(f.ttd::text, ''),
   CASE WHEN f.reviewed THEN '1' ELSE '0' END))"""
 
 
-def _pg_values(column: str) -> str:
+def _pg_values(prefix: str) -> str:
     return (
-        f"count(f.{column}), coalesce(sum(f.{column}), 0), "
-        f"coalesce(string_agg(f.{column}::text, ',' ORDER BY f.{column}), '')"
+        f"count(f.{prefix}) AS {prefix}_n, coalesce(sum(f.{prefix}), 0) AS {prefix}_sum_us, "
+        f"coalesce(string_agg(f.{prefix}::text, ',' ORDER BY f.{prefix}), '') AS {prefix}_values"
     )
 
 
@@ -346,15 +346,22 @@ _PG_ROLLUP_COLUMNS = (
     + ", ".join(f"{p}_n, {p}_sum_us, {p}_values" for p in DURATION_PREFIXES)
     + ", computed_at"
 )
+# Each output column is named after the rollup column it fills.
 _PG_ROLLUP_SELECT = """
-SELECT min(f.bucket_key), f.team_id, f.service_id, f.slice,
-       date_trunc('week', f.slice::timestamp)::date, date_trunc('month', f.slice::timestamp)::date,
-       f.severity, f.ai_related, f.failure_mode,
-       count(*), count(*) FILTER (WHERE f.rolled_back), count(*) FILTER (WHERE f.reviewed),
-       count(f.cleanup_centi), coalesce(sum(f.cleanup_centi), 0),
-       coalesce(string_agg(f.cleanup_centi::text, ',' ORDER BY f.cleanup_centi), ''),
+SELECT min(f.bucket_key) AS bucket_key, f.team_id AS team_id, f.service_id AS service_id,
+       f.slice AS slice_start,
+       date_trunc('week', f.slice::timestamp)::date AS week_start,
+       date_trunc('month', f.slice::timestamp)::date AS month_start,
+       f.severity AS severity, f.ai_related AS ai_related, f.failure_mode AS failure_mode,
+       count(*) AS incident_count,
+       count(*) FILTER (WHERE f.rolled_back) AS rolled_back_count,
+       count(*) FILTER (WHERE f.reviewed) AS reviewed_count,
+       count(f.cleanup_centi) AS cleanup_n,
+       coalesce(sum(f.cleanup_centi), 0) AS cleanup_centi,
+       coalesce(string_agg(f.cleanup_centi::text, ',' ORDER BY f.cleanup_centi), '')
+         AS cleanup_values,
        DURATIONS,
-       %(now)s
+       %(now)s AS computed_at
 FROM f
 WHERE_FACTS
 GROUP BY f.team_id, f.service_id, f.slice, f.severity, f.ai_related, f.failure_mode
@@ -365,32 +372,96 @@ def _pg_rollup_select(where: str = "") -> str:
     return _PG_ROLLUP_SELECT.replace("WHERE_FACTS", where)
 
 
-def rebuild_all(now: dt.datetime) -> tuple[int, int]:
-    """Replace every rollup row and the incident map. Returns (incidents, buckets).
-    The caller holds the rollup lock inside a transaction."""
+@dataclass(frozen=True, slots=True)
+class Rebuild:
+    incidents: int
+    buckets: int
+    buckets_changed: int  # rows written or deleted: 0 when the rollups were already right
+    incidents_remapped: int
+
+
+def _rollup_value_columns() -> list[str]:
+    return [
+        c
+        for c in _PG_ROLLUP_COLUMNS.replace(" ", "").split(",")
+        if c not in ("bucket_key", "computed_at")
+    ]
+
+
+def rebuild_all(now: dt.datetime) -> Rebuild:
+    """Recompute every bucket and the incident map from the incidents. The caller holds
+    the rollup lock inside a transaction.
+
+    On PostgreSQL the result is merged into the existing rows: only buckets whose
+    values differ are written, buckets that no longer exist are deleted, and readers
+    are never blocked. A rebuild over correct rollups therefore writes nothing, and
+    `buckets_changed` says how far the rollups had drifted.
+    """
     if on_postgres():
+        values = _rollup_value_columns()
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*values, "computed_at"])
+        differs = " OR ".join(f"r.{c} IS DISTINCT FROM agg.{c}" for c in values)
         with connection.cursor() as cursor:
-            # TRUNCATE (not DELETE): re-inserting every key over its own dead rows
-            # costs a heap visit per unique check. Readers wait for the commit.
-            cursor.execute("TRUNCATE metrics_rolledincident, metrics_incidentrollup")
+            # Only differences are written (found by joins, so unchanged rows are not
+            # even locked). A first build inserts in key order, so the key indexes
+            # fill page by page instead of touching (and logging) pages at random.
             cursor.execute(
                 f"""
                 WITH f AS MATERIALIZED ({_pg_facts()}),
+                fm AS (SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} AS fingerprint
+                       FROM f),
                 mapped AS (
                   INSERT INTO metrics_rolledincident (incident_id, bucket_key, fingerprint)
-                  SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} FROM f
+                  SELECT fm.incident_id, fm.bucket_key, fm.fingerprint
+                  FROM fm LEFT JOIN metrics_rolledincident r ON r.incident_id = fm.incident_id
+                  WHERE r.incident_id IS NULL OR r.bucket_key <> fm.bucket_key
+                     OR r.fingerprint <> fm.fingerprint
+                  ORDER BY fm.bucket_key
+                  ON CONFLICT (incident_id) DO UPDATE
+                    SET bucket_key = EXCLUDED.bucket_key, fingerprint = EXCLUDED.fingerprint
+                  RETURNING 1
+                ),
+                unmapped AS (
+                  DELETE FROM metrics_rolledincident r
+                  WHERE NOT EXISTS (SELECT 1 FROM incidents_incident i
+                                    WHERE i.id = r.incident_id)
+                  RETURNING 1
+                ),
+                agg AS MATERIALIZED ({_pg_rollup_select()}),
+                written AS (
+                  INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS})
+                  SELECT agg.* FROM agg
+                  LEFT JOIN metrics_incidentrollup r ON r.bucket_key = agg.bucket_key
+                  WHERE r.id IS NULL OR {differs}
+                  ORDER BY agg.bucket_key
+                  ON CONFLICT (bucket_key) DO UPDATE SET {updates}
+                  RETURNING 1
+                ),
+                emptied AS (
+                  DELETE FROM metrics_incidentrollup r
+                  WHERE NOT EXISTS (SELECT 1 FROM agg WHERE agg.bucket_key = r.bucket_key)
+                  RETURNING 1
                 )
-                INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS}) {_pg_rollup_select()}
+                SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM agg),
+                       (SELECT count(*) FROM written) + (SELECT count(*) FROM emptied),
+                       (SELECT count(*) FROM mapped) + (SELECT count(*) FROM unmapped)
                 """,
                 {"tz": bucket_time_zone(), "now": now},
             )
-            buckets = cursor.rowcount
-        return RolledIncident.objects.count(), buckets
-    RolledIncident.objects.all().delete()
-    IncidentRollup.objects.all().delete()
+            return Rebuild(*cursor.fetchone())
+    columns = [c for c in _rollup_value_columns() if c != "bucket_key"]
+    before = {row[0]: row[1:] for row in IncidentRollup.objects.values_list("bucket_key", *columns)}
+    before_map = dict(RolledIncident.objects.values_list("incident_id", "fingerprint").order_by())
     facts = list(facts_for(None))
     buckets_by_key = aggregate(facts)
-    insert_rows(IncidentRollup, [b.row(now) for b in buckets_by_key.values()])
+    rows = [b.row(now) for b in buckets_by_key.values()]
+    after = {row["bucket_key"]: tuple(row[c] for c in columns) for row in rows}
+    changed = sum(before.get(k) != v for k, v in after.items()) + len(before.keys() - after)
+    remapped = sum(before_map.get(f.incident_id) != f.fingerprint for f in facts)
+    remapped += len(before_map.keys() - {f.incident_id for f in facts})
+    RolledIncident.objects.all().delete()
+    IncidentRollup.objects.all().delete()
+    insert_rows(IncidentRollup, rows)
     insert_rows(
         RolledIncident,
         [
@@ -398,40 +469,53 @@ def rebuild_all(now: dt.datetime) -> tuple[int, int]:
             for f in facts
         ],
     )
-    return len(facts), len(buckets_by_key)
+    return Rebuild(len(facts), len(buckets_by_key), changed, remapped)
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """An incident whose bucket or values differ from where it was last counted."""
-
-    incident_id: int
-    old_key: str | None  # None: never counted
-    new_key: str | None  # None: the incident is gone
-    new_fingerprint: str
-
-
-def changes_for(ids: Sequence[int]) -> list[Change]:
-    """Of these incidents, those that differ from the map (one query on PostgreSQL)."""
+def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
+    """Compare these incidents (at most ID_CHUNK) with the map: record where each is
+    counted now, and mark dirty every bucket one of them left or joined. Returns the
+    number of buckets marked. The caller holds the rollup lock."""
     if on_postgres():
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 WITH f AS ({_pg_facts(where="WHERE i.id = ANY(%(ids)s)", few=True)}),
-                now AS (SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} AS fingerprint
-                        FROM f)
-                SELECT coalesce(now.incident_id, r.incident_id), r.bucket_key, now.bucket_key,
-                       coalesce(now.fingerprint, '')
-                FROM now
-                FULL JOIN (SELECT * FROM metrics_rolledincident
-                           WHERE incident_id = ANY(%(ids)s)) r
-                  ON r.incident_id = now.incident_id
-                WHERE r.incident_id IS NULL OR now.incident_id IS NULL
-                   OR r.bucket_key <> now.bucket_key OR r.fingerprint <> now.fingerprint
+                cur AS (SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} AS fingerprint
+                        FROM f),
+                old AS (SELECT incident_id, bucket_key, fingerprint
+                        FROM metrics_rolledincident WHERE incident_id = ANY(%(ids)s)),
+                ch AS (
+                  SELECT coalesce(cur.incident_id, old.incident_id) AS incident_id,
+                         old.bucket_key AS old_key, cur.bucket_key AS new_key, cur.fingerprint
+                  FROM cur FULL JOIN old ON old.incident_id = cur.incident_id
+                  WHERE old.incident_id IS NULL OR cur.incident_id IS NULL
+                     OR old.bucket_key <> cur.bucket_key OR old.fingerprint <> cur.fingerprint
+                ),
+                gone AS (
+                  DELETE FROM metrics_rolledincident
+                  WHERE incident_id IN (SELECT incident_id FROM ch WHERE new_key IS NULL)
+                ),
+                mapped AS (
+                  INSERT INTO metrics_rolledincident (incident_id, bucket_key, fingerprint)
+                  SELECT incident_id, new_key, fingerprint FROM ch WHERE new_key IS NOT NULL
+                  ON CONFLICT (incident_id) DO UPDATE
+                    SET bucket_key = EXCLUDED.bucket_key, fingerprint = EXCLUDED.fingerprint
+                ),
+                keys AS (
+                  SELECT old_key AS bucket_key FROM ch WHERE old_key IS NOT NULL
+                  UNION SELECT new_key FROM ch WHERE new_key IS NOT NULL
+                ),
+                marked AS (
+                  INSERT INTO metrics_dirtybucket (bucket_key, marked_at)
+                  SELECT bucket_key, %(now)s FROM keys
+                  ON CONFLICT (bucket_key) DO NOTHING
+                )
+                SELECT count(*) FROM keys
                 """,
-                {"tz": bucket_time_zone(), "ids": list(ids)},
+                {"tz": bucket_time_zone(), "ids": list(ids), "now": now},
             )
-            return [Change(*row) for row in cursor.fetchall()]
+            return cursor.fetchone()[0]
     current = {f.incident_id: (f.key, f.fingerprint) for f in facts_for(ids)}
     known = {
         pk: (key, digest)
@@ -439,50 +523,93 @@ def changes_for(ids: Sequence[int]) -> list[Change]:
             "incident_id", "bucket_key", "fingerprint"
         )
     }
-    changes = []
+    dirty: set[str] = set()
+    gone: list[int] = []
+    moved: list[RolledIncident] = []
     for pk in ids:
         new, old = current.get(pk), known.get(pk)
-        if new != old:
-            changes.append(
-                Change(
-                    incident_id=pk,
-                    old_key=None if old is None else old[0],
-                    new_key=None if new is None else new[0],
-                    new_fingerprint="" if new is None else new[1],
+        if new == old:
+            continue
+        if old is not None:
+            dirty.add(old[0])
+        if new is None:
+            gone.append(pk)
+            continue
+        dirty.add(new[0])
+        moved.append(RolledIncident(incident_id=pk, bucket_key=new[0], fingerprint=new[1]))
+    RolledIncident.objects.filter(incident_id__in=gone).delete()
+    RolledIncident.objects.bulk_create(
+        moved,
+        update_conflicts=True,
+        unique_fields=["incident_id"],
+        update_fields=["bucket_key", "fingerprint"],
+    )
+    DirtyBucket.objects.bulk_create(
+        [DirtyBucket(bucket_key=key, marked_at=now) for key in dirty], ignore_conflicts=True
+    )
+    return len(dirty)
+
+
+def process_chunk(limit: int, now: dt.datetime) -> int:
+    """Recompute up to `limit` dirty buckets from the incidents in them (those the map
+    and their current values agree on), replace their rows and clear their marks.
+    Returns how many were done. The caller holds the rollup lock."""
+    if on_postgres():
+        facts = _pg_facts(
+            extra="m.bucket_key AS mapped_key,",
+            join="JOIN m ON m.incident_id = i.id",
+            where="WHERE i.id = ANY(ARRAY(SELECT incident_id FROM m))",
+            few=True,
+        )
+        updates = ", ".join(
+            f"{c} = EXCLUDED.{c}" for c in _PG_ROLLUP_COLUMNS.replace(" ", "").split(",")[1:]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH k AS MATERIALIZED (
+                  SELECT array_agg(bucket_key) AS keys FROM (
+                    SELECT bucket_key FROM metrics_dirtybucket
+                    ORDER BY marked_at, bucket_key LIMIT %(limit)s
+                  ) d
+                ),
+                m AS MATERIALIZED (
+                  SELECT incident_id, bucket_key FROM metrics_rolledincident
+                  WHERE bucket_key = ANY((SELECT keys FROM k)::text[])
+                ),
+                f AS ({facts}),
+                written AS (
+                  INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS})
+                  {_pg_rollup_select("WHERE f.bucket_key = f.mapped_key")}
+                  ON CONFLICT (bucket_key) DO UPDATE SET {updates}
+                  RETURNING bucket_key
+                ),
+                emptied AS (
+                  DELETE FROM metrics_incidentrollup
+                  WHERE bucket_key = ANY((SELECT keys FROM k)::text[])
+                    AND bucket_key NOT IN (SELECT bucket_key FROM written)
+                ),
+                cleared AS (
+                  DELETE FROM metrics_dirtybucket
+                  WHERE bucket_key = ANY((SELECT keys FROM k)::text[])
                 )
+                SELECT coalesce(array_length(keys, 1), 0) FROM k
+                """,
+                {"tz": bucket_time_zone(), "now": now, "limit": limit},
             )
-    return changes
-
-
-def write_buckets(keys: Sequence[str], now: dt.datetime) -> None:
-    """Recompute these buckets from their member incidents and replace their rows. An
-    incident counts in a bucket when the map and its current values agree on it (one
-    that changed since is noted, and both buckets recomputed, by its own noting)."""
+            return cursor.fetchone()[0]
+    keys = list(
+        DirtyBucket.objects.order_by("marked_at", "bucket_key").values_list(
+            "bucket_key", flat=True
+        )[:limit]
+    )
+    if not keys:
+        return 0
     IncidentRollup.objects.filter(bucket_key__in=keys).delete()
     members = dict(
         RolledIncident.objects.filter(bucket_key__in=keys).values_list("incident_id", "bucket_key")
     )
-    if not members:
-        return
-    if on_postgres():
-        facts = _pg_facts(
-            extra="m.bucket_key AS mapped_key,",
-            join="JOIN unnest(%(ids)s::bigint[], %(keys)s::text[]) AS m(incident_id, bucket_key)"
-            " ON m.incident_id = i.id",
-            where="WHERE i.id = ANY(%(ids)s)",
-            few=True,
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH f AS ({facts}) INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS}) "
-                + _pg_rollup_select("WHERE f.bucket_key = f.mapped_key"),
-                {
-                    "tz": bucket_time_zone(),
-                    "now": now,
-                    "ids": list(members),
-                    "keys": list(members.values()),
-                },
-            )
-        return
     buckets = aggregate(f for f in facts_for(list(members)) if members[f.incident_id] == f.key)
     insert_rows(IncidentRollup, [b.row(now) for b in buckets.values()])
+    DirtyBucket.objects.filter(bucket_key__in=keys).delete()
+    return len(keys)

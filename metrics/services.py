@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -36,7 +36,7 @@ from incidents.models import ImportBatch, Incident, IncidentRevision
 
 from . import rollups
 from .exceptions import MetricsError
-from .models import DirtyBucket, KeyResult, Objective, RolledIncident, RollupBatch, RollupState
+from .models import DirtyBucket, KeyResult, Objective, RollupBatch, RollupState
 from .registry import REGISTRY
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,16 @@ SWEEP_BATCH_HORIZON = dt.timedelta(days=7)
 
 
 def _lock_state() -> RollupState:
+    """Take the rollup lock for the current transaction.
+
+    On PostgreSQL the transaction also commits asynchronously: rollups, the map and
+    dirty marks are derived data, and after a crash that loses the last commits the
+    sweep notes the same incidents again (batches not marked noted, edits inside
+    SWEEP_OVERLAP), so durability is not worth a disk flush per commit.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
     state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
     return state
 
@@ -61,6 +71,7 @@ def _lock_state() -> RollupState:
 class RecomputeResult:
     incidents: int
     buckets: int
+    buckets_changed: int
     seconds: float
 
 
@@ -71,7 +82,7 @@ def rollups_recompute_all() -> RecomputeResult:
     with transaction.atomic():
         _lock_state()
         DirtyBucket.objects.all().delete()
-        incidents, buckets = rollups.rebuild_all(started_at)
+        rebuilt = rollups.rebuild_all(started_at)
         finished = ImportBatch.objects.filter(
             status__in=(ImportBatch.Status.DONE, ImportBatch.Status.FAILED),
             finished_at__lt=started_at,
@@ -88,7 +99,9 @@ def rollups_recompute_all() -> RecomputeResult:
             swept_until=started_at,
             processing_due_at=None,
         )
-    return RecomputeResult(incidents, buckets, time.monotonic() - began)
+    return RecomputeResult(
+        rebuilt.incidents, rebuilt.buckets, rebuilt.buckets_changed, time.monotonic() - began
+    )
 
 
 def _schedule_processing(now: dt.datetime) -> bool:
@@ -105,51 +118,31 @@ def _schedule_processing(now: dt.datetime) -> bool:
     return True
 
 
-def rollups_note_incidents(*, incident_ids: Iterable[int], schedule: bool = True) -> int:
+def rollups_note_incidents(
+    *, incident_ids: Iterable[int], schedule: bool = True, batch_id: int | None = None
+) -> int:
     """Compare these incidents with where they were last counted; mark the buckets they
     left and joined dirty and (unless the caller processes next) schedule processing.
-    Returns the number of dirty buckets."""
+    With `batch_id`, also record that batch as noted. Returns the number of buckets
+    marked dirty."""
     ids = sorted(set(incident_ids))
-    dirty: set[str] = set()
-    for chunk in rollups._chunks(ids):
+    chunks = list(rollups._chunks(ids)) or [[]]
+    dirty = 0
+    for index, chunk in enumerate(chunks):
         now = timezone.now()
         with transaction.atomic():
             _lock_state()
-            gone: list[int] = []
-            moved: list[RolledIncident] = []
-            changed: set[str] = set()
-            for change in rollups.changes_for(chunk):
-                if change.old_key is not None:
-                    changed.add(change.old_key)
-                if change.new_key is None:
-                    gone.append(change.incident_id)
-                    continue
-                changed.add(change.new_key)
-                moved.append(
-                    RolledIncident(
-                        incident_id=change.incident_id,
-                        bucket_key=change.new_key,
-                        fingerprint=change.new_fingerprint,
-                    )
-                )
-            if gone:
-                RolledIncident.objects.filter(incident_id__in=gone).delete()
-            RolledIncident.objects.bulk_create(
-                moved,
-                update_conflicts=True,
-                unique_fields=["incident_id"],
-                update_fields=["bucket_key", "fingerprint"],
-            )
-            if changed:
-                DirtyBucket.objects.bulk_create(
-                    [DirtyBucket(bucket_key=key, marked_at=now) for key in changed],
-                    ignore_conflicts=True,
-                )
+            marked = rollups.note_chunk(chunk, now) if chunk else 0
+            if marked:
                 RollupState.objects.filter(pk=1).update(last_change_at=now)
                 if schedule:
                     _schedule_processing(now)
-            dirty |= changed
-    return len(dirty)
+            if batch_id is not None and index == len(chunks) - 1:
+                RollupBatch.objects.bulk_create(
+                    [RollupBatch(batch_id=batch_id, noted_at=now)], ignore_conflicts=True
+                )
+        dirty += marked
+    return dirty
 
 
 def rollups_note_batch(*, batch_id: int, schedule: bool = True) -> int:
@@ -158,11 +151,7 @@ def rollups_note_batch(*, batch_id: int, schedule: bool = True) -> int:
     ids |= set(
         IncidentRevision.objects.filter(batch_id=batch_id).values_list("incident_id", flat=True)
     )
-    dirty = rollups_note_incidents(incident_ids=ids, schedule=schedule)
-    RollupBatch.objects.bulk_create(
-        [RollupBatch(batch_id=batch_id, noted_at=timezone.now())], ignore_conflicts=True
-    )
-    return dirty
+    return rollups_note_incidents(incident_ids=ids, schedule=schedule, batch_id=batch_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,29 +193,29 @@ def rollups_sweep(*, process: bool = True) -> SweepResult:
     return SweepResult(batches=len(batch_ids), edited=len(edited), processed=processed)
 
 
-def _process_some(limit: int) -> int:
+def _process_some(limit: int, *, clear_schedule: bool = False) -> int:
     with transaction.atomic():
         _lock_state()
-        keys = list(
-            DirtyBucket.objects.order_by("marked_at", "bucket_key").values_list(
-                "bucket_key", flat=True
-            )[:limit]
-        )
-        if keys:
-            rollups.write_buckets(keys, timezone.now())
-            DirtyBucket.objects.filter(bucket_key__in=keys).delete()
-    return len(keys)
+        if clear_schedule:
+            RollupState.objects.filter(pk=1).update(processing_due_at=None)
+        return rollups.process_chunk(limit, timezone.now())
 
 
 def rollups_process_dirty(
-    *, chunk: int = rollups.ID_CHUNK, time_budget: float = PROCESS_TIME_BUDGET
+    *,
+    chunk: int = rollups.ID_CHUNK,
+    time_budget: float = PROCESS_TIME_BUDGET,
+    clear_schedule: bool = False,
 ) -> int:
     """Recompute dirty buckets until none is left (or the time budget is spent, then
     hand over to a fresh task). Returns the number of buckets recomputed."""
     began = time.monotonic()
     done = 0
-    while count := _process_some(chunk):
+    while True:
+        count = _process_some(chunk, clear_schedule=clear_schedule and done == 0)
         done += count
+        if count < chunk:
+            break
         if time.monotonic() - began > time_budget:
             with transaction.atomic():
                 _schedule_processing(timezone.now())
@@ -262,8 +251,7 @@ def rollups_refresh_requested() -> bool:
 
 def rollups_process_due() -> int:
     """The debounced task's body: clear the schedule, then process."""
-    RollupState.objects.filter(pk=1).update(processing_due_at=None)
-    return rollups_process_dirty()
+    return rollups_process_dirty(clear_schedule=True)
 
 
 # --- OKRs -----------------------------------------------------------------------------

@@ -248,3 +248,20 @@ def test_incremental_rollups_equal_a_full_rebuild(sre, ml, steps):
 
         assert incremental == rollup_snapshot()
         transaction.set_rollback(True)
+
+
+def test_a_rebuild_over_current_rollups_changes_nothing(sre, ml):
+    # given rollups kept current incrementally
+    import_records([record(1), record(2, team="ml-platform")])
+    services.rollups_recompute_all()
+    batch = import_records([record(3, start="2025-03-11T10:00:00Z"), record(1, team="ml-platform")])
+    services.rollups_note_batch(batch_id=batch.pk)
+    services.rollups_process_dirty()
+
+    # when everything is rebuilt, nothing differs
+    result = services.rollups_recompute_all()
+    assert (result.incidents, result.buckets, result.buckets_changed) == (3, 2, 0)
+
+    # and a change nobody noted is what a rebuild repairs
+    Incident.objects.filter(external_id="INC-2").update(team=sre)
+    assert services.rollups_recompute_all().buckets_changed == 2

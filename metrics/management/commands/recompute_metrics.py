@@ -12,6 +12,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rolled up {result.incidents} incidents into {result.buckets} buckets in "
-                f"{result.seconds:.2f} s; re-measured {refreshed} key results."
+                f"{result.seconds:.2f} s ({result.buckets_changed} buckets written or removed); "
+                f"re-measured {refreshed} key results."
             )
         )
