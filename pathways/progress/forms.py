@@ -116,11 +116,11 @@ def sponsors():  # type: ignore[no-untyped-def]
 
 class CohortForm(forms.Form):
     name = forms.CharField(max_length=200)
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     pathways = forms.ModelMultipleChoiceField(
         queryset=Pathway.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Members follow the pathway of their role, else the first one listed.",
+        help_text="Members follow the pathway of their role, else the first one ticked.",
     )
     sponsor = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
 
@@ -161,7 +161,9 @@ class AddTeamsForm(forms.Form):
 
 class TeamEnrolForm(forms.Form):
     pathway = forms.ModelChoiceField(queryset=Pathway.objects.none())
-    started_on = forms.DateField(label="Start date", widget=forms.DateInput(attrs={"type": "date"}))
+    started_on = forms.DateField(
+        label="Start date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

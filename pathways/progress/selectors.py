@@ -34,6 +34,7 @@ from .rules import CurrentLevel, ItemState, LearnerStatus, Phase, StatusVerdict
 
 HUMAN_SOURCES_FOR_MANAGERS = ("manager", "peer", "code_review", "incident_review")
 RATING_FIELDS = ("id", "person_id", "skill_id", "level", "source", "rated_at")
+DUE_SOON_DAYS = 14
 
 
 # --- who may record what -------------------------------------------------------------
@@ -67,7 +68,7 @@ def _levels_by_person_skill(
     return {key: rules.current_level(rows, today=today) for key, rows in grouped.items()}
 
 
-def _role_skills_by_slug(
+def role_skills_by_slug(
     slugs: Iterable[str],
 ) -> tuple[dict[str, Role], dict[str, list[RoleSkill]]]:
     """Roles by slug and their matrix rows (most critical first), in one query."""
@@ -133,7 +134,7 @@ def skill_profile(*, person: User, today: date) -> SkillProfile:
     """The person's level in each skill of their role (and any other skill they were
     rated in) against what their role and career level require, with every rating."""
     membership = primary_membership(Membership.objects.filter(user=person).select_related("team"))
-    roles, cells = _role_skills_by_slug([membership.job_role] if membership else [])
+    roles, cells = role_skills_by_slug([membership.job_role] if membership else [])
     role = roles.get(membership.job_role) if membership else None
     ratings = list(
         SkillRating.objects.filter(person=person)
@@ -238,7 +239,7 @@ def team_heatmap(*, team: Team, today: date) -> Heatmap:
     career level require. Rows worst first (Σ criticality × gap), columns most
     critical first. Three queries whatever the team's size."""
     memberships = list(Membership.objects.filter(team=team).select_related("user"))
-    roles, cells_by_role = _role_skills_by_slug(m.job_role for m in memberships)
+    roles, cells_by_role = role_skills_by_slug(m.job_role for m in memberships)
     skills: dict[int, Skill] = {}
     column_criticality: dict[int, int] = {}
     for cells in cells_by_role.values():
@@ -336,7 +337,7 @@ def cohort_proposal(*, viewer: User, today: date, size: int = 12) -> Proposal:
     visible = set(
         access.people_visible_to(viewer).filter(pk__in=list(first)).values_list("pk", flat=True)
     )
-    roles, cells_by_role = _role_skills_by_slug(m.job_role for m in first.values())
+    roles, cells_by_role = role_skills_by_slug(m.job_role for m in first.values())
     skill_ids = {c.skill_id for cells in cells_by_role.values() for c in cells}
     ratings = SkillRating.objects.filter(
         person_id__in=list(first), skill_id__in=list(skill_ids)
@@ -546,13 +547,13 @@ class LearnerProgress:
         return [i for i in self.items if i.state is ItemState.OVERDUE]
 
     @property
-    def this_week(self) -> list[ItemProgress]:
-        """Open items due by the end of the current programme week (overdue ones excluded)."""
-        end = max(self.week, 1) * 7
+    def due_soon(self) -> list[ItemProgress]:
+        """Open items due within the next DUE_SOON_DAYS days (overdue ones excluded)."""
+        last = self.day + DUE_SOON_DAYS - 1
         return [
             i
             for i in self.items
-            if i.state in (ItemState.NOT_STARTED, ItemState.IN_PROGRESS) and i.item.due <= end
+            if i.state in (ItemState.NOT_STARTED, ItemState.IN_PROGRESS) and i.item.due <= last
         ]
 
 
@@ -584,7 +585,7 @@ def _progress_for(
     return LearnerProgress(enrollment, start, day, items, verdict, skills)
 
 
-def _schedules(pathway_ids: Iterable[int]) -> dict[int, tuple[list[Module], list[Lab]]]:
+def schedules_for_pathways(pathway_ids: Iterable[int]) -> dict[int, tuple[list[Module], list[Lab]]]:
     ids = set(pathway_ids)
     modules = list(Module.objects.filter(pathway_id__in=ids).order_by("order"))
     labs = list(Lab.objects.filter(module__pathway_id__in=ids).order_by("module_id", "order"))
@@ -690,7 +691,7 @@ def cohort_progress(*, cohort: Cohort, viewer: User, today: date) -> CohortProgr
         (e.user_id, e.pathway_slug): e
         for e in Enrollment.objects.filter(user_id__in=member_users, pathway_slug__in=slugs)
     }
-    schedules = _schedules(e.pathway_id for e in enrollments.values())
+    schedules = schedules_for_pathways(e.pathway_id for e in enrollments.values())
     stored = _stored_progress(
         Enrollment.objects.filter(user_id__in=member_users, pathway_slug__in=slugs).values("pk")
     )
@@ -750,7 +751,7 @@ class CohortSchedule:
 
 def cohort_schedule(*, cohort: Cohort) -> list[CohortSchedule]:
     pathways = list(cohort.pathways.order_by("title", "pk"))
-    schedules = _schedules(p.pk for p in pathways)
+    schedules = schedules_for_pathways(p.pk for p in pathways)
     return [
         CohortSchedule(p, schedule_for(*schedules[p.pk], start=cohort.start_date)) for p in pathways
     ]
@@ -806,7 +807,7 @@ def learner_home(*, user: User, today: date) -> LearnerHome:
     progress = None
     if current is not None:
         start = cohort.start_date if cohort else (current.started_on or current.enrolled_at.date())
-        modules, labs = _schedules([current.pathway_id])[current.pathway_id]
+        modules, labs = schedules_for_pathways([current.pathway_id])[current.pathway_id]
         skills = [
             rules.SkillInput(
                 name=row.skill.name,

@@ -185,7 +185,7 @@ def cohort_create(
         )
         _clean(cohort)
         cohort.save()
-        cohort.pathways.set(pathways)
+        _set_pathways(cohort, pathways)
         cohort_add_members(cohort=cohort, user_ids=member_ids, champion_ids=champion_ids)
     return cohort
 
@@ -205,7 +205,7 @@ def cohort_update(
         cohort.sponsor = sponsor
         _clean(cohort)
         cohort.save()
-        cohort.pathways.set(pathways)
+        _set_pathways(cohort, pathways)
         CohortMember.objects.filter(cohort=cohort).exclude(
             pathway__in=[p.pk for p in pathways]
         ).update(pathway=None)
@@ -213,11 +213,27 @@ def cohort_update(
     return cohort
 
 
+def _set_pathways(cohort: Cohort, pathways: Sequence[Pathway]) -> None:
+    """Keep the order pathways were added in: the first one is the cohort's default."""
+    wanted = [p.pk for p in pathways]
+    cohort.pathways.remove(*cohort.pathways.exclude(pk__in=wanted))
+    present = set(cohort.pathways.values_list("pk", flat=True))
+    for pathway in pathways:
+        if pathway.pk not in present:
+            cohort.pathways.add(pathway)  # one at a time: `add(*many)` loses the order
+            present.add(pathway.pk)
+
+
 def _assign_pathways(cohort: Cohort) -> None:
-    """Give members without a pathway the cohort pathway of their role, else the first
-    cohort pathway by title. One UPDATE whatever the number of members."""
+    """Give members without a pathway the cohort pathway of their role, else the cohort's
+    first pathway (the first one added). One UPDATE whatever the number of members."""
     cohort_pathways = Pathway.objects.filter(cohorts=cohort)
-    default = cohort_pathways.order_by("title", "pk").values_list("pk", flat=True).first()
+    default = (
+        Cohort.pathways.through.objects.filter(cohort=cohort)
+        .order_by("pk")
+        .values_list("pathway_id", flat=True)
+        .first()
+    )
     if default is None:
         return
     for_role = cohort_pathways.filter(role_id=OuterRef("role_id")).order_by("title", "pk")

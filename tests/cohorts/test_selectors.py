@@ -311,7 +311,7 @@ def test_learner_home_gives_the_week_next_step_and_what_is_due(running_cohort):
     assert progress.next_item.state.value == "overdue"
     assert progress.next_item.item.due_on == cohort.start_date + timedelta(days=41)
     assert [i.item.title for i in progress.overdue_items] == [third.title, f"{third.title} lab 1"]
-    assert [i.item.due for i in progress.this_week] == []
+    assert [i.item.due for i in progress.due_soon] == [56, 56]
     assert progress.status.value == "at_risk"  # SLOs (crit 5) at 1, below the day-30 minimum 2
     assert [(r.skill.slug, r.current.level) for r in home.profile.role_rows] == [
         ("slo", 1),
@@ -331,7 +331,7 @@ def test_learner_without_cohort_follows_their_latest_enrolment(matrix):
         4,
         pathway.modules.get(order=1).title,
     )
-    assert [i.item.due for i in home.current.this_week] == [7]
+    assert [i.item.due for i in home.current.due_soon] == [7, 14]
 
 
 def test_learner_home_without_enrolment(learner):

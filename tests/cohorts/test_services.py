@@ -172,7 +172,12 @@ def tracks(db):
     }
 
 
-def test_members_follow_the_cohort_pathway_of_their_role_else_the_first_by_title(tracks):
+@pytest.mark.parametrize(
+    ("order", "default"), [(["sre", "ml"], "sre-track"), (["ml", "sre"], "ml-track")]
+)
+def test_members_follow_the_cohort_pathway_of_their_role_else_the_first_added(
+    tracks, order, default
+):
     team = TeamFactory()
     sre = MembershipFactory(team=team, job_role="sre").user
     ml = MembershipFactory(team=team, job_role="ml-engineer").user
@@ -180,7 +185,7 @@ def test_members_follow_the_cohort_pathway_of_their_role_else_the_first_by_title
     cohort = services.cohort_create(
         name="Cohort 1",
         start_date=date(2026, 1, 5),
-        pathways=[tracks["sre"], tracks["ml"]],
+        pathways=[tracks[key] for key in order],
         member_ids=[sre.pk, ml.pk, other.pk],
         champion_ids=[ml.pk],
     )
@@ -191,7 +196,7 @@ def test_members_follow_the_cohort_pathway_of_their_role_else_the_first_by_title
     assert members == {
         sre.pk: ("sre-track", "sre", False),
         ml.pk: ("ml-track", "ml-engineer", True),
-        other.pk: ("ml-track", None, False),
+        other.pk: (default, None, False),
     }
 
 
