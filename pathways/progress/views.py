@@ -471,14 +471,11 @@ def cohort_propose(request: HttpRequest) -> HttpResponse:
                 "sponsor": request.user if access.is_manager(request.user) else None,
             },
         )
-    selected = set(form["members"].value() or [])
-    chosen_champions = set(form["champions"].value() or [])
+    # Ticks as submitted (strings) or proposed (ints): compare as text.
+    selected = {str(v) for v in form["members"].value() or []}
+    champions = {str(v) for v in form["champions"].value() or []}
     rows = [
-        (
-            c,
-            str(c.person.pk) in {str(s) for s in selected},
-            str(c.person.pk) in {str(s) for s in chosen_champions},
-        )
+        (c, str(c.person.pk) in selected, str(c.person.pk) in champions)
         for c in proposal.candidates
     ]
     return render(
