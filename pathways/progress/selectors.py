@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from org import access
 from org.models import Membership, Team, User
@@ -441,8 +441,6 @@ def can_manage_cohort(user: User, cohort: Cohort) -> bool:
 
 
 def cohort_list(*, viewer: User) -> QuerySet[Cohort]:
-    from django.db.models import Count
-
     return (
         cohorts_visible_to(viewer)
         .select_related("sponsor")

@@ -249,3 +249,31 @@ def test_manager_cannot_edit_the_role_skill_matrix(client, manager, org):
     client.force_login(manager)
     cell = RoleSkill.objects.get()
     assert client.get(reverse("pathways:matrix_role", args=[cell.role.slug])).status_code == 403
+
+
+def test_api_answers_for_people_without_a_team_role_or_enrolment(api_client, platform_admin):
+    cohort = CohortFactory()
+    loner = UserFactory(email="loner@example.test")
+    CohortMemberFactory(cohort=cohort, user=loner)
+    api_client.force_authenticate(platform_admin)
+    me = api_client.get("/api/v1/me/skills/")
+    assert me.status_code == 200
+    assert (me.json()["role"], me.json()["career_level"], me.json()["skills"]) == ("", "", [])
+    progress = api_client.get(f"/api/v1/cohorts/{cohort.pk}/progress/").json()
+    assert progress["members"] == [
+        {
+            "person": loner.pk,
+            "email": "loner@example.test",
+            "role": "",
+            "pathway": "",
+            "champion": False,
+            "visible": True,
+            "enrolled": False,
+            "done": None,
+            "total": None,
+            "completion_pct": None,
+            "overdue": None,
+            "status": None,
+            "reasons": None,
+        }
+    ]
