@@ -391,12 +391,14 @@ class SkillRating(models.Model):
         return f"{self.person} {self.skill}={self.level} ({self.source})"
 
 
-from .progress.models import Progress  # noqa: E402
+from .progress.models import Cohort, CohortMember, Progress  # noqa: E402
 
 __all__ = [
     "Capstone",
     "Certification",
     "CertificationAward",
+    "Cohort",
+    "CohortMember",
     "Enrollment",
     "Lab",
     "Module",

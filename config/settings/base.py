@@ -201,6 +201,7 @@ CELERY_BEAT_SCHEDULE = {
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.
 DEMO_SEEDERS = [
     "org.demo.seed_org",
+    "pathways.progress.demo.seed_progress",
 ]
 DEMO_PASSWORD = "trellis-demo"
 
