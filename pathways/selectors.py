@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from org import access
 from org.models import User
 
-from .catalogue import exporter
+from .catalogue import exporter, yaml_io
 from .models import Enrollment, Module, Pathway, Role, RoleSkill, Skill
 
 AnyUser = User | AnonymousUser
@@ -50,6 +50,19 @@ def pathway_latest_versions() -> QuerySet[Pathway]:
         .annotate(published_version=published)
         .order_by("title")
     )
+
+
+def pathway_versions_with_status(*, status: str, role_slug: str | None = None) -> QuerySet[Pathway]:
+    """For authors: every version with this status (e.g. all drafts), with module counts."""
+    queryset = (
+        Pathway.objects.filter(status=status)
+        .select_related("role")
+        .annotate(module_count=Count("modules"))
+        .order_by("slug", "-version")
+    )
+    if role_slug:
+        queryset = queryset.filter(role__slug=role_slug)
+    return queryset
 
 
 def pathway_versions(*, slug: str) -> QuerySet[Pathway]:
@@ -155,7 +168,7 @@ def skill_list(*, pillar: str | None = None) -> QuerySet[Skill]:
     return queryset
 
 
-# --- differences between versions --------------------------------------------------------------
+# --- differences between versions -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -216,8 +229,8 @@ def pathway_diff(*, old: Pathway, new: Pathway) -> tuple[list[Change], str]:
         old_doc.pop(key)
         new_doc.pop(key)
     _diff(old_doc, new_doc, "", changes)
-    old_yaml = exporter.pathway_yaml(both[old.pk]).splitlines(keepends=True)
-    new_yaml = exporter.pathway_yaml(both[new.pk]).splitlines(keepends=True)
+    old_yaml = yaml_io.dump(old_doc).splitlines(keepends=True)
+    new_yaml = yaml_io.dump(new_doc).splitlines(keepends=True)
     unified = "".join(
         difflib.unified_diff(
             old_yaml, new_yaml, fromfile=f"v{old.version}", tofile=f"v{new.version}"

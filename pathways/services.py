@@ -34,7 +34,7 @@ from .models import (
     Skill,
 )
 
-# --- helpers ------------------------------------------------------------------------------
+# --- helpers ----------------------------------------------------------------------------
 
 
 def _save(obj: Any, *, exclude: Iterable[str] = ()) -> Any:
@@ -79,7 +79,7 @@ def _json_structure(adapter, value, field: str):  # type: ignore[no-untyped-def]
         raise ValidationError({field: messages}) from exc
 
 
-# --- pathways -------------------------------------------------------------------------------
+# --- pathways ---------------------------------------------------------------------------
 
 
 def pathway_create(
@@ -216,7 +216,7 @@ def pathway_create_draft(*, pathway: Pathway, by: User | None = None) -> Pathway
     return draft
 
 
-# --- modules --------------------------------------------------------------------------------
+# --- modules ----------------------------------------------------------------------------
 
 
 def _module_checks(module: Module, skills: Mapping[Skill, int]) -> None:
@@ -344,7 +344,7 @@ def module_move(*, module: Module, direction: str) -> None:
         module_reorder(pathway=module.pathway, slugs=slugs)
 
 
-# --- labs -----------------------------------------------------------------------------------
+# --- labs -------------------------------------------------------------------------------
 
 
 def _lab_checks(lab: Lab) -> None:
@@ -416,7 +416,7 @@ def lab_delete(*, lab: Lab) -> None:
     lab.delete()
 
 
-# --- outcomes and capstones -------------------------------------------------------------------
+# --- outcomes and capstones -------------------------------------------------------------
 
 
 def outcome_save(
@@ -482,7 +482,7 @@ def capstone_delete(*, capstone: Capstone) -> None:
     capstone.delete()
 
 
-# --- roles and skills ---------------------------------------------------------------------------
+# --- roles and skills -------------------------------------------------------------------
 
 
 def role_save(
@@ -526,7 +526,7 @@ def skill_save(
     return _save(skill)
 
 
-# --- enrollment ---------------------------------------------------------------------------------
+# --- enrollment -------------------------------------------------------------------------
 
 
 def enrollment_create(*, user: User, pathway: Pathway) -> tuple[Enrollment, bool]:
@@ -553,7 +553,7 @@ def enrollment_create(*, user: User, pathway: Pathway) -> tuple[Enrollment, bool
     return enrollment, True
 
 
-# --- catalogue files ------------------------------------------------------------------------------
+# --- catalogue files --------------------------------------------------------------------
 
 
 def catalogue_load(*, sources: list[tuple[str, str]], by: User | None = None) -> LoadResult:

@@ -48,7 +48,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
-# --- pathways -------------------------------------------------------------------------
+# --- pathways ---------------------------------------------------------------------------
 
 
 class OutcomeDoc(Strict):
@@ -152,7 +152,7 @@ class LibraryDoc(PathwayDocBase):
 PathwayDoc = TrackDoc | LibraryDoc
 
 
-# --- skills, roles, certifications ----------------------------------------------------------
+# --- skills, roles, certifications ------------------------------------------------------
 
 
 class SkillDoc(Strict):

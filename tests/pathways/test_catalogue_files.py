@@ -79,7 +79,7 @@ def run_load(*args: str) -> str:
     return out.getvalue()
 
 
-# --- acceptance 1: the shipped catalogue -----------------------------------------------------
+# --- acceptance 1: the shipped catalogue ------------------------------------------------
 
 
 def test_shipped_catalogue_yields_six_published_role_tracks_and_loads_idempotently(db):
@@ -203,7 +203,7 @@ def test_shipped_catalogue_covers_roles_skills_libraries_and_certifications(cata
     }
 
 
-# --- acceptance 2: export then load is lossless ------------------------------------------------
+# --- acceptance 2: export then load is lossless -----------------------------------------
 
 
 def test_export_then_load_is_lossless_for_every_shipped_pathway(catalogue, tmp_path):
@@ -244,7 +244,7 @@ def test_export_pathway_picks_a_version_and_reports_unknown_slugs(catalogue):
         call_command("export_pathway", "sre", "--pathway-version", "7")
 
 
-# --- acceptance 3: malformed files -------------------------------------------------------------
+# --- acceptance 3: malformed files ------------------------------------------------------
 
 SKILLS = """\
 kind: skills
@@ -445,7 +445,7 @@ def test_duplicate_keys_are_reported_with_their_line(db):
     assert [str(i) for i in caught.value.issues] == ["bad.yaml:6: title: duplicate key 'title'"]
 
 
-# --- versions in files ---------------------------------------------------------------------------
+# --- versions in files ------------------------------------------------------------------
 
 
 def test_a_published_version_is_frozen_but_a_new_version_loads_and_archives_it(db):
@@ -499,7 +499,7 @@ def test_a_missing_path_is_an_error(db, tmp_path):
         run_load(str(tmp_path / "missing.yaml"))
 
 
-# --- the published JSON schema -------------------------------------------------------------------
+# --- the published JSON schema ----------------------------------------------------------
 
 
 def test_published_json_schema_is_up_to_date():
