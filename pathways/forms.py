@@ -77,6 +77,7 @@ class AuthorForm(forms.Form):
     """Markdown fields get a live preview: htmx posts their text to the preview endpoint."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             if isinstance(field, MarkdownField):
