@@ -141,7 +141,9 @@ class ModuleForm(AuthorForm):
     def __init__(self, *args: Any, skills: list[Skill], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.skill_rows = []
-        for skill in skills:
+        chosen = {key.removeprefix("skill_") for key, value in self.initial.items() if value}
+        # Skills the module already teaches come first; the rest follow by pillar.
+        for skill in sorted(skills, key=lambda s: s.slug not in chosen):
             name = f"skill_{skill.slug}"
             self.fields[name] = forms.TypedChoiceField(
                 label=skill.name,

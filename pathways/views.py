@@ -39,10 +39,15 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     enrolled = {e.pathway_slug: e for e in selectors.enrollments_of(user=request.user)}
     roles = Role.objects.order_by("name")
     groups: dict[str, list[Pathway]] = {}
+    libraries: list[Pathway] = []
     for pathway in pathways:
         pathway.enrollment = enrolled.get(pathway.slug)  # type: ignore[attr-defined]
-        label = pathway.role.name if pathway.role else "Module libraries"
-        groups.setdefault(label, []).append(pathway)
+        if pathway.role is None:
+            libraries.append(pathway)
+        else:
+            groups.setdefault(pathway.role.name, []).append(pathway)
+    if libraries:
+        groups["Module libraries"] = libraries
     return render(
         request,
         "pathways/catalogue.html",

@@ -529,3 +529,9 @@ def test_every_shipped_file_names_the_schema():
         assert first.startswith("# yaml-language-server: $schema="), path
         target = (path.parent / first.split("$schema=")[1]).resolve()
         assert target == SCHEMA_FILE, path
+
+
+def test_the_schema_is_served_for_editors(client, db):
+    response = client.get("/catalogue-schema.json")
+    assert response["Content-Type"] == "application/schema+json"
+    assert response.content.decode() == SCHEMA_FILE.read_text(encoding="utf-8")
