@@ -17,6 +17,7 @@ from org.permissions import persona_required
 
 from . import forms, selectors, services
 from .catalogue import SCHEMA_FILE, exporter, yaml_io
+from .catalogue.schema import Ladder, Rubric, in_field_order
 from .exceptions import CatalogueError, PathwayError
 from .markdown import render_markdown
 from .models import Capstone, Lab, Module, Pathway, PathwayOutcome, Role, Skill
@@ -572,7 +573,7 @@ def capstone_edit(
             "slug": capstone.slug,
             "brief": capstone.brief,
             "deliverables": capstone.deliverables,
-            "rubric": capstone.rubric,
+            "rubric": in_field_order(Rubric, capstone.rubric),
             "skills": [s.slug for s in capstone.skills.all()],
         }
         if capstone
@@ -637,7 +638,7 @@ def role_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "description": role.description,
             "exposure": role.exposure,
             "influence": role.influence,
-            "career_ladder": role.career_ladder,
+            "career_ladder": in_field_order(Ladder, role.career_ladder),
         }
         if role
         else {}

@@ -32,9 +32,11 @@ from .schema import (
     PathwayDoc,
     RoleDoc,
     RolesDoc,
+    Rubric,
     SkillDoc,
     SkillsDoc,
     TrackDoc,
+    in_field_order,
 )
 
 
@@ -126,7 +128,7 @@ def pathway_to_document(pathway: Pathway) -> PathwayDoc:
                 title=c.title,
                 brief=c.brief,
                 deliverables=list(c.deliverables),
-                rubric=list(c.rubric),
+                rubric=in_field_order(Rubric, list(c.rubric)),
                 skills=[skill.slug for skill in c.skills.all()],
             )
             for c in pathway.capstones.all()

@@ -110,6 +110,15 @@ class RubricCriterionDoc(Strict):
 Rubric = TypeAdapter(list[RubricCriterionDoc])
 
 
+def in_field_order(adapter: TypeAdapter, value: list) -> list:
+    """JSON from the database in the model's key order (PostgreSQL's jsonb reorders keys);
+    returned unchanged if it does not fit the model."""
+    try:
+        return adapter.dump_python(adapter.validate_python(value), mode="json")
+    except ValueError:
+        return value
+
+
 class CapstoneDoc(Strict):
     slug: Slug
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
