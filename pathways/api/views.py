@@ -9,8 +9,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -51,8 +50,16 @@ def _detail(request: Request, pathway: Pathway, code: int = status.HTTP_200_OK) 
     return Response(data, status=code)
 
 
-class PathwayListApi(APIView):
+class PathwayListApi(generics.ListAPIView):
     permission_classes = [IsAuthorOrReadOnly]
+    serializer_class = s.PathwayListOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        role = self.request.query_params.get("role") or None
+        wanted = self.request.query_params.get("status")
+        if wanted and access.is_author(self.request.user):
+            return selectors.pathway_versions_with_status(status=wanted, role_slug=role)
+        return selectors.pathway_catalogue(role_slug=role)
 
     @extend_schema(
         parameters=[
@@ -64,19 +71,10 @@ class PathwayListApi(APIView):
                 description="Authors: every version with this status instead of the catalogue.",
             ),
         ],
-        responses=s.PathwayListOutputSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         """The catalogue: the latest published version of each pathway."""
-        role = request.query_params.get("role") or None
-        wanted = request.query_params.get("status")
-        if wanted and access.is_author(request.user):
-            queryset = selectors.pathway_versions_with_status(status=wanted, role_slug=role)
-        else:
-            queryset = selectors.pathway_catalogue(role_slug=role)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(s.PathwayListOutputSerializer(page, many=True).data)
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=s.PathwayCreateInputSerializer, responses={201: s.PathwayDetailOutputSerializer}
@@ -244,14 +242,12 @@ class LabListApi(APIView):
 # --- roles and skills ----------------------------------------------------------------------
 
 
-class RoleListApi(APIView):
+class RoleListApi(generics.ListAPIView):
     permission_classes = [IsAuthorOrReadOnly]
+    serializer_class = s.RoleOutputSerializer
 
-    @extend_schema(responses=s.RoleOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(Role.objects.order_by("name"), request, view=self)
-        return paginator.get_paginated_response(s.RoleOutputSerializer(page, many=True).data)
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Role.objects.order_by("name")
 
     @extend_schema(request=s.RoleInputSerializer, responses={201: s.RoleDetailOutputSerializer})
     def post(self, request: Request) -> Response:
@@ -302,18 +298,16 @@ class RoleDetailApi(APIView):
         return Response(s.RoleDetailOutputSerializer(_role(slug)).data)
 
 
-class SkillListApi(APIView):
+class SkillListApi(generics.ListAPIView):
     permission_classes = [IsAuthorOrReadOnly]
+    serializer_class = s.SkillOutputSerializer
 
-    @extend_schema(
-        parameters=[OpenApiParameter("pillar", OpenApiTypes.STR)],
-        responses=s.SkillOutputSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        queryset = selectors.skill_list(pillar=request.query_params.get("pillar") or None)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(s.SkillOutputSerializer(page, many=True).data)
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.skill_list(pillar=self.request.query_params.get("pillar") or None)
+
+    @extend_schema(parameters=[OpenApiParameter("pillar", OpenApiTypes.STR)])
+    def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=s.SkillInputSerializer, responses={201: s.SkillOutputSerializer})
     def post(self, request: Request) -> Response:

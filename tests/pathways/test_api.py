@@ -407,6 +407,10 @@ def test_schema_stays_valid_and_documents_the_curriculum_api(client, db):
         "/api/v1/skills/",
     ):
         assert path in spec["paths"], path
+    listing = spec["paths"]["/api/v1/pathways/"]["get"]["responses"]["200"]["content"]
+    assert listing["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginatedPathwayListOutputList"
+    }
     item = spec["components"]["schemas"]["PathwayListOutput"]["properties"]
     assert {"slug", "title", "role", "duration_weeks", "version", "status", "module_count"} <= set(
         item
