@@ -87,6 +87,18 @@ def test_demo_cohort_is_on_day_45_with_learners_on_track_behind_and_at_risk(db, 
     )
 
 
+def test_full_demo_on_the_shipped_catalogue_has_all_three_statuses(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    cohort = Cohort.objects.get()
+    manager = User.objects.get(email="manager@demo.example")
+    progress = selectors.cohort_progress(cohort=cohort, viewer=manager, today=date.today())
+    statuses = {r.progress.status.value for r in progress.rows}
+    assert statuses == {"on_track", "behind", "at_risk"}
+    assert 31 <= progress.day <= 60
+    assert f"cohort '{cohort.name}' on day {progress.day}" in out
+
+
 def test_demo_on_a_later_day_moves_the_cohort_so_it_stays_mid_way(db):
     seed_org()
     ensure_sre_catalogue()
@@ -98,7 +110,8 @@ def test_demo_on_a_later_day_moves_the_cohort_so_it_stays_mid_way(db):
 
 
 def test_demo_without_a_catalogue_skips_with_a_note(db, capsys):
-    call_command("seed_demo")
+    seed_org()
+    seed_progress(today=TODAY)
     out = capsys.readouterr().out
     assert "no role × skill matrix yet (load the catalogue first)" in out
     assert not Cohort.objects.exists() and not SkillRating.objects.exists()

@@ -46,14 +46,14 @@ def test_learner_home_shows_next_step_and_skills_chart(page, live_server, demo_c
 def test_manager_rates_a_skill_with_evidence_and_the_heatmap_changes(
     page, live_server, demo_cohort, login
 ):
-    # given a skill whose level for the learner rests on evidence weaker than a manager's
+    # given a skill whose level for the learner rests on evidence no stronger than a manager's
     team = Team.objects.get(slug="sre")
     heatmap = selectors.team_heatmap(team=team, today=timezone.localdate())
     row = next(r for r in heatmap.rows if r.person.email == "learner@demo.example")
     cell = next(
         c
         for c in row.cells.values()
-        if rules.TRUST_RANK.get(c.current.source, 0) < rules.TRUST_RANK["manager"]
+        if rules.TRUST_RANK.get(c.current.source, 0) <= rules.TRUST_RANK["manager"]
     )
     new_level = cell.current.level % 5 + 1
     selector = f'tr[data-person="learner@demo.example"] td[data-skill="{cell.skill.slug}"]'
