@@ -9,7 +9,10 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("My learning", reverse("pathways:learn"))]
+    items = [
+        ("My learning", reverse("pathways:learn")),
+        ("Catalogue", reverse("pathways:catalogue")),
+    ]
     if access.is_author(user):
         items.append(("Author", reverse("pathways:author_home")))
     if access.is_manager(user):

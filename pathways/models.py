@@ -38,6 +38,11 @@ class Role(models.Model):
     cluster = models.CharField(max_length=80, blank=True, help_text="Role cluster, e.g. Builders.")
     exposure = models.PositiveSmallIntegerField(validators=Level, default=3)
     influence = models.PositiveSmallIntegerField(validators=Level, default=3)
+    career_ladder = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Steps of the career ladder: [{career_level, title, summary, expectations}].",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -128,6 +133,9 @@ class Pathway(models.Model):
     duration_weeks = models.PositiveSmallIntegerField(default=MIN_WEEKS)
     primary_goal = models.TextField(blank=True)
     summary = models.TextField(blank=True)
+    change_note = models.CharField(
+        max_length=300, blank=True, help_text="What this version changes, for the history."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -391,12 +399,14 @@ class SkillRating(models.Model):
         return f"{self.person} {self.skill}={self.level} ({self.source})"
 
 
-from .progress.models import Progress  # noqa: E402
+from .progress.models import Cohort, CohortMember, Progress  # noqa: E402
 
 __all__ = [
     "Capstone",
     "Certification",
     "CertificationAward",
+    "Cohort",
+    "CohortMember",
     "Enrollment",
     "Lab",
     "Module",

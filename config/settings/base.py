@@ -157,6 +157,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "PathwayStatusEnum": "pathways.models.Pathway.Status",
+        "PathwayKindEnum": "pathways.models.Pathway.Kind",
+        "SkillKindEnum": "pathways.models.Skill.Kind",
+        "EnrollmentStatusEnum": "pathways.models.Enrollment.Status",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------
@@ -210,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.
 DEMO_SEEDERS = [
     "org.demo.seed_org",
+    "pathways.demo.seed_catalogue",
+    "pathways.progress.demo.seed_progress",
     "metrics.demo.seed_metrics",
 ]
 DEMO_PASSWORD = "trellis-demo"

@@ -1,8 +1,46 @@
-"""Writes for progress. Other apps (assessments) record completions through here."""
+"""Writes for skill evidence, the role × skill matrix, cohorts, enrolment and progress.
 
+Views, the API, tasks and other apps (assessments records completions and
+assessment ratings here) call these; nothing else writes these rows.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import DateField, DateTimeField, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pathways.models import Enrollment, Lab, Module, Progress
+from org.models import Membership, Team, User
+from pathways.models import (
+    Cohort,
+    CohortMember,
+    Enrollment,
+    Lab,
+    Module,
+    Pathway,
+    Progress,
+    Role,
+    RoleSkill,
+    Skill,
+    SkillRating,
+)
+
+from . import selectors
+from .bulk import insert_from_select
+from .exceptions import ProgressError
+
+
+def _clean(instance) -> None:  # type: ignore[no-untyped-def]
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        raise ProgressError("; ".join(exc.messages)) from exc
+
+
+# --- progress ------------------------------------------------------------------------
 
 
 def progress_mark(
@@ -30,3 +68,318 @@ def progress_mark(
         progress.completed_at = now
     progress.save()
     return progress
+
+
+# --- skill evidence ------------------------------------------------------------------
+
+
+def rating_create(
+    *,
+    person: User,
+    skill: Skill,
+    level: int,
+    source: str,
+    rated_by: User | None = None,
+    note: str = "",
+    evidence_url: str = "",
+    rated_at: datetime | None = None,
+    source_ref: str = "",
+) -> SkillRating:
+    """Record one piece of evidence of `person`'s level in `skill`.
+
+    With `rated_by` (a person in the browser or the API) the source must be one
+    that person may give (`selectors.rating_sources_for`) and every source but a
+    self-assessment needs a note or a link. Without it (assessments, labs,
+    certifications recorded by code) any source is accepted. A non-empty
+    `source_ref` makes the call idempotent: the existing rating is returned.
+    """
+    if rated_by is not None:
+        allowed = selectors.rating_sources_for(rater=rated_by, person=person)
+        if not allowed:
+            raise PermissionDenied
+        if source not in allowed:
+            labels = ", ".join(SkillRating.Source(s).label for s in allowed)
+            raise ProgressError(f"You can record these sources for this person: {labels}.")
+        if source != SkillRating.Source.SELF and not (note.strip() or evidence_url.strip()):
+            raise ProgressError("Add an evidence note or a link: what did you see?")
+    if source_ref:
+        existing = SkillRating.objects.filter(
+            person=person, skill=skill, source_ref=source_ref
+        ).first()
+        if existing is not None:
+            return existing
+    rating = SkillRating(
+        person=person,
+        skill=skill,
+        level=level,
+        source=source,
+        rated_by=rated_by,
+        note=note.strip(),
+        evidence_url=evidence_url.strip(),
+        rated_at=rated_at or timezone.now(),
+        source_ref=source_ref,
+    )
+    _clean(rating)
+    rating.save()
+    return rating
+
+
+# --- the role × skill matrix ---------------------------------------------------------
+
+MATRIX_FIELDS = (
+    "criticality",
+    "level_junior",
+    "level_mid",
+    "level_senior",
+    "level_principal",
+    "min_day30",
+    "min_day60",
+    "min_day90",
+)
+
+
+def role_skill_save(*, role: Role, skill: Skill, **levels: int) -> RoleSkill:
+    """Create or update the role × skill cell; `levels` are MATRIX_FIELDS values (1–5)."""
+    unknown = set(levels) - set(MATRIX_FIELDS)
+    if unknown:
+        raise ProgressError(f"Unknown matrix field(s): {', '.join(sorted(unknown))}.")
+    cell = RoleSkill.objects.filter(role=role, skill=skill).first() or RoleSkill(
+        role=role, skill=skill
+    )
+    for name, value in levels.items():
+        setattr(cell, name, value)
+    _clean(cell)
+    cell.save()
+    return cell
+
+
+def role_skill_delete(*, role_skill: RoleSkill) -> None:
+    role_skill.delete()
+
+
+def role_weights_update(*, role: Role, exposure: int, influence: int) -> Role:
+    role.exposure = exposure
+    role.influence = influence
+    _clean(role)
+    role.save(update_fields=["exposure", "influence"])
+    return role
+
+
+# --- cohorts -------------------------------------------------------------------------
+
+
+def cohort_create(
+    *,
+    name: str,
+    start_date: date,
+    pathways: Sequence[Pathway],
+    sponsor: User | None = None,
+    created_by: User | None = None,
+    member_ids: Iterable[int] = (),
+    champion_ids: Iterable[int] = (),
+) -> Cohort:
+    """Create a cohort with its members (each on the cohort pathway for their role)."""
+    with transaction.atomic():
+        cohort = Cohort(
+            name=name.strip(), start_date=start_date, sponsor=sponsor, created_by=created_by
+        )
+        _clean(cohort)
+        cohort.save()
+        _set_pathways(cohort, pathways)
+        cohort_add_members(cohort=cohort, user_ids=member_ids, champion_ids=champion_ids)
+    return cohort
+
+
+def cohort_update(
+    *,
+    cohort: Cohort,
+    name: str,
+    start_date: date,
+    pathways: Sequence[Pathway],
+    sponsor: User | None,
+) -> Cohort:
+    """Change a cohort's details; members whose pathway left the cohort are reassigned."""
+    with transaction.atomic():
+        cohort.name = name.strip()
+        cohort.start_date = start_date
+        cohort.sponsor = sponsor
+        _clean(cohort)
+        cohort.save()
+        _set_pathways(cohort, pathways)
+        CohortMember.objects.filter(cohort=cohort).exclude(
+            pathway__in=[p.pk for p in pathways]
+        ).update(pathway=None)
+        _assign_pathways(cohort)
+    return cohort
+
+
+def _set_pathways(cohort: Cohort, pathways: Sequence[Pathway]) -> None:
+    """Keep the order pathways were added in: the first one is the cohort's default."""
+    wanted = [p.pk for p in pathways]
+    cohort.pathways.remove(*cohort.pathways.exclude(pk__in=wanted))
+    present = set(cohort.pathways.values_list("pk", flat=True))
+    for pathway in pathways:
+        if pathway.pk not in present:
+            cohort.pathways.add(pathway)  # one at a time: `add(*many)` loses the order
+            present.add(pathway.pk)
+
+
+def _assign_pathways(cohort: Cohort) -> None:
+    """Give members without a pathway the cohort pathway of their role, else the cohort's
+    first pathway (the first one added). One UPDATE whatever the number of members."""
+    cohort_pathways = Pathway.objects.filter(cohorts=cohort)
+    default = (
+        Cohort.pathways.through.objects.filter(cohort=cohort)
+        .order_by("pk")
+        .values_list("pathway_id", flat=True)
+        .first()
+    )
+    if default is None:
+        return
+    for_role = cohort_pathways.filter(role_id=OuterRef("role_id")).order_by("title", "pk")
+    CohortMember.objects.filter(cohort=cohort, pathway__isnull=True).update(
+        pathway_id=Coalesce(Subquery(for_role.values("pk")[:1]), Value(default))
+    )
+
+
+def cohort_add_members(
+    *, cohort: Cohort, user_ids: Iterable[int], champion_ids: Iterable[int] = ()
+) -> int:
+    """Add hand-picked people; their role is that of their earliest team membership.
+
+    People already in the cohort are left as they are. Returns how many were added.
+    """
+    ids = sorted(set(user_ids))
+    champions = set(champion_ids)
+    if not champions <= set(ids):
+        raise ProgressError("Change champions must be members of the cohort.")
+    if not ids:
+        return 0
+    if User.objects.filter(pk__in=ids).count() != len(ids):
+        raise ProgressError("Some of those people do not exist.")
+    role_slug: dict[int, str] = {}
+    for user_id, slug in (
+        Membership.objects.filter(user_id__in=ids)
+        .order_by("user_id", "joined_at", "pk")
+        .values_list("user_id", "job_role")
+    ):
+        role_slug.setdefault(user_id, slug)
+    roles = {r.slug: r.pk for r in Role.objects.filter(slug__in=set(role_slug.values()))}
+    now = timezone.now()
+    before = CohortMember.objects.filter(cohort=cohort).count()
+    CohortMember.objects.bulk_create(
+        [
+            CohortMember(
+                cohort=cohort,
+                user_id=user_id,
+                role_id=roles.get(role_slug.get(user_id, "")),
+                is_champion=user_id in champions,
+                added_at=now,
+            )
+            for user_id in ids
+        ],
+        ignore_conflicts=True,
+    )
+    _assign_pathways(cohort)
+    return CohortMember.objects.filter(cohort=cohort).count() - before
+
+
+def cohort_add_teams(*, cohort: Cohort, teams: Iterable[Team]) -> int:
+    """Add everyone in `teams`, each with their job role in that team, in one statement.
+
+    People already in the cohort are left as they are. Returns how many were added.
+    """
+    team_ids = [t.pk for t in teams]
+    if not team_ids:
+        return 0
+    rows = Membership.objects.filter(team_id__in=team_ids).annotate(
+        c_cohort=Value(cohort.pk),
+        c_user=F("user_id"),
+        c_role=Subquery(Role.objects.filter(slug=OuterRef("job_role")).values("pk")[:1]),
+        c_champion=Value(False),
+        c_added=Value(timezone.now(), output_field=DateTimeField()),
+    )
+    with transaction.atomic():
+        added = insert_from_select(
+            CohortMember,
+            {
+                "cohort": "c_cohort",
+                "user": "c_user",
+                "role": "c_role",
+                "is_champion": "c_champion",
+                "added_at": "c_added",
+            },
+            rows,
+        )
+        _assign_pathways(cohort)
+    return added
+
+
+def cohort_remove_member(*, cohort: Cohort, user_id: int) -> None:
+    """Take a person out of the cohort. Their enrolment and progress are kept."""
+    deleted, _ = CohortMember.objects.filter(cohort=cohort, user_id=user_id).delete()
+    if not deleted:
+        raise ProgressError("That person is not in this cohort.")
+
+
+def cohort_set_champion(*, cohort: Cohort, user_id: int, is_champion: bool) -> None:
+    updated = CohortMember.objects.filter(cohort=cohort, user_id=user_id).update(
+        is_champion=is_champion
+    )
+    if not updated:
+        raise ProgressError("That person is not in this cohort.")
+
+
+def cohort_enrol(*, cohort: Cohort) -> int:
+    """Enrol every member on their cohort pathway, starting on the cohort's start date.
+
+    One INSERT … SELECT whatever the cohort's size, so 10,000 members cost the same
+    number of queries as 10. A member already enrolled on that pathway (any version)
+    keeps their enrolment and its progress. Safe to run twice. Returns how many
+    enrolments were created.
+    """
+    if not cohort.pathways.exists():
+        raise ProgressError("Choose at least one pathway for the cohort before enrolling.")
+    rows = CohortMember.objects.filter(cohort=cohort, pathway__isnull=False).annotate(
+        c_user=F("user_id"),
+        c_pathway=F("pathway_id"),
+        c_slug=F("pathway__slug"),
+        c_status=Value(Enrollment.Status.ACTIVE.value),
+        c_enrolled=Value(timezone.now(), output_field=DateTimeField()),
+        c_started=Value(cohort.start_date, output_field=DateField()),
+    )
+    with transaction.atomic():
+        created = _insert_enrollments(rows)
+        cohort.enrolled_at = timezone.now()
+        cohort.save(update_fields=["enrolled_at"])
+    return created
+
+
+def team_enrol(*, team: Team, pathway: Pathway, started_on: date) -> int:
+    """Enrol everyone in `team` on `pathway` in one statement. Safe to run twice."""
+    if pathway.status != Pathway.Status.PUBLISHED:
+        raise ProgressError("Only a published pathway can be enrolled on.")
+    rows = Membership.objects.filter(team=team).annotate(
+        c_user=F("user_id"),
+        c_pathway=Value(pathway.pk),
+        c_slug=Value(pathway.slug),
+        c_status=Value(Enrollment.Status.ACTIVE.value),
+        c_enrolled=Value(timezone.now(), output_field=DateTimeField()),
+        c_started=Value(started_on, output_field=DateField()),
+    )
+    return _insert_enrollments(rows)
+
+
+def _insert_enrollments(rows) -> int:  # type: ignore[no-untyped-def]
+    return insert_from_select(
+        Enrollment,
+        {
+            "user": "c_user",
+            "pathway": "c_pathway",
+            "pathway_slug": "c_slug",
+            "status": "c_status",
+            "enrolled_at": "c_enrolled",
+            "started_on": "c_started",
+        },
+        rows,
+    )

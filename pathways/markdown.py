@@ -1,0 +1,46 @@
+"""Markdown for module content, lab instructions and capstone briefs.
+
+Authors write CommonMark (plus tables and strikethrough). Raw HTML is allowed by the
+parser and then everything goes through nh3, so scripts, event handlers, styles and
+`javascript:` URLs never reach the page, whoever wrote the text.
+"""
+
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
+
+_parser = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+_parser.enable(["table", "strikethrough"])
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
+    "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol",
+    "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
+    "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+    "code": {"class"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str) -> SafeString:
+    """Sanitised HTML for `text`; safe to insert into a page."""
+    if not text:
+        return mark_safe("")
+    html = _parser.render(text)
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+    return mark_safe(clean)

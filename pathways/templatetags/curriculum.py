@@ -1,0 +1,18 @@
+from django import template
+from django.utils.safestring import SafeString
+
+from pathways.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    return render_markdown(text or "")
+
+
+@register.filter
+def weeks_label(module) -> str:  # type: ignore[no-untyped-def]
+    if module.week_start == module.week_end:
+        return f"Week {module.week_start}"
+    return f"Weeks {module.week_start}–{module.week_end}"
