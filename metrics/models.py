@@ -157,6 +157,26 @@ class RollupState(models.Model):
         return "rollup state"
 
 
+# --- cohort snapshots ----------------------------------------------------------------
+
+
+class CohortSnapshot(models.Model):
+    """A cohort's training figures on one day (`metrics.training`), so its dashboard
+    reads one row whatever the cohort's size."""
+
+    cohort = models.OneToOneField(
+        "pathways.Cohort", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    computed_at = models.DateTimeField()
+    computed_for = models.DateField(help_text="The programme day is counted to this date.")
+    learners = models.PositiveIntegerField(default=0)
+    data = models.JSONField(default=dict)
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"snapshot of cohort {self.cohort_id} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
 # --- OKRs ---------------------------------------------------------------------------
 
 

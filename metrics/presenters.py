@@ -313,3 +313,131 @@ def distribution_rows(report: IncidentReport) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# --- cohort training figures ------------------------------------------------------------
+
+
+def _bar(labels: list[str], series: list[tuple[str, list, str]], *, percent: bool) -> dict:
+    y: dict[str, Any] = {"beginAtZero": True}
+    if percent:
+        y.update({"max": 100, "title": {"display": True, "text": "%"}})
+    else:
+        y["ticks"] = {"precision": 0}
+    return {
+        "type": "bar",
+        "data": {
+            "labels": labels,
+            "datasets": [
+                {"label": label, "data": data, "backgroundColor": colour}
+                for label, data, colour in series
+            ],
+        },
+        "options": {
+            "responsive": True,
+            "maintainAspectRatio": False,
+            "animation": False,
+            "scales": {"y": y},
+        },
+    }
+
+
+def _pct(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
+
+
+def training_charts(data: dict[str, Any]) -> dict[str, dict]:
+    phases = data.get("phases", [])
+    roles = data.get("roles", [])
+    counts = data.get("status_counts", {})
+    return {
+        "phases": _bar(
+            [f"Days {p['days']}" for p in phases],
+            [
+                ("items done (%)", [_pct(p["done_share"]) for p in phases], PALETTE["median"]),
+                (
+                    "learners with every item done (%)",
+                    [_pct(p["finished_share"]) for p in phases],
+                    PALETTE["count"],
+                ),
+            ],
+            percent=True,
+        ),
+        "status": _bar(
+            ["On track", "Behind", "At risk"],
+            [
+                (
+                    "learners",
+                    [counts.get("on_track", 0), counts.get("behind", 0), counts.get("at_risk", 0)],
+                    PALETTE["line"],
+                )
+            ],
+            percent=False,
+        ),
+        "roles": _bar(
+            [r["role"] for r in roles],
+            [
+                ("completed (%)", [_pct(r["completion_share"]) for r in roles], PALETTE["count"]),
+                ("mean completion (%)", [r["mean_completion_pct"] for r in roles], PALETTE["mean"]),
+            ],
+            percent=True,
+        ),
+    }
+
+
+TRAINING_CSV_HEADER = ["section", "name", "measure", "value", "n"]
+
+
+def training_csv_rows(data: dict[str, Any]) -> Iterable[list[Any]]:
+    yield TRAINING_CSV_HEADER
+    for status, count in data.get("status_counts", {}).items():
+        yield ["status", status, "learners", count, data.get("enrolled", 0)]
+    for p in data.get("phases", []):
+        yield [
+            "phase",
+            f"days {p['days']}",
+            "items done share",
+            _cell(p["done_share"]),
+            p["items_due"],
+        ]
+        yield [
+            "phase",
+            f"days {p['days']}",
+            "learners finished share",
+            _cell(p["finished_share"]),
+            p["learners"],
+        ]
+    for r in data.get("roles", []):
+        yield [
+            "completion_by_role",
+            r["role"],
+            "completed share",
+            _cell(r["completion_share"]),
+            r["learners"],
+        ]
+        yield [
+            "completion_by_role",
+            r["role"],
+            "mean completion pct",
+            _cell(r["mean_completion_pct"]),
+            r["enrolled"],
+        ]
+    for role in data.get("heatmap", []):
+        for c in role["cells"]:
+            name = f"{role['role']} / {c['skill']}"
+            yield ["skills", name, "mean level", _cell(c["mean_level"]), c["learners"]]
+            yield [
+                "skills",
+                name,
+                "meeting minimum share",
+                _cell(c["meeting_share"]),
+                c["learners"],
+            ]
+
+
+def csv_from_rows(rows: Iterable[list[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow(row)
+    return out.getvalue()

@@ -494,3 +494,85 @@ def program_rows(*, report: IncidentReport) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# --- cohorts ------------------------------------------------------------------------------
+
+
+def cohort_for_user(*, user: Any, cohort_id: int) -> Any:
+    """A cohort the user may see on a dashboard: managers the cohorts they sponsor or
+    with members in teams they manage, authors and admins every cohort (the rule of
+    `pathways.progress.selectors.cohorts_visible_to`). Learners get 403, others 404."""
+    from pathways.progress.selectors import cohorts_visible_to
+
+    if not (access.is_manager(user) or may_see_everything(user)):
+        raise PermissionDenied
+    cohort = cohorts_visible_to(user).filter(pk=cohort_id).first()
+    if cohort is None:
+        raise Http404("No such cohort.")
+    return cohort
+
+
+def cohort_scope(*, user: Any, team_ids: Sequence[int]) -> Scope | None:
+    """The cohort's teams the user may see incident KPIs of, as one scope."""
+    teams = Team.objects.filter(pk__in=team_ids)
+    if not may_see_everything(user):
+        teams = teams.filter(pk__in=access.teams_managed_by(user))
+    rows = list(teams.order_by("name").values_list("id", "slug", "name"))
+    if not rows:
+        return None
+    return Scope(
+        kind="teams",
+        value="teams:" + ",".join(sorted(slug for _, slug, _ in rows)),
+        label=", ".join(name for _, _, name in rows),
+        team_ids=tuple(sorted(pk for pk, _, _ in rows)),
+    )
+
+
+def at_risk_visible(*, user: Any, rows: list[dict[str, Any]]) -> tuple[list[dict], int]:
+    """At-risk learners from a snapshot the user may see by name, and how many not."""
+    ids = [r["user_id"] for r in rows]
+    if access.is_admin(user):
+        visible = set(ids)
+    else:
+        visible = set(
+            access.people_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+    shown = [r for r in rows if r["user_id"] in visible]
+    return shown, len(rows) - len(shown)
+
+
+NOT_YET = "Needs assessment results (pre/post skill checks, rubric reviews, timed simulations)."
+
+
+def training_kpis(
+    *, data: dict[str, Any], report: IncidentReport | None, since: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The training KPIs of a cohort snapshot (and governance coverage of its teams'
+    incidents from `report`, over the periods from `since` on)."""
+    from .registry import TRAINING_KPIS
+
+    learners = sum(r["learners"] for r in data.get("roles", []))
+    completed = sum(r["completed"] for r in data.get("roles", []))
+    governance: RateSummary | None = None
+    if report is not None:
+        periods = [p for p in report.periods if since is None or p.end > since]
+        governance = RateSummary(
+            count=sum(p.governance.count for p in periods), n=sum(p.governance.n for p in periods)
+        )
+    rows = []
+    for kpi in TRAINING_KPIS:
+        row: dict[str, Any] = {"kpi": kpi, "value": None, "n": None, "note": ""}
+        if kpi.key == "completion_by_role":
+            row.update(value=RateSummary(count=completed, n=learners).rate, n=learners)
+            row["note"] = "All roles together; per role below."
+        elif kpi.key == "governance_review_coverage":
+            if governance is None:
+                row["note"] = "None of the cohort's teams is yours."
+            else:
+                row.update(value=governance.rate, n=governance.n)
+                row["note"] = "High-risk AI incidents of the cohort's teams in the periods shown."
+        else:
+            row["note"] = NOT_YET
+        rows.append(row)
+    return rows

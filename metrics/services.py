@@ -36,7 +36,14 @@ from incidents.models import ImportBatch, Incident, IncidentRevision
 
 from . import rollups
 from .exceptions import MetricsError
-from .models import DirtyBucket, KeyResult, Objective, RollupBatch, RollupState
+from .models import (
+    CohortSnapshot,
+    DirtyBucket,
+    KeyResult,
+    Objective,
+    RollupBatch,
+    RollupState,
+)
 from .registry import REGISTRY
 
 logger = logging.getLogger(__name__)
@@ -370,3 +377,82 @@ def key_results_refresh(*, ids: Sequence[int] | None = None, today: dt.date | No
         )
         count += 1
     return count
+
+
+# --- cohort snapshots -----------------------------------------------------------------
+
+SNAPSHOT_MAX_AGE = dt.timedelta(minutes=10)
+SNAPSHOT_RUNNING_DAYS = (-14, 120)  # cohorts refreshed by the beat job, by programme day
+
+
+def cohort_snapshot_refresh(*, cohort_id: int, today: dt.date | None = None) -> CohortSnapshot:
+    """Recompute one cohort's training figures and replace its snapshot (idempotent)."""
+    from pathways.models import Cohort
+
+    from .training import cohort_snapshot_data
+
+    today = today or timezone.localdate()
+    cohort = Cohort.objects.get(pk=cohort_id)
+    data = cohort_snapshot_data(cohort=cohort, today=today)
+    snapshot, _ = CohortSnapshot.objects.update_or_create(
+        cohort=cohort,
+        defaults={
+            "computed_at": timezone.now(),
+            "computed_for": today,
+            "learners": data["learners"],
+            "data": data,
+            "refresh_requested_at": None,
+        },
+    )
+    return snapshot
+
+
+def snapshot_is_stale(snapshot: CohortSnapshot | None, *, now: dt.datetime) -> bool:
+    return (
+        snapshot is None
+        or snapshot.computed_for != timezone.localdate(now)
+        or snapshot.computed_at < now - SNAPSHOT_MAX_AGE
+    )
+
+
+def cohort_snapshot_refresh_requested(*, cohort_id: int, snapshot: CohortSnapshot | None) -> bool:
+    """A cohort dashboard is open: queue a refresh when the snapshot is missing or stale,
+    unless one was asked for in the last minute (a conditional update is the claim).
+    Without a broker (the demo) it runs before the page reads the snapshot."""
+    now = timezone.now()
+    if not snapshot_is_stale(snapshot, now=now):
+        return False
+    if snapshot is not None:
+        recent = now - dt.timedelta(minutes=1)
+        claimed = (
+            CohortSnapshot.objects.filter(cohort_id=cohort_id)
+            .filter(Q(refresh_requested_at__isnull=True) | Q(refresh_requested_at__lt=recent))
+            .update(refresh_requested_at=now)
+        )
+        if not claimed:
+            return False
+    from .tasks import cohort_snapshot_refresh as task
+
+    enqueue_on_commit(task, cohort_id)
+    return True
+
+
+def cohort_snapshots_refresh_running(*, today: dt.date | None = None) -> list[int]:
+    """Refresh every cohort in (or about to start, or just past) its 90 days whose
+    snapshot is stale. Returns their ids."""
+    from pathways.models import Cohort
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+    first, last = SNAPSHOT_RUNNING_DAYS
+    cohorts = Cohort.objects.filter(
+        start_date__gte=today - dt.timedelta(days=last - 1),
+        start_date__lte=today - dt.timedelta(days=first - 1),
+    ).values_list("pk", flat=True)
+    snapshots = {s.cohort_id: s for s in CohortSnapshot.objects.filter(cohort_id__in=cohorts)}
+    refreshed = []
+    for cohort_id in cohorts:
+        if snapshot_is_stale(snapshots.get(cohort_id), now=now):
+            cohort_snapshot_refresh(cohort_id=cohort_id, today=today)
+            refreshed.append(cohort_id)
+    return refreshed

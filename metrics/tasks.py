@@ -33,3 +33,15 @@ def rollups_recompute_all() -> dict:
     result = services.rollups_recompute_all()
     services.key_results_refresh()
     return {"incidents": result.incidents, "buckets": result.buckets}
+
+
+@shared_task(name="metrics.tasks.cohort_snapshot_refresh", **RETRY)
+def cohort_snapshot_refresh(cohort_id: int) -> int:
+    """Recompute one cohort's training snapshot (a dashboard found it stale)."""
+    return services.cohort_snapshot_refresh(cohort_id=cohort_id).learners
+
+
+@shared_task(name="metrics.tasks.cohort_snapshots_refresh", **RETRY)
+def cohort_snapshots_refresh() -> list[int]:
+    """Every ten minutes: refresh stale snapshots of running cohorts."""
+    return services.cohort_snapshots_refresh_running()

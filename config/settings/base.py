@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.rollups_recompute_all",
         "schedule": crontab(hour=2, minute=30),
     },
+    "metrics-cohort-snapshots": {
+        "task": "metrics.tasks.cohort_snapshots_refresh",
+        "schedule": 600,
+    },
 }
 
 # --- demo ---------------------------------------------------------------------------

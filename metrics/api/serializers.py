@@ -189,3 +189,58 @@ class ObjectiveSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     deadline = serializers.DateField()
     key_results = KeyResultSerializer(many=True, source="key_results.all")
+
+
+class TrainingKpiSerializer(serializers.Serializer):
+    key = serializers.CharField(source="kpi.key")
+    name = serializers.CharField(source="kpi.name")
+    unit = serializers.CharField(source="kpi.unit")
+    direction = serializers.CharField(source="kpi.direction")
+    value = NumberField(allow_null=True)
+    n = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+
+
+class PhaseProgressSerializer(serializers.Serializer):
+    phase = serializers.IntegerField()
+    title = serializers.CharField()
+    days = serializers.CharField()
+    items_due = serializers.IntegerField()
+    items_done = serializers.IntegerField()
+    done_share = NumberField(allow_null=True)
+    learners = serializers.IntegerField()
+    learners_finished = serializers.IntegerField()
+    finished_share = NumberField(allow_null=True)
+    started = serializers.BooleanField()
+
+
+class RoleCompletionSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    learners = serializers.IntegerField()
+    enrolled = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    completion_share = NumberField(allow_null=True)
+    mean_completion_pct = NumberField(allow_null=True)
+    status_counts = serializers.DictField(child=serializers.IntegerField())
+
+
+class AtRiskSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField(allow_blank=True)
+    completion = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class CohortTrainingSerializer(serializers.Serializer):
+    cohort = serializers.DictField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+    day = serializers.IntegerField(allow_null=True)
+    learners = serializers.IntegerField()
+    status_counts = serializers.DictField(child=serializers.IntegerField())
+    phases = PhaseProgressSerializer(many=True)
+    roles = RoleCompletionSerializer(many=True)
+    heatmap = serializers.JSONField()
+    kpis = TrainingKpiSerializer(many=True)
+    at_risk_total = serializers.IntegerField()
+    at_risk = AtRiskSerializer(many=True, help_text="Those the caller may see by name.")

@@ -7,4 +7,5 @@ urlpatterns = [
     path("metrics/incidents/", views.IncidentKpiApi.as_view(), name="api-metrics-incidents"),
     path("metrics/impact/", views.ImpactApi.as_view(), name="api-metrics-impact"),
     path("metrics/okrs/", views.ObjectiveListApi.as_view(), name="api-metrics-okrs"),
+    path("metrics/training/", views.CohortTrainingApi.as_view(), name="api-metrics-training"),
 ]

@@ -1,5 +1,6 @@
 """Read-only metrics API. Thin: parse the query string, ask `selectors`, serialise."""
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
@@ -12,12 +13,14 @@ from incidents.models import FailureMode, Severity
 from org import access
 from org.models import Team
 
-from .. import presenters, selectors
+from .. import presenters, selectors, services
 from ..compute import PERIODS
 from ..exceptions import MetricsError
 from ..impact import impact_for_teams
+from ..models import CohortSnapshot
 from ..registry import KPIS
 from .serializers import (
+    CohortTrainingSerializer,
     ImpactSerializer,
     IncidentReportSerializer,
     KpiSerializer,
@@ -121,8 +124,6 @@ class ImpactApi(APIView):
         responses=ImpactSerializer,
     )
     def get(self, request: Request) -> Response:
-        from django.utils import timezone
-
         params = request.query_params
         teams = params.get("teams", "")
         scope = selectors.scope_for_user(user=request.user, text=f"teams:{teams}")
@@ -166,3 +167,48 @@ class ObjectiveListApi(generics.ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.objectives_for_user(user=self.request.user)
+
+
+class CohortTrainingApi(APIView):
+    """A cohort's training figures (from its latest snapshot): progress by phase,
+    status counts, completion by role, skills against the minimum in force, training
+    KPIs and the at-risk learners the caller may see by name."""
+
+    permission_classes = [CanSeeDashboards]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("cohort", OpenApiTypes.INT, required=True)],
+        responses=CohortTrainingSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            cohort_id = int(request.query_params.get("cohort", ""))
+        except ValueError:
+            raise MetricsError("cohort is the id of a cohort.") from None
+        cohort = selectors.cohort_for_user(user=request.user, cohort_id=cohort_id)
+        snapshot = CohortSnapshot.objects.filter(cohort=cohort).first()
+        if services.cohort_snapshot_refresh_requested(cohort_id=cohort.pk, snapshot=snapshot):
+            snapshot = CohortSnapshot.objects.filter(cohort=cohort).first()
+        data = snapshot.data if snapshot else {}
+        at_risk, _ = selectors.at_risk_visible(user=request.user, rows=data.get("at_risk", []))
+        scope = selectors.cohort_scope(user=request.user, team_ids=data.get("team_ids", []))
+        report = None
+        today = timezone.localdate()
+        if scope is not None and cohort.start_date <= today:
+            report = selectors.incident_report(
+                scope=scope, period="week", first=cohort.start_date, last=today, with_method=False
+            )
+        body = {
+            "cohort": {"id": cohort.pk, "name": cohort.name, "start_date": cohort.start_date},
+            "computed_at": snapshot.computed_at if snapshot else None,
+            "day": data.get("day"),
+            "learners": data.get("learners", 0),
+            "status_counts": data.get("status_counts", {}),
+            "phases": data.get("phases", []),
+            "roles": data.get("roles", []),
+            "heatmap": data.get("heatmap", []),
+            "kpis": selectors.training_kpis(data=data, report=report, since=cohort.start_date),
+            "at_risk_total": data.get("at_risk_total", 0),
+            "at_risk": at_risk,
+        }
+        return Response(CohortTrainingSerializer(body).data)

@@ -239,7 +239,7 @@ def test_impact_api_for_a_managers_teams(api_client, sre_manager, sre, ml):
 def test_schema_documents_the_metrics_endpoints(client, db):
     spec = yaml.safe_load(client.get("/api/schema/").content)
     validate(spec)
-    for path in ("kpis", "incidents", "impact", "okrs"):
+    for path in ("kpis", "incidents", "impact", "okrs", "training"):
         assert f"/api/v1/metrics/{path}/" in spec["paths"]
     params = {p["name"] for p in spec["paths"]["/api/v1/metrics/incidents/"]["get"]["parameters"]}
     assert {"scope", "period", "from", "to", "severity", "ai_related", "failure_mode"} <= params

@@ -117,6 +117,8 @@ def test_metrics_tasks_go_to_the_metrics_queue():
     app.loader.import_default_modules()
     names = [n for n in app.tasks if n.startswith("metrics.tasks.")]
     assert sorted(names) == [
+        "metrics.tasks.cohort_snapshot_refresh",
+        "metrics.tasks.cohort_snapshots_refresh",
         "metrics.tasks.rollups_note_batch",
         "metrics.tasks.rollups_process",
         "metrics.tasks.rollups_recompute_all",
