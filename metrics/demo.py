@@ -128,5 +128,10 @@ def seed_okrs(today: dt.date | None = None) -> None:
 
 
 def seed_metrics() -> None:
+    """Roll up the demo incidents, set up the sample OKRs, compute cohort snapshots."""
+    from pathways.models import Cohort
+
     services.rollups_recompute_all()
     seed_okrs()
+    for cohort_id in Cohort.objects.values_list("pk", flat=True):
+        services.cohort_snapshot_refresh(cohort_id=cohort_id)

@@ -171,3 +171,17 @@ def test_sample_okrs_are_seeded_once(db, sre):
     rollbacks = KeyResult.objects.get(kpi_key="rollback_rate")
     assert (rollbacks.statistic, rollbacks.baseline_value) == ("count", Decimal(1))
     assert rollbacks.target_value == Decimal("0.4")
+
+
+def test_the_demo_seeder_is_idempotent(db):
+    from django.core.management import call_command
+
+    from metrics.models import CohortSnapshot
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert Objective.objects.count() == 2
+    assert KeyResult.objects.count() == 4
+    snapshot = CohortSnapshot.objects.get(cohort__name="AI reliability cohort 1")
+    assert snapshot.data["status_counts"] == {"on_track": 6, "behind": 3, "at_risk": 4}
