@@ -8,7 +8,7 @@ behind it, up to the number of buckets it spans.
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from incidents.models import FailureMode, Service, Severity
 from org import access
-from org.models import Team
+from org.models import Membership, Team
 
 from .compute import (
     PERIODS,
@@ -57,7 +57,7 @@ class Scope:
     service_team_id: int | None = None
 
     def filter(self, rows: QuerySet) -> QuerySet:
-        if self.kind in ("team", "teams"):
+        if self.kind in ("team", "teams", "cohort"):
             return rows.filter(team_id__in=self.team_ids)
         if self.kind == "service":
             return rows.filter(service_id=self.service_id)
@@ -65,7 +65,8 @@ class Scope:
 
 
 def scope_parse(text: str) -> Scope:
-    """`org`, `team:<slug>`, `teams:<slug>,<slug>…` or `service:<slug>`."""
+    """`org`, `team:<slug>`, `teams:<slug>,<slug>…`, `service:<slug>` or `cohort:<id>`
+    (the teams of the cohort's members)."""
     text = (text or "org").strip()
     kind, _, rest = text.partition(":")
     if kind == "org" and not rest:
@@ -94,7 +95,23 @@ def scope_parse(text: str) -> Scope:
             service_id=service["id"],
             service_team_id=service["team_id"],
         )
-    raise MetricsError("scope is one of: org, team:<slug>, teams:<slug>,<slug>…, service:<slug>.")
+    if kind == "cohort" and rest.strip().isdigit():
+        from pathways.models import Cohort, CohortMember
+
+        cohort = Cohort.objects.filter(pk=int(rest)).values("pk", "name").first()
+        if cohort is None:
+            raise Http404("No such cohort.")
+        members = CohortMember.objects.filter(cohort_id=cohort["pk"]).values("user_id")
+        team_ids = Membership.objects.filter(user_id__in=members).values_list("team_id", flat=True)
+        return Scope(
+            kind="cohort",
+            value=f"cohort:{cohort['pk']}",
+            label=f"Teams of {cohort['name']}",
+            team_ids=tuple(sorted(set(team_ids))),
+        )
+    raise MetricsError(
+        "scope is one of: org, team:<slug>, teams:<slug>,<slug>…, service:<slug>, cohort:<id>."
+    )
 
 
 def may_see_everything(user: Any) -> bool:
@@ -118,7 +135,16 @@ def scope_check(*, user: Any, scope: Scope) -> None:
 
 
 def scope_for_user(*, user: Any, text: str) -> Scope:
+    """The scope, if the user may see it. A cohort's scope is narrowed to the teams the
+    user may see, among those of a cohort they may see."""
     scope = scope_parse(text)
+    if scope.kind == "cohort":
+        cohort_id = int(scope.value.split(":", 1)[1])
+        cohort_for_user(user=user, cohort_id=cohort_id)
+        narrowed = cohort_scope(user=user, team_ids=scope.team_ids or ())
+        if narrowed is None:
+            raise PermissionDenied
+        return replace(narrowed, kind="cohort", value=scope.value, label=scope.label)
     scope_check(user=user, scope=scope)
     return scope
 

@@ -261,3 +261,24 @@ def test_training_api(api_client, sponsor, catalogue, learner):
     assert body["at_risk_total"] == 4 and len(body["at_risk"]) == 4
     api_client.force_authenticate(learner)
     assert api_client.get("/api/v1/metrics/training/", {"cohort": cohort.pk}).status_code == 403
+
+
+def test_incident_api_scope_of_a_cohorts_teams(api_client, sponsor, catalogue):
+    team, cohort = populate(sponsor, catalogue, 3)
+    other = TeamFactory()
+    incident(team=team, start=at("2025-03-04T10:00"), ttr=600)
+    incident(team=other, start=at("2025-03-04T10:00"), ttr=60)
+    services.rollups_recompute_all()
+    api_client.force_authenticate(sponsor)
+
+    body = api_client.get(
+        "/api/v1/metrics/incidents/",
+        {"scope": f"cohort:{cohort.pk}", "from": "2025-03-03", "to": "2025-03-09"},
+    ).json()
+
+    assert body["scope"]["value"] == f"cohort:{cohort.pk}"
+    assert (body["total"]["incident_count"], body["total"]["mttr"]["median"]) == (1, 600)
+    stranger = UserFactory(personas=["learner", "manager"])
+    api_client.force_authenticate(stranger)
+    response = api_client.get("/api/v1/metrics/incidents/", {"scope": f"cohort:{cohort.pk}"})
+    assert response.status_code == 404
