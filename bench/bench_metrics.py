@@ -254,7 +254,7 @@ def main() -> int:
         # does. Statistics are refreshed first, as autovacuum would after a rebuild.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE metrics_incidentrollup, metrics_rolledincident")
-        incremental_times, recomputed = [], []
+        incremental_times, recomputed, phases = [], [], []
         for run in range(RUNS):
             batch = ImportBatch.objects.create(
                 source="bench",
@@ -269,10 +269,15 @@ def main() -> int:
             )
             began = time.perf_counter()
             services.rollups_note_batch(batch_id=batch.pk, schedule=False)
+            noted = time.perf_counter()
             recomputed.append(services.rollups_process_dirty())
             incremental_times.append(time.perf_counter() - began)
+            phases.append(
+                f"note {noted - began:.3f} s + process {time.perf_counter() - noted:.3f} s"
+            )
         incremental_s = statistics.median(incremental_times)
         print(f"incremental_buckets_recomputed: {', '.join(map(str, recomputed))}")
+        print(f"incremental_runs: {'; '.join(phases)}")
         print(f"incremental_1000_s (median): {incremental_s:.3f}")
         print(
             f"incremental_1000_vs_full_ratio: {incremental_s / full_s:.3f} "
