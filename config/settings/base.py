@@ -195,6 +195,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "org.tasks.sessions_clear_expired",
         "schedule": 24 * 3600,
     },
+    # Re-sends attempts left submitted (broker down at submit), hands back claims of dead
+    # workers and submits attempts past their time limit.
+    "assessments-sweep-attempts": {
+        "task": "assessments.tasks.sweep_attempts",
+        "schedule": 60,
+    },
+    "assessments-item-statistics": {
+        "task": "assessments.tasks.item_statistics_recompute_dirty",
+        "schedule": 15 * 60,
+    },
 }
 
 # --- demo ---------------------------------------------------------------------------
