@@ -120,6 +120,10 @@ class ItemView:
         return {str(self.answer)} if self.answer is not None else set()
 
     @property
+    def position_range(self) -> range:
+        return range(1, len(self.choices) + 1)
+
+    @property
     def positions(self) -> dict[str, int]:
         """Ordering: the position (1-based) the learner gave each item."""
         if isinstance(self.answer, list):
@@ -255,8 +259,6 @@ def attempt_view(*, attempt: Attempt) -> AttemptView:
                 item.outcome = result.outcome.value
                 item.feedback = list(result.feedback)
             item.general_feedback = question.general_feedback
-        elif scored and response is not None:
-            item.points = response.points
         if reveal and show_answers:
             item.correct = scoring.correct_answer(question.qtype, question.spec)
         items.append(item)

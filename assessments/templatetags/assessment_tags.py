@@ -21,4 +21,27 @@ def percent(value) -> str:  # type: ignore[no-untyped-def]
 
 @register.filter(name="get_item")
 def get_item(mapping, key):  # type: ignore[no-untyped-def]
-    return mapping.get(key) if mapping else None
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+OUTCOMES = {
+    "correct": "Correct",
+    "partial": "Partly correct",
+    "incorrect": "Incorrect",
+    "unanswered": "Not answered",
+    "invalid": "Could not be read",
+}
+
+
+@register.filter(name="outcome_label")
+def outcome_label(value: str) -> str:
+    return OUTCOMES.get(value, value)
+
+
+@register.filter(name="points")
+def points(value) -> str:  # type: ignore[no-untyped-def]
+    """2.00 → '2', 0.83 → '0.83'."""
+    if value is None:
+        return "—"
+    text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
