@@ -5,6 +5,7 @@ for a request that cannot be carried out; the API makes that a 400, the HTML
 views a message.
 """
 
+import json
 import logging
 import random
 import uuid
@@ -18,8 +19,15 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Max, Q
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
+from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 
 from config.celery_app import enqueue_on_commit
@@ -423,13 +431,37 @@ def _layout(assessment: Assessment, questions: list[Question], rng: random.Rando
         else:
             continue
         choices[str(q.id)] = order
-    layout: dict[str, Any] = {"questions": ids, "choices": choices}
+    layout: dict[str, Any] = {
+        "questions": ids,
+        "choices": choices,
+        **_skill_snapshot(assessment, ids),
+    }
     if assessment.kind == Kind.LAB_CHECK:
         layout["checklist"] = lab_checklist(assessment.lab)
         layout["artifact_schema"] = assessment.lab.artifact_schema if assessment.lab else ""
     if assessment.kind == Kind.RUBRIC:
         layout["rubric"] = _rubric_of(assessment)
     return layout
+
+
+def _skill_snapshot(assessment: Assessment, question_ids: list[int]) -> dict[str, Any]:
+    """The skills the attempt gives evidence for, fixed when it starts: per question, and
+    for the whole (assessment, lab, capstone)."""
+    per_question: dict[str, list[int]] = defaultdict(list)
+    for qid, sid in Question.skills.through.objects.filter(
+        question_id__in=question_ids
+    ).values_list("question_id", "skill_id"):
+        per_question[str(qid)].append(sid)
+    overall = set(assessment.skills.values_list("pk", flat=True)) if assessment.pk else set()
+    if assessment.lab_id:
+        overall |= set(
+            Lab.skills.through.objects.filter(lab_id=assessment.lab_id).values_list(
+                "skill_id", flat=True
+            )
+        )
+    if assessment.capstone_id:
+        overall |= set(assessment.capstone.skills.values_list("pk", flat=True))
+    return {"skills": dict(per_question), "overall_skills": sorted(overall)}
 
 
 def attempts_left(*, assessment: Assessment, used: int) -> int | None:
@@ -526,8 +558,6 @@ class ArtifactUpload:
 
 
 def _json_size(value: Any) -> int:
-    import json
-
     return len(json.dumps(value, default=str))
 
 
@@ -724,107 +754,226 @@ def _enqueue_scoring(attempt_id: int) -> None:
 # --- scoring ---------------------------------------------------------------------------
 
 
-def attempt_score(*, attempt_id: int, worker: str = "") -> Score | None:
-    """Score a submitted attempt, exactly once. Safe to call any number of times.
+@dataclass
+class ScoringRun:
+    """What one call of `attempt_score` did."""
 
-    1. Claim: SUBMITTED → SCORING with a fresh claim token (a conditional update;
-       0 rows means another delivery has it or it is done: return None).
-    2. In one transaction: score every response with the pure scorers, store
-       points and feedback, the Score row, skill evidence, progress and
-       certification awards. The first write is SCORING → SCORED guarded by the
-       claim token, so if the sweeper gave the attempt to someone else meanwhile,
-       this run stores nothing. `Score` is one-to-one with the attempt.
-    A transient database error hands the attempt back (SUBMITTED) and re-raises
-    for the task to retry; any other error marks it FAILED with the reason.
+    claimed: list[int] = field(default_factory=list)
+    scored: dict[int, Score] = field(default_factory=dict)
+    failed: dict[int, str] = field(default_factory=dict)
+
+    def score_of(self, attempt_id: int) -> Score | None:
+        return self.scored.get(attempt_id)
+
+
+def attempt_score(*, attempt_id: int, worker: str = "", batch: int | None = None) -> ScoringRun:
+    """Score a submitted attempt exactly once, together with up to `batch - 1` others
+    that have waited longest. Safe to call any number of times.
+
+    1. Claim: SUBMITTED → SCORING with a fresh claim token, by a conditional update
+       (rows another worker is claiming right now are skipped). Nothing claimed:
+       another delivery has it, or it is done; return.
+    2. In one transaction: lock the claimed attempts that still hold this token (if
+       the sweeper handed one to someone else meanwhile, it is not written), score
+       every response with the pure scorers, move them to SCORED and store points
+       and feedback, one Score each (one-to-one: a second cannot be stored), skill
+       evidence, progress and certification awards.
+
+    After a deadline, when everyone submits at once, a backlog drains a few
+    statements per batch instead of per attempt; the tasks of the attempts taken
+    along find nothing to claim. A transient database error hands the claims back
+    (SUBMITTED) and re-raises for the task to retry; an attempt that cannot be
+    scored (a broken question, a bug) is marked FAILED with the reason without
+    holding up the others.
     """
+    size = batch or getattr(settings, "ASSESSMENTS_SCORING_BATCH", 50)
     token = uuid.uuid4()
-    claimed = Attempt.objects.filter(pk=attempt_id, status=Status.SUBMITTED).update(
-        status=Status.SCORING, claimed_at=timezone.now(), claim_token=token, claimed_by=worker
-    )
-    if not claimed:
-        return None
+    ids = _claim(attempt_id, token, worker, size)
+    if not ids:
+        return ScoringRun()
+    mine = Attempt.objects.filter(pk__in=ids, status=Status.SCORING, claim_token=token)
     try:
-        return _score_claimed(attempt_id, token, worker)
-    except IntegrityError:
-        if not Score.objects.filter(attempt_id=attempt_id).exists():
-            raise
-        # Scored before (the one-to-one Score refused a second result): keep that one.
-        Attempt.objects.filter(pk=attempt_id, status=Status.SCORING, claim_token=token).update(
-            status=Status.SCORED
-        )
-        return None
+        run = _score_batch(ids, token, worker)
     except TRANSIENT_ERRORS:
         try:
-            Attempt.objects.filter(pk=attempt_id, status=Status.SCORING, claim_token=token).update(
-                status=Status.SUBMITTED, claim_token=None, claimed_at=None
-            )
+            mine.update(status=Status.SUBMITTED, claim_token=None, claimed_at=None)
         except TRANSIENT_ERRORS:
-            logger.warning("attempt %s stays claimed; the sweeper will hand it back", attempt_id)
+            logger.warning("attempts %s stay claimed; the sweeper will hand them back", ids)
         raise
     except Exception as exc:
-        Attempt.objects.filter(pk=attempt_id, status=Status.SCORING, claim_token=token).update(
-            status=Status.FAILED, scoring_error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
+        mine.update(status=Status.FAILED, scoring_error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
+    for failed_id, reason in run.failed.items():
+        logger.error("attempt %s could not be scored: %s", failed_id, reason)
+    return run
+
+
+def _claim(attempt_id: int, token: uuid.UUID, worker: str, size: int) -> list[int]:
+    """SUBMITTED → SCORING for this attempt (first) and the longest-waiting others."""
+    first = Case(When(pk=attempt_id, then=Value(0)), default=Value(1))
+    candidates = list(
+        Attempt.objects.filter(status=Status.SUBMITTED)
+        .order_by(first, "submitted_at", "pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    if not candidates:
+        return []
+    # The conditional update is the claim: of two workers that picked the same
+    # candidates, the second finds them no longer SUBMITTED and gets none of them.
+    claimed = Attempt.objects.filter(pk__in=candidates, status=Status.SUBMITTED).update(
+        status=Status.SCORING, claimed_at=timezone.now(), claim_token=token, claimed_by=worker
+    )
+    return candidates if claimed else []
 
 
 def _q(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _score_claimed(attempt_id: int, token: uuid.UUID, worker: str) -> Score | None:
+def _score_batch(ids: list[int], token: uuid.UUID, worker: str) -> ScoringRun:
+    run = ScoringRun(claimed=ids)
     with transaction.atomic():
-        attempt = Attempt.objects.select_related(
-            "assessment", "assessment__module", "assessment__lab", "assessment__capstone"
-        ).get(pk=attempt_id)
-        assessment = attempt.assessment
-        guard = Attempt.objects.filter(pk=attempt_id, status=Status.SCORING, claim_token=token)
-        if assessment.kind == Kind.RUBRIC:
-            outcome = _rubric_outcome(attempt)
-            if outcome is None:
-                guard.update(status=Status.AWAITING_REVIEW, claim_token=None, claimed_at=None)
-                return None
-        else:
-            outcome = _response_outcome(attempt)
-        now = timezone.now()
-        if not guard.update(status=Status.SCORED):
-            transaction.set_rollback(True)
-            return None
-        if outcome.changed:
-            Response.objects.bulk_update(
-                outcome.changed, ["points", "max_points", "fraction", "outcome", "feedback"]
+        held = list(
+            Attempt.objects.filter(pk__in=ids, status=Status.SCORING, claim_token=token)
+            .select_for_update(of=("self",))
+            .select_related(
+                "assessment", "assessment__module", "assessment__lab", "assessment__capstone"
             )
-        if outcome.missing:
-            Response.objects.bulk_create(outcome.missing)
+            .order_by("pk")
+        )
+        held_ids = [a.pk for a in held]
+        run.claimed = [pk for pk in ids if pk in set(held_ids)]
+        if not held:
+            return run
+        responses: dict[int, list[_Row]] = defaultdict(list)
+        questions: dict[int, Question] = {}
+        if any(a.assessment.kind != Kind.RUBRIC for a in held):
+            for pk, attempt_id, question_id, kind, answer in Response.objects.filter(
+                attempt_id__in=held_ids
+            ).values_list("id", "attempt_id", "question_id", "kind", "answer"):
+                responses[attempt_id].append(_Row(pk, question_id, kind, answer))
+            # Attempts of one assessment share their questions: load each once.
+            questions = Question.objects.only(
+                "id", "qtype", "spec", "points", "updated_at"
+            ).in_bulk({int(q) for a in held for q in a.layout.get("questions", [])})
+        reviews: dict[int, list[Review]] = defaultdict(list)
+        rubric_ids = [a.pk for a in held if a.assessment.kind == Kind.RUBRIC]
+        if rubric_ids:
+            for review in Review.objects.filter(attempt_id__in=rubric_ids).order_by(
+                "created_at", "pk"
+            ):
+                reviews[review.attempt_id].append(review)
+        # Scored before (only if someone forced the status back): keep that one result.
+        already = set(
+            Score.objects.filter(attempt_id__in=held_ids).values_list("attempt_id", flat=True)
+        )
+        outcomes: dict[int, _Outcome] = {}
+        awaiting: list[int] = []
+        for attempt in held:
+            if attempt.pk in already:
+                continue
+            try:
+                if attempt.assessment.kind == Kind.RUBRIC:
+                    outcome = _rubric_outcome(attempt, reviews[attempt.pk])
+                else:
+                    outcome = _response_outcome(attempt, responses[attempt.pk], questions)
+            except DatabaseError:
+                raise
+            except Exception as exc:  # this attempt cannot be scored; the others can
+                run.failed[attempt.pk] = f"{type(exc).__name__}: {exc}"[:2000]
+                continue
+            if outcome is None:
+                awaiting.append(attempt.pk)
+            else:
+                outcomes[attempt.pk] = outcome
+        done = list(outcomes) + sorted(already)
+        if done:
+            Attempt.objects.filter(pk__in=done).update(status=Status.SCORED)
+        if awaiting:
+            Attempt.objects.filter(pk__in=awaiting).update(
+                status=Status.AWAITING_REVIEW, claim_token=None, claimed_at=None
+            )
+        for failed_id, reason in run.failed.items():
+            Attempt.objects.filter(pk=failed_id).update(status=Status.FAILED, scoring_error=reason)
+        if outcomes:
+            run.scored = _store(held, outcomes, token, worker)
+    return run
+
+
+def _store(
+    held: list[Attempt], outcomes: dict[int, "_Outcome"], token: uuid.UUID, worker: str
+) -> dict[int, Score]:
+    """Write the results of the attempts in `outcomes` (all locked, all now SCORED)."""
+    now = timezone.now()
+    attempts = [a for a in held if a.pk in outcomes]
+    changed = [r for a in attempts for r in outcomes[a.pk].changed]
+    if changed:
+        _write_results(changed)
+    missing = [r for a in attempts for r in outcomes[a.pk].missing]
+    if missing:
+        Response.objects.bulk_create(missing)
+    scores = []
+    for attempt in attempts:
+        outcome = outcomes[attempt.pk]
         percent = (
             _q(outcome.points * 100 / outcome.max_points) if outcome.max_points else Decimal(0)
         )
-        passed = percent >= assessment.pass_mark and outcome.requirement_met
-        score = Score.objects.create(
-            attempt=attempt,
-            points=_q(outcome.points),
-            max_points=_q(outcome.max_points),
-            percent=min(percent, Decimal(100)),
-            passed=passed,
-            scored_at=now,
-            claim_token=token,
-            scored_by=worker,
-            breakdown=outcome.breakdown,
+        scores.append(
+            Score(
+                attempt=attempt,
+                points=_q(outcome.points),
+                max_points=_q(outcome.max_points),
+                percent=min(percent, Decimal(100)),
+                passed=percent >= attempt.assessment.pass_mark and outcome.requirement_met,
+                scored_at=now,
+                claim_token=token,
+                scored_by=worker,
+                breakdown=outcome.breakdown,
+            )
         )
         attempt.status = Status.SCORED
-        _record_skill_evidence(attempt, score, outcome)
+    Score.objects.bulk_create(scores)
+    ratings = [
+        rating
+        for attempt, score in zip(attempts, scores, strict=True)
+        for rating in _skill_ratings(attempt, score, outcomes[attempt.pk])
+    ]
+    if ratings:
+        SkillRating.objects.bulk_create(ratings, ignore_conflicts=True)
+    for attempt, score in zip(attempts, scores, strict=True):
         _record_progress(attempt, score)
-        certifications_update(user_id=attempt.user_id, trigger=attempt)
-        if not assessment.stats_dirty and assessment.uses_questions:
-            Assessment.objects.filter(pk=assessment.pk, stats_dirty=False).update(stats_dirty=True)
-    return score
+    _award_certifications(triggers=attempts)
+    # Item statistics need recomputing for assessments with questions.
+    clean = {
+        a.assessment_id
+        for a in attempts
+        if not a.assessment.stats_dirty and a.assessment.uses_questions
+    }
+    if clean:
+        Assessment.objects.filter(pk__in=clean).update(stats_dirty=True)
+    return {score.attempt_id: score for score in scores}
+
+
+@dataclass(slots=True)
+class _Row:
+    """A saved response, as much of it as scoring reads and writes."""
+
+    pk: int
+    question_id: int | None
+    kind: str
+    answer: Any
+    points: Decimal | None = None
+    max_points: Decimal | None = None
+    fraction: Decimal | None = None
+    outcome: str = ""
+    feedback: list[str] = field(default_factory=list)
 
 
 @dataclass
 class _Outcome:
     points: Decimal
     max_points: Decimal
-    changed: list[Response] = field(default_factory=list)
+    changed: list[_Row] = field(default_factory=list)
     missing: list[Response] = field(default_factory=list)
     # skill id → (points, max points) from the questions tagged with it
     per_skill: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
@@ -832,7 +981,51 @@ class _Outcome:
     requirement_met: bool = True
 
 
-def _apply(response: Response, result: scoring.Result, max_points: Decimal) -> None:
+_RESULT_FIELDS = ("points", "max_points", "fraction", "outcome", "feedback")
+
+
+def _write_results(responses: list[_Row]) -> None:
+    """Store each response's result in one statement.
+
+    Same effect as bulk_update, which builds a CASE expression per row and field and
+    then costs more than all the rest of scoring an attempt. PostgreSQL gets a single
+    UPDATE … FROM unnest(one array per column); other databases one prepared UPDATE
+    run for each row.
+    """
+    quote = connection.ops.quote_name
+    table = quote(Response._meta.db_table)
+    if connection.vendor == "postgresql":
+        types = {"id": "bigint", "points": "numeric", "max_points": "numeric",
+                 "fraction": "numeric", "outcome": "text", "feedback": "jsonb"}  # fmt: skip
+        arrays = ", ".join(f"%s::{t}[]" for t in types.values())
+        assignments = ", ".join(f"{quote(c)} = v.{c}" for c in list(types)[1:])
+        sql = (
+            f"UPDATE {table} AS r SET {assignments} FROM unnest({arrays}) "
+            f"AS v({', '.join(types)}) WHERE r.id = v.id"
+        )
+        params = [
+            [r.pk for r in responses],
+            [r.points for r in responses],
+            [r.max_points for r in responses],
+            [r.fraction for r in responses],
+            [r.outcome for r in responses],
+            [json.dumps(r.feedback) for r in responses],
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    fields = [Response._meta.get_field(name) for name in _RESULT_FIELDS]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s"
+    rows = [
+        [f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields] + [r.pk]
+        for r in responses
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _apply(response: "_Row | Response", result: scoring.Result, max_points: Decimal) -> None:
     response.points = result.points(max_points)
     response.max_points = max_points
     response.fraction = result.fraction.quantize(Decimal("0.000001"))
@@ -840,19 +1033,31 @@ def _apply(response: Response, result: scoring.Result, max_points: Decimal) -> N
     response.feedback = list(result.feedback)
 
 
-def _response_outcome(attempt: Attempt) -> _Outcome:
+_SPECS: dict[tuple[int, datetime], Any] = {}
+
+
+def _parsed_spec(question: Question) -> Any:
+    """The question's validated spec, kept per process until the question changes."""
+    key = (question.pk, question.updated_at)
+    spec = _SPECS.get(key)
+    if spec is None:
+        try:
+            spec = scoring.parse_spec(question.qtype, question.spec)
+        except scoring.SpecError as exc:
+            raise AssessmentError(f"question {question.pk} has an invalid spec: {exc}") from exc
+        if len(_SPECS) > 5000:
+            _SPECS.clear()
+        _SPECS[key] = spec
+    return spec
+
+
+def _response_outcome(
+    attempt: Attempt, responses: list[_Row], questions: dict[int, Question]
+) -> _Outcome:
     layout = attempt.layout
     qids = [int(q) for q in layout.get("questions", [])]
-    responses = list(attempt.responses.select_related("question"))
     by_question = {r.question_id: r for r in responses if r.question_id}
-    questions = {qid: r.question for qid, r in by_question.items()}
-    if len(questions) < len(qids):
-        questions.update(Question.objects.in_bulk(set(qids) - questions.keys()))
-    skill_links = defaultdict(list)
-    for qid, sid in Question.skills.through.objects.filter(question_id__in=qids).values_list(
-        "question_id", "skill_id"
-    ):
-        skill_links[qid].append(sid)
+    skill_links = {int(q): sids for q, sids in layout.get("skills", {}).items()}
     outcome = _Outcome(Decimal(0), Decimal(0))
     per_skill: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     now = timezone.now()
@@ -866,10 +1071,7 @@ def _response_outcome(attempt: Attempt) -> _Outcome:
             outcome.missing.append(response)
         else:
             outcome.changed.append(response)
-        try:
-            result = scoring.score(question.qtype, question.spec, response.answer)
-        except scoring.SpecError as exc:
-            raise AssessmentError(f"question {qid} has an invalid spec: {exc}") from exc
+        result = scoring.score(question.qtype, _parsed_spec(question), response.answer)
         _apply(response, result, question.points)
         outcome.points += response.points
         outcome.max_points += question.points
@@ -888,9 +1090,7 @@ def _response_outcome(attempt: Attempt) -> _Outcome:
     return outcome
 
 
-def _lab_parts(
-    attempt: Attempt, responses: list[Response], outcome: _Outcome, now: datetime
-) -> None:
+def _lab_parts(attempt: Attempt, responses: list[_Row], outcome: _Outcome, now: datetime) -> None:
     layout = attempt.layout
     items = layout.get("checklist", [])
     by_kind = {r.kind: r for r in responses if r.kind != Response.Kind.QUESTION}
@@ -948,9 +1148,8 @@ def _lab_parts(
         outcome.requirement_met = accepted
 
 
-def _rubric_outcome(attempt: Attempt) -> _Outcome | None:
+def _rubric_outcome(attempt: Attempt, reviews: list[Review]) -> _Outcome | None:
     required = attempt.assessment.reviewers_required
-    reviews = list(attempt.reviews.order_by("created_at", "pk"))
     if len(reviews) < required:
         return None
     rubric = scoring.parse_rubric(attempt.layout.get("rubric") or _rubric_of(attempt.assessment))
@@ -979,7 +1178,7 @@ def _rubric_outcome(attempt: Attempt) -> _Outcome | None:
     return _Outcome(points, rubric.max_points, breakdown=breakdown)
 
 
-def _record_skill_evidence(attempt: Attempt, score: Score, outcome: _Outcome) -> None:
+def _skill_ratings(attempt: Attempt, score: Score, outcome: _Outcome) -> list[SkillRating]:
     """One SkillRating (source: assessment) per skill; `source_ref` makes it once only."""
     assessment = attempt.assessment
     levels: dict[int, tuple[int, str]] = {}
@@ -990,34 +1189,21 @@ def _record_skill_evidence(attempt: Attempt, score: Score, outcome: _Outcome) ->
                 f"{_q(points)}/{_q(max_points)} points on the questions for this skill",
             )
     overall = score.points / score.max_points if score.max_points else Decimal(0)
-    skill_ids = set(assessment.skills.values_list("pk", flat=True))
-    if assessment.lab_id:
-        skill_ids |= set(
-            Lab.skills.through.objects.filter(lab_id=assessment.lab_id).values_list(
-                "skill_id", flat=True
-            )
-        )
-    if assessment.capstone_id:
-        skill_ids |= set(assessment.capstone.skills.values_list("pk", flat=True))
+    skill_ids = set(attempt.layout.get("overall_skills", []))
     for sid in skill_ids - levels.keys():
         levels[sid] = (scoring.level_from_fraction(overall), f"{score.percent}% overall")
-    if not levels:
-        return
-    SkillRating.objects.bulk_create(
-        [
-            SkillRating(
-                person_id=attempt.user_id,
-                skill_id=sid,
-                level=level,
-                source=SkillRating.Source.ASSESSMENT,
-                note=f"{assessment.title} (attempt {attempt.number}): {why}"[:1000],
-                rated_at=score.scored_at,
-                source_ref=f"attempt:{attempt.pk}",
-            )
-            for sid, (level, why) in sorted(levels.items())
-        ],
-        ignore_conflicts=True,
-    )
+    return [
+        SkillRating(
+            person_id=attempt.user_id,
+            skill_id=sid,
+            level=level,
+            source=SkillRating.Source.ASSESSMENT,
+            note=f"{assessment.title} (attempt {attempt.number}): {why}"[:1000],
+            rated_at=score.scored_at,
+            source_ref=f"attempt:{attempt.pk}",
+        )
+        for sid, (level, why) in sorted(levels.items())
+    ]
 
 
 def _record_progress(attempt: Attempt, score: Score) -> None:
@@ -1041,116 +1227,137 @@ def _mentions(criteria: Mapping[str, Any], attempt: Attempt) -> bool:
     return bool(a.capstone_id and criteria.get("capstone") == a.capstone.slug)
 
 
-def certifications_update(
-    *, user_id: int, trigger: Attempt | None = None
-) -> list[CertificationAward]:
+def certifications_update(*, user_id: int) -> list[CertificationAward]:
     """Award every certification whose criteria the user now meets (each once).
 
     Criteria: {"assessments": [slug…], "labs": [slug…], "capstone": slug,
     "capstone_min_score": percent}. An assessment counts when passed; a lab when
     its lab check is passed (or, for a lab without a published lab check, when its
     progress is done); the capstone when a rubric review of it is scored at or
-    above the minimum (default: passed).
+    above the minimum (default: passed). Scoring calls this for the certifications
+    that mention what was just scored; call it after anything else that may
+    complete a certification.
     """
+    return _award_certifications(user_ids={user_id})
+
+
+def _award_certifications(
+    *, triggers: list[Attempt] | None = None, user_ids: set[int] | None = None
+) -> list[CertificationAward]:
     certifications = [
         c
         for c in Certification.objects.all()
         if isinstance(c.criteria, dict)
         and any(c.criteria.get(k) for k in ("assessments", "labs", "capstone"))
     ]
-    if trigger is not None:
-        certifications = [c for c in certifications if _mentions(c.criteria, trigger)]
-    if not certifications:
+    candidates: dict[int, set[int]] = {}
+    for cert in certifications:
+        if triggers is None:
+            candidates[cert.pk] = set(user_ids or ())
+        else:
+            users = {t.user_id for t in triggers if _mentions(cert.criteria, t)}
+            if users:
+                candidates[cert.pk] = users
+    everyone = set().union(*candidates.values()) if candidates else set()
+    if not everyone:
         return []
-    already = set(
-        CertificationAward.objects.filter(user_id=user_id).values_list(
-            "certification_id", flat=True
-        )
-    )
-    certifications = [c for c in certifications if c.pk not in already]
-    if not certifications:
-        return []
-    scored = list(
-        Attempt.objects.filter(user_id=user_id, status=Status.SCORED)
-        .select_related(
-            "score", "assessment__lab__module__pathway", "assessment__capstone__pathway"
-        )
-        .order_by("pk")
+    awarded = set(
+        CertificationAward.objects.filter(
+            certification_id__in=candidates, user_id__in=everyone
+        ).values_list("certification_id", "user_id")
     )
     awards = []
     for cert in certifications:
-        evidence = _criteria_met(cert, scored, user_id)
-        if evidence is None:
-            continue
-        award, created = CertificationAward.objects.get_or_create(
-            certification=cert, user_id=user_id, defaults={"evidence": evidence}
-        )
-        if created:
-            awards.append(award)
+        users = {u for u in candidates.get(cert.pk, ()) if (cert.pk, u) not in awarded}
+        for user_id, evidence in _criteria_met(cert, users).items():
+            award, created = CertificationAward.objects.get_or_create(
+                certification=cert, user_id=user_id, defaults={"evidence": evidence}
+            )
+            if created:
+                awards.append(award)
     return awards
 
 
-def _criteria_met(cert: Certification, scored: list[Attempt], user_id: int) -> dict | None:
+def _criteria_met(cert: Certification, user_ids: set[int]) -> dict[int, dict]:
+    """The users (of `user_ids`) who meet every criterion, with the evidence for each."""
     criteria = cert.criteria
-    in_pathway = (
-        (lambda p: p is not None and p.slug == cert.pathway_slug)
-        if (cert.pathway_slug)
-        else (lambda p: True)
-    )
-    evidence: dict[str, Any] = {"assessments": {}, "labs": {}}
-    for slug in criteria.get("assessments") or []:
-        hit = next((a for a in scored if a.assessment.slug == slug and a.score.passed), None)
-        if hit is None:
-            return None
-        evidence["assessments"][slug] = hit.pk
-    for slug in criteria.get("labs") or []:
-        hit = next(
-            (
-                a
-                for a in scored
-                if a.assessment.kind == Kind.LAB_CHECK
-                and a.assessment.lab
-                and a.assessment.lab.slug == slug
-                and in_pathway(a.assessment.lab.module.pathway)
-                and a.score.passed
-            ),
-            None,
+    if not user_ids:
+        return {}
+    scored = Attempt.objects.filter(user_id__in=user_ids, status=Status.SCORED)
+    evidence: dict[int, dict[str, Any]] = {u: {"assessments": {}, "labs": {}} for u in user_ids}
+    slugs = list(criteria.get("assessments") or [])
+    if slugs:
+        passed: dict[int, dict[str, int]] = defaultdict(dict)
+        for user_id, slug, pk in (
+            scored.filter(assessment__slug__in=slugs, score__passed=True)
+            .order_by("pk")
+            .values_list("user_id", "assessment__slug", "pk")
+        ):
+            passed[user_id][slug] = pk
+        for user_id in list(evidence):
+            if any(slug not in passed[user_id] for slug in slugs):
+                del evidence[user_id]
+            else:
+                evidence[user_id]["assessments"] = {slug: passed[user_id][slug] for slug in slugs}
+    labs = list(criteria.get("labs") or [])
+    if labs and evidence:
+        checks = scored.filter(
+            assessment__kind=Kind.LAB_CHECK, assessment__lab__slug__in=labs, score__passed=True
         )
-        if hit is not None:
-            evidence["labs"][slug] = f"lab check attempt {hit.pk}"
-            continue
-        has_check = Assessment.objects.filter(
-            kind=Kind.LAB_CHECK, lab__slug=slug, is_published=True
-        ).exists()
         done = Progress.objects.filter(
-            enrollment__user_id=user_id, lab__slug=slug, status=Progress.Status.DONE
+            enrollment__user_id__in=evidence, lab__slug__in=labs, status=Progress.Status.DONE
         )
         if cert.pathway_slug:
+            checks = checks.filter(assessment__lab__module__pathway__slug=cert.pathway_slug)
             done = done.filter(lab__module__pathway__slug=cert.pathway_slug)
-        if has_check or not done.exists():
-            return None
-        evidence["labs"][slug] = "progress done"
-    capstone = criteria.get("capstone")
-    if capstone:
-        minimum = criteria.get("capstone_min_score")
-        candidates = [
-            a
-            for a in scored
-            if a.assessment.capstone
-            and a.assessment.capstone.slug == capstone
-            and in_pathway(a.assessment.capstone.pathway)
-            and (
-                a.score.percent >= Decimal(str(minimum)) if minimum is not None else a.score.passed
+        passed_labs = {
+            (u, slug): pk
+            for u, slug, pk in checks.order_by("pk").values_list(
+                "user_id", "assessment__lab__slug", "pk"
             )
-        ]
-        if not candidates:
-            return None
-        best = max(candidates, key=lambda a: a.score.percent)
-        evidence["capstone"] = {
-            "slug": capstone,
-            "attempt": best.pk,
-            "percent": str(best.score.percent),
         }
+        done_labs = set(done.values_list("enrollment__user_id", "lab__slug"))
+        checked = set(
+            Assessment.objects.filter(
+                kind=Kind.LAB_CHECK, lab__slug__in=labs, is_published=True
+            ).values_list("lab__slug", flat=True)
+        )
+        for user_id in list(evidence):
+            for slug in labs:
+                if (user_id, slug) in passed_labs:
+                    evidence[user_id]["labs"][slug] = (
+                        f"lab check attempt {passed_labs[user_id, slug]}"
+                    )
+                elif slug not in checked and (user_id, slug) in done_labs:
+                    evidence[user_id]["labs"][slug] = "progress done"
+                else:
+                    del evidence[user_id]
+                    break
+    capstone = criteria.get("capstone")
+    if capstone and evidence:
+        minimum = criteria.get("capstone_min_score")
+        reviews = scored.filter(user_id__in=evidence, assessment__capstone__slug=capstone)
+        if cert.pathway_slug:
+            reviews = reviews.filter(assessment__capstone__pathway__slug=cert.pathway_slug)
+        if minimum is not None:
+            reviews = reviews.filter(score__percent__gte=Decimal(str(minimum)))
+        else:
+            reviews = reviews.filter(score__passed=True)
+        best: dict[int, tuple[int, Decimal]] = {}
+        for user_id, pk, percent in reviews.order_by("-score__percent", "pk").values_list(
+            "user_id", "pk", "score__percent"
+        ):
+            best.setdefault(user_id, (pk, percent))
+        for user_id in list(evidence):
+            if user_id not in best:
+                del evidence[user_id]
+            else:
+                pk, percent = best[user_id]
+                evidence[user_id]["capstone"] = {
+                    "slug": capstone,
+                    "attempt": pk,
+                    "percent": str(percent),
+                }
     return evidence
 
 

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from kombu.exceptions import OperationalError as BrokerError
 
 from . import services
@@ -33,18 +33,33 @@ class SweptIfUnsent(Task):
 def score_attempt(self: Task, attempt_id: int) -> str:
     worker = f"{self.request.hostname or 'local'}:{os.getpid()}"
     try:
-        score = services.attempt_score(attempt_id=attempt_id, worker=worker)
+        run = services.attempt_score(attempt_id=attempt_id, worker=worker)
     except (OperationalError, InterfaceError) as exc:
-        # Transient: the attempt was handed back; retry with back-off, a bounded number of
-        # times (after that the sweeper sends it again).
+        # Transient: the claims were handed back. With CELERY_DB_REUSE_MAX the connection
+        # outlives the task, so drop it (the retry opens a fresh one) and retry with
+        # back-off, a bounded number of times; after that the sweeper sends it again.
+        if not self.request.is_eager:
+            connection.close()
         raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
-    return "scored" if score is not None else "nothing to do"
+    if not run.claimed:
+        return "nothing to do"
+    return f"scored {len(run.scored)}" + (f", failed {len(run.failed)}" if run.failed else "")
 
 
-@shared_task(name="assessments.tasks.sweep_attempts")
-def sweep_attempts(grace_seconds: int | None = None, stale_seconds: int | None = None) -> dict:
+def _checked_connection(task: Task) -> None:
+    """With CELERY_DB_REUSE_MAX the connection outlives the task: check it as a request
+    would. (Not when run eagerly, inside the caller's own transaction.)"""
+    if not task.request.is_eager:
+        close_old_connections()
+
+
+@shared_task(name="assessments.tasks.sweep_attempts", bind=True)
+def sweep_attempts(
+    self: Task, grace_seconds: int | None = None, stale_seconds: int | None = None
+) -> dict:
     from datetime import timedelta
 
+    _checked_connection(self)
     report = services.attempts_sweep(
         grace=None if grace_seconds is None else timedelta(seconds=grace_seconds),
         stale_after=None if stale_seconds is None else timedelta(seconds=stale_seconds),
@@ -52,11 +67,13 @@ def sweep_attempts(grace_seconds: int | None = None, stale_seconds: int | None =
     return {"expired": report.expired, "released": report.released, "requeued": report.requeued}
 
 
-@shared_task(name="assessments.tasks.item_statistics_recompute")
-def item_statistics_recompute(assessment_id: int) -> int:
+@shared_task(name="assessments.tasks.item_statistics_recompute", bind=True)
+def item_statistics_recompute(self: Task, assessment_id: int) -> int:
+    _checked_connection(self)
     return len(services.item_statistics_recompute(assessment_id=assessment_id))
 
 
-@shared_task(name="assessments.tasks.item_statistics_recompute_dirty")
-def item_statistics_recompute_dirty() -> int:
+@shared_task(name="assessments.tasks.item_statistics_recompute_dirty", bind=True)
+def item_statistics_recompute_dirty(self: Task) -> int:
+    _checked_connection(self)
     return services.item_statistics_recompute_dirty()

@@ -204,8 +204,8 @@ def check(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
     error = ""
     try:
         # Keep the rest of the form too, so nothing typed elsewhere is lost.
-        others = {k: v for k, v in answers_from_post(view.items, request.POST).items()
-                  if k != question_id}  # fmt: skip
+        answers = answers_from_post(view.items, request.POST)
+        others = {k: v for k, v in answers.items() if k != question_id}
         if others:
             services.attempt_save(attempt=own, user=request.user, answers=others)
         answer = answer_from_post(item, request.POST)

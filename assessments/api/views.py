@@ -95,8 +95,8 @@ class AttemptDetailApi(APIView):
 
 
 def _save_kwargs(data: dict) -> dict:
-    kwargs = {k: data[k] for k in ("answers", "checklist", "submission_text", "submission_url")
-              if k in data}  # fmt: skip
+    names = ("answers", "checklist", "submission_text", "submission_url")
+    kwargs = {k: data[k] for k in names if k in data}
     if "artifact" in data:
         kwargs["artifact"] = services.ArtifactUpload(**data["artifact"])
     return kwargs
@@ -277,9 +277,10 @@ class GiftImportApi(APIView):
             "written": report.written,
             "valid_count": len(report.questions),
             "created_ids": [q.pk for q in report.created],
-            "errors": [{"line": e.line, "title": e.title, "message": e.message}
-                       for e in report.errors],
-        }  # fmt: skip
+            "errors": [
+                {"line": e.line, "title": e.title, "message": e.message} for e in report.errors
+            ],
+        }
         return Response(GiftImportOutputSerializer(body).data)
 
 

@@ -187,10 +187,11 @@ def test_scoring_the_same_attempt_again_does_nothing(learner, django_capture_on_
 
     score = Score.objects.get(attempt=attempt)
     # a redelivery finds nothing to claim
-    assert services.attempt_score(attempt_id=attempt.pk) is None
+    assert services.attempt_score(attempt_id=attempt.pk).claimed == []
     # and even an attempt wrongly put back to "submitted" cannot get a second result
     Attempt.objects.filter(pk=attempt.pk).update(status="submitted")
-    assert services.attempt_score(attempt_id=attempt.pk) is None
+    run = services.attempt_score(attempt_id=attempt.pk)
+    assert (run.claimed, run.scored) == ([attempt.pk], {})
     attempt.refresh_from_db()
     assert attempt.status == "scored"
     assert list(Score.objects.filter(attempt=attempt)) == [score]
@@ -210,10 +211,10 @@ def test_a_result_from_a_claim_that_was_taken_away_is_not_stored(learner):
     Attempt.objects.filter(pk=attempt.pk).update(status="scoring", claim_token=uuid.uuid4())
 
     # when the first worker tries to write its result with its old token
-    result = services._score_claimed(attempt.pk, stale, "old-worker")
+    run = services._score_batch([attempt.pk], stale, "old-worker")
 
     # then nothing is stored
-    assert result is None
+    assert run.scored == {}
     assert Score.objects.count() == 0
     assert Response.objects.get().points is None
 
@@ -351,7 +352,7 @@ def test_a_bug_while_scoring_marks_the_attempt_failed_with_the_reason(
     # a spec broken behind the services' back
     type(q1).objects.filter(pk=q1.pk).update(spec={"choices": []})
 
-    with pytest.raises(AssessmentError), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         services.attempt_submit(attempt=attempt, user=learner)
 
     attempt.refresh_from_db()
@@ -379,3 +380,66 @@ def test_skill_check_same_form_gives_a_pre_then_a_post_attempt(
     _submit_and_score(django_capture_on_commit_callbacks, pre, learner)
     post = services.attempt_start(user=learner, assessment=check)
     assert (pre.phase, post.phase) == ("pre", "post")
+
+
+def _left_submitted(quiz, question, answer="a"):
+    """An attempt submitted while its task was not sent (the on-commit hook never runs here)."""
+    learner = UserFactory()
+    attempt = services.attempt_start(user=learner, assessment=quiz)
+    services.attempt_submit(attempt=attempt, user=learner, answers={question.pk: answer})
+    return attempt
+
+
+def test_one_task_drains_a_backlog_and_the_later_tasks_find_nothing():
+    # given five attempts waiting to be scored
+    quiz, (q1,) = quiz_with([T.SINGLE])
+    waiting = [_left_submitted(quiz, q1) for _ in range(5)]
+
+    # when the task of the fourth runs with batches of three
+    run = services.attempt_score(attempt_id=waiting[3].pk, batch=3)
+
+    # then it scores its own attempt first, then the two that waited longest
+    assert run.claimed == [waiting[3].pk, waiting[0].pk, waiting[1].pk]
+    assert sorted(run.scored) == sorted(run.claimed)
+    # the first attempt's own task then takes the rest; the last task has nothing to do
+    assert services.attempt_score(attempt_id=waiting[0].pk, batch=3).claimed == [
+        waiting[2].pk,
+        waiting[4].pk,
+    ]
+    assert services.attempt_score(attempt_id=waiting[4].pk, batch=3).claimed == []
+    assert Score.objects.count() == 5
+    assert set(Attempt.objects.values_list("status", flat=True)) == {"scored"}
+
+
+def test_an_attempt_that_cannot_be_scored_does_not_hold_up_the_batch():
+    good_quiz, (good_q,) = quiz_with([T.SINGLE])
+    bad_quiz, (bad_q,) = quiz_with([T.SINGLE])
+    good = _left_submitted(good_quiz, good_q)
+    bad = _left_submitted(bad_quiz, bad_q)
+    type(bad_q).objects.filter(pk=bad_q.pk).update(spec={"choices": "broken"})
+
+    run = services.attempt_score(attempt_id=good.pk)
+
+    assert list(run.scored) == [good.pk]
+    assert list(run.failed) == [bad.pk]
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert (good.status, bad.status) == ("scored", "failed")
+    assert bad.scoring_error.startswith(f"AssessmentError: question {bad_q.pk} has an invalid spec")
+    assert not Score.objects.filter(attempt=bad).exists()
+
+
+def test_attempts_claimed_by_someone_else_are_left_alone():
+    quiz, (q1,) = quiz_with([T.SINGLE])
+    first, second = _left_submitted(quiz, q1), _left_submitted(quiz, q1)
+    import uuid
+
+    other = uuid.uuid4()
+    Attempt.objects.filter(pk=first.pk).update(status="scoring", claim_token=other)
+
+    run = services.attempt_score(attempt_id=first.pk)
+
+    assert run.claimed == [second.pk]
+    first.refresh_from_db()
+    assert (first.status, first.claim_token) == ("scoring", other)
+    assert not Score.objects.filter(attempt=first).exists()
