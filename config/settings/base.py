@@ -215,6 +215,7 @@ CELERY_BEAT_SCHEDULE = {
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.
 DEMO_SEEDERS = [
     "org.demo.seed_org",
+    "assessments.demo.seed_assessments",
 ]
 DEMO_PASSWORD = "trellis-demo"
 
