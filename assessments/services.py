@@ -27,7 +27,7 @@ from django.db import (
     connection,
     transaction,
 )
-from django.db.models import Case, Max, Q, Value, When
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from config.celery_app import enqueue_on_commit
@@ -767,12 +767,13 @@ class ScoringRun:
 
 
 def attempt_score(*, attempt_id: int, worker: str = "", batch: int | None = None) -> ScoringRun:
-    """Score a submitted attempt exactly once, together with up to `batch - 1` others
-    that have waited longest. Safe to call any number of times.
+    """Score submitted attempts exactly once: the longest-waiting ones, up to `batch`.
+    Called by the task of `attempt_id`, which is among them unless older ones wait (then
+    a later task takes it). Safe to call any number of times.
 
     1. Claim: SUBMITTED → SCORING with a fresh claim token, by a conditional update
-       (rows another worker is claiming right now are skipped). Nothing claimed:
-       another delivery has it, or it is done; return.
+       (rows another worker claimed first are not taken). Nothing claimed: another
+       delivery has them, or they are done; return.
     2. In one transaction: lock the claimed attempts that still hold this token (if
        the sweeper handed one to someone else meanwhile, it is not written), score
        every response with the pure scorers, move them to SCORED and store points
@@ -809,13 +810,22 @@ def attempt_score(*, attempt_id: int, worker: str = "", batch: int | None = None
 
 
 def _claim(attempt_id: int, token: uuid.UUID, worker: str, size: int) -> list[int]:
-    """SUBMITTED → SCORING for this attempt (first) and the longest-waiting others."""
-    first = Case(When(pk=attempt_id, then=Value(0)), default=Value(1))
-    candidates = list(
-        Attempt.objects.filter(status=Status.SUBMITTED)
-        .order_by(first, "submitted_at", "pk")
-        .values_list("pk", flat=True)[:size]
-    )
+    """SUBMITTED → SCORING for the longest-waiting attempts, first come first served.
+
+    `attempt_id` is the task's own attempt: if it is not among them, it is newer than
+    all of them and is claimed by a later task (at the latest its own).
+    """
+    # Every scoring task runs this, most of them (once a backlog is taken) to find
+    # nothing: one indexed query, written out to spare building it each time.
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('id')} FROM {quote(Attempt._meta.db_table)} "
+            f"WHERE {quote('status')} = %s ORDER BY {quote('submitted_at')}, {quote('id')} "
+            "LIMIT %s",
+            [Status.SUBMITTED.value, size],
+        )
+        candidates = [row[0] for row in cursor.fetchall()]
     if not candidates:
         return []
     # The conditional update is the claim: of two workers that picked the same

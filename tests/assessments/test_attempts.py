@@ -395,17 +395,18 @@ def test_one_task_drains_a_backlog_and_the_later_tasks_find_nothing():
     quiz, (q1,) = quiz_with([T.SINGLE])
     waiting = [_left_submitted(quiz, q1) for _ in range(5)]
 
-    # when the task of the fourth runs with batches of three
+    # when the task of the fourth runs, with batches of three
     run = services.attempt_score(attempt_id=waiting[3].pk, batch=3)
 
-    # then it scores its own attempt first, then the two that waited longest
-    assert run.claimed == [waiting[3].pk, waiting[0].pk, waiting[1].pk]
+    # then it scores the three that waited longest, first come first served
+    assert run.claimed == [waiting[0].pk, waiting[1].pk, waiting[2].pk]
     assert sorted(run.scored) == sorted(run.claimed)
-    # the first attempt's own task then takes the rest; the last task has nothing to do
+    # the first attempt's own task then takes the rest, its own among them
     assert services.attempt_score(attempt_id=waiting[0].pk, batch=3).claimed == [
-        waiting[2].pk,
+        waiting[3].pk,
         waiting[4].pk,
     ]
+    # and the last tasks have nothing to do
     assert services.attempt_score(attempt_id=waiting[4].pk, batch=3).claimed == []
     assert Score.objects.count() == 5
     assert set(Attempt.objects.values_list("status", flat=True)) == {"scored"}

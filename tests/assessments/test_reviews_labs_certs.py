@@ -287,3 +287,23 @@ def test_certificate_links_are_signed(learner):
     assert selectors.award_from_token(token) == award
     assert selectors.award_from_token(f"{award.pk}-forged") is None
     assert selectors.award_from_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+
+
+def test_one_batch_awards_the_certification_to_each_learner_who_earned_it():
+    # given three learners whose passed/failed quiz attempts wait to be scored together
+    quiz, (q1,) = quiz_with([QuestionType.SINGLE], slug="gate-quiz")
+    cert = CertificationFactory(criteria={"assessments": ["gate-quiz"]})
+    people = [UserFactory() for _ in range(3)]
+    for person, answer in zip(people, ["a", "b", "a"], strict=True):
+        attempt = services.attempt_start(user=person, assessment=quiz)
+        services.attempt_submit(attempt=attempt, user=person, answers={q1.pk: answer})
+
+    # when one task scores them all
+    run = services.attempt_score(attempt_id=Attempt.objects.first().pk)
+
+    # then the two who passed are certified, once each
+    assert len(run.scored) == 3
+    assert set(CertificationAward.objects.values_list("certification", "user")) == {
+        (cert.pk, people[0].pk),
+        (cert.pk, people[2].pk),
+    }

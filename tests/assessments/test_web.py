@@ -433,3 +433,38 @@ def test_score_summary_is_exact_on_the_home_page(
     client.force_login(learner)
     page = _html(client.get(reverse("assessments:home")))
     assert "66.67 % · not passed" in page
+
+
+def test_lab_check_in_the_browser_with_an_uploaded_artifact(
+    client, learner, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments import artifacts
+    from tests.assessments.factories import LabFactory
+
+    lab = LabFactory(artifact_schema="drift-alert-runbook")
+    check = AssessmentFactory(kind=Assessment.Kind.LAB_CHECK, lab=lab)
+    attempt = services.attempt_start(user=learner, assessment=check)
+    client.force_login(learner)
+    page = _html(client.get(reverse("assessments:attempt", args=[attempt.pk])))
+    assert "Alert rules are in version control" in page
+    assert "Example of a valid file" in page
+
+    upload = SimpleUploadedFile(
+        "runbook.yaml", artifacts.RUNBOOK_EXAMPLE.encode(), content_type="text/yaml"
+    )
+    client.post(
+        reverse("assessments:save", args=[attempt.pk]),
+        {"checklist-present": "1", "checklist": ["0"], "artifact": upload},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            reverse("assessments:submit", args=[attempt.pk]),
+            {"checklist-present": "1", "checklist": ["0", "1"]},
+        )
+
+    result = _html(client.get(done["Location"]))
+    assert "Score: 7 of 7 (100 %)" in result
+    assert "✓ Every alert&#x27;s owner is one of the runbook&#x27;s owners." in result
+    assert "File: <code>runbook.yaml</code>" in result
