@@ -468,3 +468,19 @@ def test_lab_check_in_the_browser_with_an_uploaded_artifact(
     assert "Score: 7 of 7 (100 %)" in result
     assert "✓ Every alert&#x27;s owner is one of the runbook&#x27;s owners." in result
     assert "File: <code>runbook.yaml</code>" in result
+
+
+def test_the_result_page_polls_until_the_attempt_is_scored(client, learner):
+    quiz, (q1,) = quiz_with([T.SINGLE])
+    attempt = services.attempt_start(user=learner, assessment=quiz)
+    services.attempt_submit(attempt=attempt, user=learner, answers={q1.pk: "a"})  # not sent
+    client.force_login(learner)
+    url = reverse("assessments:status", args=[attempt.pk])
+
+    page = _html(client.get(reverse("assessments:attempt", args=[attempt.pk])))
+    assert f'hx-get="{url}" hx-trigger="every 1s"' in page
+    waiting = client.get(url)
+    assert "Scoring your answers" in _html(waiting) and "HX-Refresh" not in waiting
+
+    services.attempt_score(attempt_id=attempt.pk)
+    assert client.get(url)["HX-Refresh"] == "true"
