@@ -787,7 +787,7 @@ def attempt_score(*, attempt_id: int, worker: str = "", batch: int | None = None
     scored (a broken question, a bug) is marked FAILED with the reason without
     holding up the others.
     """
-    size = batch or getattr(settings, "ASSESSMENTS_SCORING_BATCH", 50)
+    size = batch or getattr(settings, "ASSESSMENTS_SCORING_BATCH", 100)
     token = uuid.uuid4()
     ids = _claim(attempt_id, token, worker, size)
     if not ids:
