@@ -767,9 +767,8 @@ class ScoringRun:
 
 
 def attempt_score(*, attempt_id: int, worker: str = "", batch: int | None = None) -> ScoringRun:
-    """Score submitted attempts exactly once: the longest-waiting ones, up to `batch`.
-    Called by the task of `attempt_id`, which is among them unless older ones wait (then
-    a later task takes it). Safe to call any number of times.
+    """Score a submitted attempt exactly once, together with up to `batch - 1` others
+    that have waited longest. Safe to call any number of times.
 
     1. Claim: SUBMITTED → SCORING with a fresh claim token, by a conditional update
        (rows another worker claimed first are not taken). Nothing claimed: another
@@ -810,20 +809,18 @@ def attempt_score(*, attempt_id: int, worker: str = "", batch: int | None = None
 
 
 def _claim(attempt_id: int, token: uuid.UUID, worker: str, size: int) -> list[int]:
-    """SUBMITTED → SCORING for the longest-waiting attempts, first come first served.
-
-    `attempt_id` is the task's own attempt: if it is not among them, it is newer than
-    all of them and is claimed by a later task (at the latest its own).
-    """
+    """SUBMITTED → SCORING for this attempt (if still waiting) and the longest-waiting
+    others, up to `size`."""
     # Every scoring task runs this, most of them (once a backlog is taken) to find
-    # nothing: one indexed query, written out to spare building it each time.
+    # nothing: one query on the status index, written out to spare building it each time.
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote('id')} FROM {quote(Attempt._meta.db_table)} "
-            f"WHERE {quote('status')} = %s ORDER BY {quote('submitted_at')}, {quote('id')} "
+            f"WHERE {quote('status')} = %s "
+            f"ORDER BY ({quote('id')} = %s) DESC, {quote('submitted_at')}, {quote('id')} "
             "LIMIT %s",
-            [Status.SUBMITTED.value, size],
+            [Status.SUBMITTED.value, attempt_id, size],
         )
         candidates = [row[0] for row in cursor.fetchall()]
     if not candidates:

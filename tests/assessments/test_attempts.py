@@ -398,12 +398,12 @@ def test_one_task_drains_a_backlog_and_the_later_tasks_find_nothing():
     # when the task of the fourth runs, with batches of three
     run = services.attempt_score(attempt_id=waiting[3].pk, batch=3)
 
-    # then it scores the three that waited longest, first come first served
-    assert run.claimed == [waiting[0].pk, waiting[1].pk, waiting[2].pk]
+    # then it scores its own attempt first, then the two that waited longest
+    assert run.claimed == [waiting[3].pk, waiting[0].pk, waiting[1].pk]
     assert sorted(run.scored) == sorted(run.claimed)
-    # the first attempt's own task then takes the rest, its own among them
+    # the first attempt's own task then takes the rest
     assert services.attempt_score(attempt_id=waiting[0].pk, batch=3).claimed == [
-        waiting[3].pk,
+        waiting[2].pk,
         waiting[4].pk,
     ]
     # and the last tasks have nothing to do
