@@ -1,3 +1,30 @@
+from django.urls import path
+
+from . import views
+
 app_name = "assessments"
 
-urlpatterns: list = []
+urlpatterns = [
+    # learners
+    path("assess/", views.home, name="home"),
+    path("assess/attempts/<int:pk>/", views.attempt, name="attempt"),
+    path("assess/attempts/<int:pk>/save/", views.save, name="save"),
+    path("assess/attempts/<int:pk>/check/<int:question_id>/", views.check, name="check"),
+    path("assess/attempts/<int:pk>/submit/", views.submit, name="submit"),
+    path("assess/attempts/<int:pk>/status/", views.status, name="status"),
+    path("assess/certificates/<str:token>/", views.certificate, name="certificate"),
+    path("assess/gains/", views.gains, name="gains"),
+    path("assess/<slug:slug>/", views.detail, name="detail"),
+    path("assess/<slug:slug>/start/", views.start, name="start"),
+    # authors
+    path("author/assessments/", views.author_home, name="author_home"),
+    path("author/assessments/new/", views.assessment_edit, name="assessment_create"),
+    path("author/assessments/<int:pk>/edit/", views.assessment_edit, name="assessment_edit"),
+    path("author/assessments/<int:pk>/statistics/", views.statistics, name="statistics"),
+    path("author/assessments/banks/new/", views.bank_create, name="bank_create"),
+    path("author/assessments/banks/<int:pk>/", views.bank, name="bank"),
+    path("author/assessments/banks/<int:pk>/import/", views.gift_import, name="gift_import"),
+    path("author/assessments/questions/<int:pk>/", views.question_edit, name="question_edit"),
+    path("author/assessments/reviews/", views.review_queue, name="review_queue"),
+    path("author/assessments/reviews/<int:pk>/", views.review, name="review"),
+]

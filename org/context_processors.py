@@ -12,6 +12,7 @@ def navigation(request: HttpRequest) -> dict:
     items = [
         ("My learning", reverse("pathways:learn")),
         ("Catalogue", reverse("pathways:catalogue")),
+        ("Assessments", reverse("assessments:home")),
     ]
     if access.is_author(user):
         items.append(("Author", reverse("pathways:author_home")))

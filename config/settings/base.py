@@ -193,6 +193,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery closes the database connection around every task unless told to reuse it
+# (0). Scoring workers set it (e.g. 1000) to keep their connection for CONN_MAX_AGE;
+# assessments tasks drop broken or expired connections themselves before they start.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=0)
 CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -201,6 +205,16 @@ CELERY_BEAT_SCHEDULE = {
     "org-clear-expired-sessions": {
         "task": "org.tasks.sessions_clear_expired",
         "schedule": 24 * 3600,
+    },
+    # Re-sends attempts left submitted (broker down at submit), hands back claims of dead
+    # workers and submits attempts past their time limit.
+    "assessments-sweep-attempts": {
+        "task": "assessments.tasks.sweep_attempts",
+        "schedule": 60,
+    },
+    "assessments-item-statistics": {
+        "task": "assessments.tasks.item_statistics_recompute_dirty",
+        "schedule": 15 * 60,
     },
     "metrics-rollups-sweep": {
         "task": "metrics.tasks.rollups_sweep",
@@ -222,6 +236,7 @@ DEMO_SEEDERS = [
     "org.demo.seed_org",
     "pathways.demo.seed_catalogue",
     "pathways.progress.demo.seed_progress",
+    "assessments.demo.seed_assessments",
     "metrics.demo.seed_metrics",
 ]
 DEMO_PASSWORD = "trellis-demo"

@@ -414,8 +414,10 @@ def test_author_home_lists_the_newest_version_of_each_pathway(client, author, pu
     assert "<td>v1</td>" in html
 
 
-def test_author_home_links_to_the_matrix_and_cohorts(client, author):
+def test_author_home_links_to_the_matrix_cohorts_and_assessments(client, author):
     client.force_login(author)
     html = client.get(reverse("pathways:author_home")).content.decode()
     assert f'href="{reverse("pathways:matrix")}"' in html
     assert f'href="{reverse("pathways:cohort_list")}"' in html
+    assert f'href="{reverse("assessments:author_home")}"' in html
+    assert f'href="{reverse("assessments:review_queue")}"' in html

@@ -1,0 +1,605 @@
+"""GIFT (Moodle's plain-text quiz format): parse into question specs, and write back.
+
+Pure: no database. `parse_gift(text)` returns the questions it could read and a
+line-numbered error for every block it could not; the service decides what to
+write. Supported (see docs/assessments.md for examples):
+
+- questions separated by blank lines; `::title::`; `[markdown]`/`[plain]`/`[html]`/
+  `[moodle]` text formats; `\\` escapes for ~ = # { } : > and `\\n` (and `\\%` for an
+  answer that starts with a percent sign);
+- `$CATEGORY: path` (a `$course$/` or `top/` prefix is dropped);
+- `//` comments: kept as author notes; `// [tag:skill-slug]` tags a skill,
+  `// [points:2]` sets the points (default 1), `// [type:multiple]` makes a question
+  with one fully right choice multiple response (Trellis extensions); `// [id:…]` is ignored;
+- single choice `{=right ~wrong}` with `~%50%partial` weights; missing-word form
+  (text after the answer block);
+- multiple response `{~%50%a ~%50%b ~%-100%c}`: a choice without a weight counts
+  −100 / number of right choices (Moodle counts 0; we do not let "tick everything" pay);
+- true/false `{T}` `{FALSE#feedback if wrong#feedback if right}`;
+- short answer `{=a =%50%b}`: case-insensitive; `*` is a wildcard; `=/regex/` is a
+  regular expression (Trellis extension);
+- matching `{=prompt -> match ...}`; `= -> extra` adds a distractor;
+- numeric `{#3.14:0.01}`, `{#1..5}`, `{# =3.14:0 =%50%3.1:0.1}`;
+- per-answer `#feedback`, general feedback `####text`;
+- ordering (Trellis extension) `{>first >second >third}`, items in the right order.
+
+Not supported, reported as errors: essays `{}`, descriptions (no answer block),
+several answer blocks in one question.
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .scoring import SpecError, parse_spec
+
+_SPECIAL = "\\~=#{}:>"
+# `\%` (an answer that starts with a percent sign, not a weight) is read but only written
+# where needed, at the start of a text.
+_PLACEHOLDER = {ch: chr(0xE000 + i) for i, ch in enumerate(_SPECIAL + "%")}
+_RESTORE = {v: k for k, v in _PLACEHOLDER.items()}
+_FORMATS = ("[markdown]", "[plain]", "[html]", "[moodle]")
+
+
+@dataclass
+class ParsedQuestion:
+    line: int
+    qtype: str
+    text: str
+    spec: dict[str, Any]
+    title: str = ""
+    category: str = ""
+    general_feedback: str = ""
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)
+    points: Decimal = Decimal("1")
+
+
+@dataclass(frozen=True)
+class GiftError:
+    line: int
+    message: str
+    title: str = ""
+
+    def __str__(self) -> str:
+        label = f" ({self.title})" if self.title else ""
+        return f"line {self.line}{label}: {self.message}"
+
+
+@dataclass
+class GiftResult:
+    questions: list[ParsedQuestion]
+    errors: list[GiftError]
+
+
+class _Problem(Exception):
+    def __init__(self, message: str, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+def _protect(text: str) -> str:
+    """Replace escaped specials with private-use placeholders; `\\n` becomes a newline."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt in _PLACEHOLDER:
+                out.append(_PLACEHOLDER[nxt])
+                i += 2
+                continue
+            if nxt == "n":
+                out.append("\n")
+                i += 2
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _restore(text: str) -> str:
+    return "".join(_RESTORE.get(ch, ch) for ch in text).strip()
+
+
+def _blocks(text: str) -> list[list[tuple[int, str]]]:
+    """Lines grouped into blank-line separated blocks, with 1-based line numbers.
+
+    As in Moodle, a blank line always ends a question, so one unclosed brace cannot
+    swallow the questions after it.
+    """
+    blocks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _protect(raw)
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                current = []
+            continue
+        current.append((number, line))
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def parse_gift(text: str) -> GiftResult:
+    questions: list[ParsedQuestion] = []
+    errors: list[GiftError] = []
+    category = ""
+    for block in _blocks(text.replace("\r\n", "\n").lstrip("\ufeff")):
+        comments = [(n, line.strip()[2:].strip()) for n, line in block if _is_comment(line)]
+        body = [(n, line) for n, line in block if not _is_comment(line)]
+        if body and body[0][1].strip().startswith("$CATEGORY:"):
+            category = _category(_restore(body[0][1].strip()[len("$CATEGORY:") :]))
+            body = body[1:]
+        if not body:
+            continue
+        first_line = body[0][0]
+        try:
+            meta = _read_comments(comments)
+            question = _parse_question(body, category, meta.get("type"))
+            question.notes, question.tags = meta["notes"], meta["tags"]
+            question.points = meta.get("points", question.points)
+            # Every spec must also satisfy the scorer's own validation.
+            parse_spec(question.qtype, question.spec)
+        except _Problem as problem:
+            line = _line_of(body, problem.offset) if problem.offset is not None else first_line
+            errors.append(GiftError(line, str(problem), _title_of(body)))
+            continue
+        except SpecError as problem:
+            errors.append(GiftError(first_line, str(problem), _title_of(body)))
+            continue
+        questions.append(question)
+    return GiftResult(questions, errors)
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("//")
+
+
+def _category(raw: str) -> str:
+    path = raw.strip()
+    for prefix in ("$course$/", "$system$/", "$module$/"):
+        path = path.removeprefix(prefix)
+    path = path.removeprefix("top/")
+    return "/".join(part.strip() for part in path.split("/") if part.strip())
+
+
+_TAG = re.compile(r"^\[(tag|points|id|type):([^\]]*)\]$")
+
+
+def _read_comments(comments: list[tuple[int, str]]) -> dict[str, Any]:
+    notes: list[str] = []
+    meta: dict[str, Any] = {"tags": []}
+    for _, comment in comments:
+        match = _TAG.match(_restore(comment))
+        if not match:
+            notes.append(_restore(comment))
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if key == "tag":
+            if not re.fullmatch(r"[-a-zA-Z0-9_]+", value):
+                raise _Problem(f"[tag:{value}] is not a skill slug")
+            meta["tags"].append(value)
+        elif key == "points":
+            try:
+                points = Decimal(value)
+            except InvalidOperation:
+                points = Decimal(0)
+            if not points.is_finite() or points <= 0 or points >= 10_000:
+                raise _Problem(f"[points:{value}] must be a number above 0")
+            meta["points"] = points
+        elif key == "type":
+            if value != "multiple":
+                raise _Problem(f"[type:{value}]: only [type:multiple] is understood")
+            meta["type"] = value
+    meta["notes"] = "\n".join(notes)
+    return meta
+
+
+def _line_of(body: list[tuple[int, str]], offset: int) -> int:
+    seen = 0
+    for number, line in body:
+        seen += len(line) + 1
+        if offset < seen:
+            return number
+    return body[-1][0]
+
+
+def _title_of(body: list[tuple[int, str]]) -> str:
+    joined = "\n".join(line for _, line in body).strip()
+    if joined.startswith("::"):
+        end = joined.find("::", 2)
+        if end > 0:
+            return _restore(joined[2:end])
+    return ""
+
+
+def _parse_question(
+    body: list[tuple[int, str]], category: str, forced: str | None = None
+) -> ParsedQuestion:
+    joined = "\n".join(line for _, line in body)
+    start = len(joined) - len(joined.lstrip())
+    title = ""
+    if joined.startswith("::", start):
+        end = joined.find("::", start + 2)
+        if end < 0:
+            raise _Problem("the title is not closed with ::", start)
+        title = _restore(joined[start + 2 : end])
+        start = end + 2
+    opening = joined.find("{", start)
+    if opening < 0:
+        raise _Problem("no answer block { }: descriptions are not supported, only questions", start)
+    if "}" in joined[start:opening]:
+        raise _Problem("} without a matching {; escape a literal } as \\}", start)
+    closing = joined.find("}", opening)
+    if closing < 0:
+        raise _Problem("the answer block is not closed with }", opening)
+    if "{" in joined[opening + 1 : closing]:
+        raise _Problem("an answer block opens inside another; escape a literal { as \\{", opening)
+    after = joined[closing + 1 :]
+    if "{" in after:
+        raise _Problem(
+            "several answer blocks in one question are not supported", joined.find("{", closing)
+        )
+    if "}" in after:
+        raise _Problem("} without a matching {; escape a literal } as \\}", closing + 1)
+    before = joined[start:opening]
+    fmt_stripped = before.lstrip()
+    for marker in _FORMATS:
+        if fmt_stripped.startswith(marker):
+            before = fmt_stripped[len(marker) :]
+            break
+    text = _restore(before)
+    tail = _restore(after)
+    if tail:
+        text = f"{text} _____ {tail}".strip()
+    if not text:
+        raise _Problem("the question has no text", start)
+    qtype, spec, general = _parse_answers(joined[opening + 1 : closing], opening + 1, forced)
+    return ParsedQuestion(
+        line=body[0][0],
+        qtype=qtype,
+        text=text,
+        spec=spec,
+        title=title,
+        category=category,
+        general_feedback=general,
+    )
+
+
+def _split_general(content: str) -> tuple[str, str]:
+    index = content.find("####")
+    if index < 0:
+        return content, ""
+    return content[:index], _restore(content[index + 4 :])
+
+
+def _split_feedback(token: str) -> tuple[str, str]:
+    if "#" in token:
+        text, feedback = token.split("#", 1)
+        return text, _restore(feedback)
+    return token, ""
+
+
+_WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
+
+
+def _weight(token: str, offset: int) -> tuple[Decimal | None, str]:
+    match = _WEIGHT.match(token)
+    if not match:
+        if token.lstrip().startswith("%"):
+            raise _Problem(f"bad weight in {_restore(token)!r}: write %50% or %-100%", offset)
+        return None, token
+    weight = Decimal(match.group(1))
+    if not -100 <= weight <= 100:
+        raise _Problem(f"weight {weight}% is outside -100..100", offset)
+    return weight, token[match.end() :]
+
+
+def _tokens(content: str, base: int, markers: str) -> list[tuple[str, str, int]]:
+    """Split on unescaped marker characters: [(marker, text, offset of the marker)]."""
+    tokens: list[tuple[str, str, int]] = []
+    stray = content[: _first(content, markers)].strip()
+    if stray:
+        raise _Problem(f"unexpected text {_restore(stray)!r} before the first answer", base)
+    index = _first(content, markers)
+    while index < len(content):
+        nxt = _first(content, markers, index + 1)
+        tokens.append((content[index], content[index + 1 : nxt], base + index))
+        index = nxt
+    return tokens
+
+
+def _first(content: str, markers: str, start: int = 0) -> int:
+    positions = [p for p in (content.find(m, start) for m in markers) if p >= 0]
+    return min(positions) if positions else len(content)
+
+
+_TRUE_FALSE = re.compile(r"^\s*(T|TRUE|F|FALSE)\s*(#.*)?$", re.IGNORECASE | re.DOTALL)
+
+
+def _parse_answers(
+    raw: str, base: int, forced: str | None = None
+) -> tuple[str, dict[str, Any], str]:
+    content, general = _split_general(raw)
+    if not content.strip():
+        raise _Problem("essay questions ({}) are not supported", base)
+    stripped = content.strip()
+    if stripped.startswith("#"):
+        return "numeric", _numeric(content, base), general
+    tf = _TRUE_FALSE.match(content)
+    if tf:
+        feedbacks = [_restore(f) for f in (tf.group(2) or "").split("#")[1:]]
+        answer = tf.group(1).upper().startswith("T")
+        wrong, right = [*feedbacks, "", ""][:2]
+        # GIFT: the first feedback is shown for a wrong answer, the second for a right one.
+        spec = {
+            "answer": answer,
+            "feedback_true": right if answer else wrong,
+            "feedback_false": wrong if answer else right,
+        }
+        return "true_false", spec, general
+    if stripped.startswith(">"):
+        return "ordering", _ordering(content, base), general
+    tokens = _tokens(content, base, "=~")
+    if not tokens:
+        raise _Problem("the answer block has no answers (start each with = or ~)", base)
+    equals = [t for t in tokens if t[0] == "="]
+    tildes = [t for t in tokens if t[0] == "~"]
+    if equals and not tildes and all("->" in t[1] for t in equals):
+        return "matching", _matching(equals), general
+    if any("->" in t[1] for t in tokens):
+        raise _Problem("mix of matching pairs (->) and other answers", tokens[0][2])
+    if equals and not tildes:
+        return "short_text", _short(equals), general
+    qtype = _choices(tokens, equals)
+    qtype = forced or qtype
+    return qtype, _choice_spec(tokens, qtype), general
+
+
+def _numeric(content: str, base: int) -> dict[str, Any]:
+    body = content.strip()[1:]
+    answers: list[dict[str, Any]] = []
+    if body.lstrip().startswith("="):
+        for marker, token, offset in _tokens(body, base + content.find("#") + 1, "=~"):
+            if marker == "~":
+                raise _Problem("numeric answers start with =", offset)
+            weight, rest = _weight(token, offset)
+            value, feedback = _split_feedback(rest)
+            answers.append(_numeric_answer(value, weight, feedback, offset))
+    else:
+        value, feedback = _split_feedback(body)
+        answers.append(_numeric_answer(value, None, feedback, base))
+    return {"answers": answers}
+
+
+def _number(text: str, offset: int) -> str:
+    value = _restore(text)
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or not value:
+        raise _Problem(f"numeric answer {value!r} is not a number", offset)
+    return value
+
+
+def _numeric_answer(raw: str, weight: Decimal | None, feedback: str, offset: int) -> dict[str, Any]:
+    text = _restore(raw)
+    answer: dict[str, Any] = {"feedback": feedback}
+    if weight is not None:
+        if weight <= 0:
+            raise _Problem("numeric answers need a positive weight", offset)
+        answer["weight"] = _dec(weight)
+    if ".." in text:
+        low, high = text.split("..", 1)
+        answer["low"], answer["high"] = _number(low, offset), _number(high, offset)
+    elif ":" in raw:
+        value, tolerance = raw.split(":", 1)
+        answer["value"], answer["tolerance"] = _number(value, offset), _number(tolerance, offset)
+    else:
+        answer["value"] = _number(text, offset)
+    return answer
+
+
+def _ordering(content: str, base: int) -> dict[str, Any]:
+    items = []
+    for number, (_, token, offset) in enumerate(_tokens(content, base, ">"), start=1):
+        text, feedback = _split_feedback(token)
+        if feedback:
+            raise _Problem("ordering items take no feedback", offset)
+        if not _restore(text):
+            raise _Problem("an ordering item is empty", offset)
+        items.append({"id": f"i{number}", "text": _restore(text)})
+    return {"items": items}
+
+
+def _matching(equals: list[tuple[str, str, int]]) -> dict[str, Any]:
+    pairs: list[dict[str, str]] = []
+    distractors: list[str] = []
+    for _, token, offset in equals:
+        text, feedback = _split_feedback(token)
+        if feedback:
+            raise _Problem("matching pairs take no feedback", offset)
+        prompt, match = (_restore(part) for part in text.split("->", 1))
+        if not match:
+            raise _Problem("a matching pair has nothing after ->", offset)
+        if prompt:
+            pairs.append({"id": f"p{len(pairs) + 1}", "prompt": prompt, "match": match})
+        else:
+            distractors.append(match)
+    return {"pairs": pairs, "distractors": distractors}
+
+
+def _short(equals: list[tuple[str, str, int]]) -> dict[str, Any]:
+    answers = []
+    for _, token, offset in equals:
+        weight, rest = _weight(token, offset)
+        text, feedback = _split_feedback(rest)
+        value = _restore(text)
+        if not value:
+            raise _Problem("an accepted answer is empty", offset)
+        if weight is not None and weight <= 0:
+            raise _Problem("short answers need a positive weight", offset)
+        answer: dict[str, Any] = {"text": value, "mode": "iexact", "feedback": feedback}
+        if len(value) > 2 and value.startswith("/") and value.endswith("/"):
+            answer.update(text=value[1:-1], mode="regex")
+        elif "*" in value:
+            pattern = ".*".join(re.escape(part) for part in value.split("*"))
+            answer.update(text=f"(?is){pattern}", mode="regex")
+        if weight is not None:
+            answer["weight"] = _dec(weight)
+        answers.append(answer)
+    return {"answers": answers}
+
+
+def _choices(tokens: list[tuple[str, str, int]], equals: list[tuple[str, str, int]]) -> str:
+    if len(equals) > 1:
+        raise _Problem(
+            "several = answers with ~ answers: use ~%n% weights for multiple response",
+            equals[1][2],
+        )
+    if equals:
+        return "single"
+    weights = [_weight(t[1], t[2])[0] for t in tokens]
+    positive = [w for w in weights if w is not None and w > 0]
+    if not positive:
+        raise _Problem("no answer is marked right (= or a positive %weight%)", tokens[0][2])
+    # As in Moodle: one fully right choice makes it single choice (others may give partial
+    # credit); otherwise several choices share the credit.
+    return "single" if any(w == 100 for w in positive) else "multiple"
+
+
+def _choice_spec(tokens: list[tuple[str, str, int]], qtype: str) -> dict[str, Any]:
+    parsed = []
+    for marker, token, offset in tokens:
+        weight, rest = _weight(token, offset)
+        text, feedback = _split_feedback(rest)
+        if not _restore(text):
+            raise _Problem("an answer is empty", offset)
+        if marker == "=":
+            if weight is not None and weight != 100:
+                raise _Problem("= marks the right answer; use ~%n% for partial credit", offset)
+            weight = Decimal(100)
+        parsed.append((weight, _restore(text), feedback))
+    right = sum(1 for w, _, _ in parsed if w is not None and w > 0)
+    if qtype == "single" or not right:
+        penalty = Decimal(0)
+    else:
+        penalty = -(Decimal(100) / right).quantize(Decimal("0.00001"))
+    choices = []
+    for index, (weight, text, feedback) in enumerate(parsed):
+        value = weight if weight is not None else penalty
+        choices.append(
+            {"id": chr(ord("a") + index) if index < 26 else f"c{index + 1}", "text": text}
+            | {"weight": _dec(value), "feedback": feedback}
+        )
+    return {"choices": choices}
+
+
+# --- writing GIFT -------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    out = ["\\"] if text.startswith("%") else []
+    for ch in text:
+        if ch in _SPECIAL:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _dec(value: Decimal) -> str:
+    """Plain decimal text without exponent or trailing zeros: 100, -33.33333, 0.5."""
+    return f"{value.normalize():f}" if value else "0"
+
+
+def _w(weight: Any) -> str:
+    return f"%{_dec(Decimal(str(weight)))}%"
+
+
+def dump_question(
+    *,
+    qtype: str,
+    text: str,
+    spec: dict[str, Any],
+    title: str = "",
+    general_feedback: str = "",
+    notes: str = "",
+    tags: list[str] | tuple[str, ...] = (),
+    points: Decimal | str | int = 1,
+) -> str:
+    """One question as GIFT text that `parse_gift` reads back to the same spec."""
+    model = parse_spec(qtype, spec)
+    lines = [f"// {escape(line)}" for line in notes.splitlines() if line.strip()]
+    lines += [f"// [tag:{tag}]" for tag in tags]
+    if qtype == "multiple" and any(c.weight == 100 for c in model.choices):
+        lines.append("// [type:multiple]")
+    if Decimal(str(points)) != 1:
+        lines.append(f"// [points:{Decimal(str(points)).normalize():f}]")
+    head = f"::{escape(title)}::" if title else ""
+    answers = _dump_answers(qtype, model)
+    general = f" ####{escape(general_feedback)}" if general_feedback else ""
+    lines.append(f"{head}[markdown]{escape(text)} {{{answers}{general}}}")
+    return "\n".join(lines)
+
+
+def _fb(feedback: str) -> str:
+    return f"#{escape(feedback)}" if feedback else ""
+
+
+def _dump_answers(qtype: str, model: Any) -> str:
+    if qtype == "true_false":
+        right, wrong = (
+            (model.feedback_true, model.feedback_false)
+            if model.answer
+            else (model.feedback_false, model.feedback_true)
+        )
+        tail = f"#{escape(wrong)}#{escape(right)}" if (right or wrong) else ""
+        return ("TRUE" if model.answer else "FALSE") + tail
+    if qtype == "single":
+        parts = []
+        for c in model.choices:
+            marker = "=" if c.weight == 100 else "~" + (_w(c.weight) if c.weight else "")
+            parts.append(f"{marker}{escape(c.text)}{_fb(c.feedback)}")
+        return " ".join(parts)
+    if qtype == "multiple":
+        return " ".join(f"~{_w(c.weight)}{escape(c.text)}{_fb(c.feedback)}" for c in model.choices)
+    if qtype == "numeric":
+        parts = []
+        for a in model.answers:
+            value = f"{a.value}:{a.tolerance}" if a.value is not None else f"{a.low}..{a.high}"
+            weight = "" if a.weight == 100 else _w(a.weight)
+            parts.append(f"={weight}{value}{_fb(a.feedback)}")
+        return "# " + " ".join(parts)
+    if qtype == "short_text":
+        parts = []
+        for a in model.answers:
+            if a.mode == "exact":
+                raise SpecError("GIFT has no case-sensitive short answers")
+            if a.mode == "regex":
+                value = f"/{a.text}/"
+            elif "*" in a.text:
+                # GIFT reads * as a wildcard; say "this literal text, any case" as a pattern.
+                value = f"/(?i){re.escape(a.text)}/"
+            else:
+                value = a.text
+            weight = "" if a.weight == 100 else _w(a.weight)
+            parts.append(f"={weight}{escape(value)}{_fb(a.feedback)}")
+        return " ".join(parts)
+    if qtype == "ordering":
+        if not model.partial:
+            raise SpecError("GIFT ordering questions always give partial credit")
+        return " ".join(f">{escape(i.text)}" for i in model.items)
+    if qtype == "matching":
+        parts = [f"={escape(p.prompt)} -> {escape(p.match)}" for p in model.pairs]
+        parts += [f"= -> {escape(d)}" for d in model.distractors]
+        return " ".join(parts)
+    raise SpecError(f"unknown question type {qtype!r}")

@@ -1,0 +1,582 @@
+"""Pure scoring: one scorer per question type, no database, no clock.
+
+Each question type has a pydantic spec (what `Question.spec` holds) and a scorer
+`score(qtype, spec, answer) -> Outcome`. Answers come from forms and the API, so a
+scorer never trusts their shape: an empty answer scores 0 as "unanswered", a
+malformed one 0 as "invalid", each with a feedback line saying so.
+
+Weights are percentages of the question's points (GIFT's `%50%`). The partial-credit
+rules, also in docs/assessments.md:
+
+- single choice: the weight of the chosen choice (clamped to 0–100);
+- multiple response: the sum of the weights of every ticked choice, clamped to
+  0–100. Right choices carry positive weights summing to 100 (3 × 33.333 counts
+  as 100), wrong ones negative weights (by default −100 / number of right
+  choices), so ticking every box earns nothing;
+- true/false: all or nothing;
+- numeric: the weight of the best accepted answer whose interval holds the
+  number (edges included, compared exactly in decimal);
+- short text: the weight of the best accepted answer that matches;
+- ordering: the share of item pairs put in the right relative order (Kendall),
+  or all or nothing when the spec says `partial: false`;
+- matching: the share of prompts matched correctly.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+ONE = Decimal(1)
+MAX_TEXT_ANSWER = 1000
+Weight = Annotated[Decimal, Field(ge=-100, le=100)]
+
+
+class Outcome(StrEnum):
+    CORRECT = "correct"
+    PARTIAL = "partial"
+    INCORRECT = "incorrect"
+    UNANSWERED = "unanswered"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class Result:
+    fraction: Decimal
+    outcome: Outcome
+    feedback: tuple[str, ...] = field(default=())
+
+    def points(self, max_points: Decimal) -> Decimal:
+        return (max_points * self.fraction).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+class SpecError(ValueError):
+    """The question's spec is not valid for its type."""
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Choice(_Spec):
+    id: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1)
+    weight: Weight = ZERO
+    feedback: str = ""
+
+
+def _unique_ids(ids: list[str], what: str) -> None:
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{what} ids must be unique")
+
+
+class SingleSpec(_Spec):
+    choices: list[Choice] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _check(self) -> "SingleSpec":
+        _unique_ids([c.id for c in self.choices], "choice")
+        if not any(c.weight == HUNDRED for c in self.choices):
+            raise ValueError("one choice must be fully right (weight 100)")
+        return self
+
+
+class MultipleSpec(_Spec):
+    choices: list[Choice] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _check(self) -> "MultipleSpec":
+        _unique_ids([c.id for c in self.choices], "choice")
+        positive = sum((c.weight for c in self.choices if c.weight > 0), ZERO)
+        # GIFT authors write thirds as 33.333; allow that rounding, nothing more.
+        if abs(positive - HUNDRED) > Decimal("0.1"):
+            raise ValueError(f"the weights of the right choices must add up to 100, not {positive}")
+        return self
+
+
+class TrueFalseSpec(_Spec):
+    answer: bool
+    feedback_true: str = ""
+    feedback_false: str = ""
+
+
+class NumericAnswer(_Spec):
+    value: Decimal | None = None
+    tolerance: Decimal = Field(default=ZERO, ge=0)
+    low: Decimal | None = None
+    high: Decimal | None = None
+    weight: Annotated[Decimal, Field(gt=0, le=100)] = HUNDRED
+    feedback: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> "NumericAnswer":
+        if self.value is not None and (self.low is not None or self.high is not None):
+            raise ValueError("give either value (± tolerance) or low..high, not both")
+        if self.value is None and (self.low is None or self.high is None):
+            raise ValueError("give a value (± tolerance) or both low and high")
+        lo, hi = self.bounds
+        if not (lo.is_finite() and hi.is_finite()) or lo > hi:
+            raise ValueError("the interval must be finite with low <= high")
+        return self
+
+    @property
+    def bounds(self) -> tuple[Decimal, Decimal]:
+        if self.value is not None:
+            return self.value - self.tolerance, self.value + self.tolerance
+        return self.low, self.high  # type: ignore[return-value]
+
+    def describe(self) -> str:
+        if self.value is not None:
+            return f"{self.value}" + (f" ± {self.tolerance}" if self.tolerance else "")
+        return f"between {self.low} and {self.high}"
+
+
+class NumericSpec(_Spec):
+    answers: list[NumericAnswer] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> "NumericSpec":
+        if not any(a.weight == HUNDRED for a in self.answers):
+            raise ValueError("one accepted answer must be fully right (weight 100)")
+        return self
+
+
+class MatchMode(StrEnum):
+    EXACT = "exact"
+    IEXACT = "iexact"
+    REGEX = "regex"
+
+
+class ShortAnswer(_Spec):
+    text: str = Field(min_length=1, max_length=500)
+    mode: MatchMode = MatchMode.IEXACT
+    weight: Annotated[Decimal, Field(gt=0, le=100)] = HUNDRED
+    feedback: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> "ShortAnswer":
+        if self.mode == MatchMode.REGEX:
+            try:
+                re.compile(self.text)
+            except re.error as exc:
+                raise ValueError(
+                    f"pattern {self.text!r} is not a valid regular expression: {exc}"
+                ) from exc
+        return self
+
+
+class ShortTextSpec(_Spec):
+    answers: list[ShortAnswer] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> "ShortTextSpec":
+        if not any(a.weight == HUNDRED for a in self.answers):
+            raise ValueError("one accepted answer must be fully right (weight 100)")
+        return self
+
+
+class Item(_Spec):
+    id: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1)
+
+
+class OrderingSpec(_Spec):
+    """`items` in the right order; learners always see them shuffled."""
+
+    items: list[Item] = Field(min_length=2)
+    partial: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> "OrderingSpec":
+        _unique_ids([i.id for i in self.items], "item")
+        return self
+
+
+class Pair(_Spec):
+    id: str = Field(min_length=1, max_length=40)
+    prompt: str = Field(min_length=1)
+    match: str = Field(min_length=1)
+
+
+class MatchingSpec(_Spec):
+    """Prompts on the left, matches (plus distractors) offered on the right."""
+
+    pairs: list[Pair] = Field(min_length=2)
+    distractors: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> "MatchingSpec":
+        _unique_ids([p.id for p in self.pairs], "pair")
+        return self
+
+    @property
+    def options(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for text in [p.match for p in self.pairs] + self.distractors:
+            seen.setdefault(text, None)
+        return list(seen)
+
+
+SPECS: dict[str, type[_Spec]] = {
+    "single": SingleSpec,
+    "multiple": MultipleSpec,
+    "true_false": TrueFalseSpec,
+    "numeric": NumericSpec,
+    "short_text": ShortTextSpec,
+    "ordering": OrderingSpec,
+    "matching": MatchingSpec,
+}
+
+
+def parse_spec(qtype: str, spec: Any) -> Any:
+    """The validated spec model for `qtype`; SpecError with readable reasons otherwise."""
+    model = SPECS.get(qtype)
+    if model is None:
+        raise SpecError(f"unknown question type {qtype!r}")
+    try:
+        return model.model_validate(spec)
+    except ValidationError as exc:
+        raise SpecError(
+            "; ".join(
+                (".".join(str(p) for p in e["loc"]) + ": " if e["loc"] else "")
+                + e["msg"].removeprefix("Value error, ")
+                for e in exc.errors()
+            )
+        ) from exc
+
+
+def dump_spec(spec: _Spec) -> dict[str, Any]:
+    """JSON-ready dict of a spec (decimals as strings, so they survive exactly)."""
+    return spec.model_dump(mode="json", exclude_defaults=False)
+
+
+# --- answers -----------------------------------------------------------------------
+
+EMPTY = Result(ZERO, Outcome.UNANSWERED, ("No answer was given.",))
+
+
+def _invalid(why: str) -> Result:
+    return Result(ZERO, Outcome.INVALID, (f"The answer could not be read: {why}.",))
+
+
+def _is_empty(answer: Any) -> bool:
+    if answer is None:
+        return True
+    if isinstance(answer, str):
+        return not answer.strip()
+    if isinstance(answer, list | dict | tuple):
+        return not answer
+    return False
+
+
+def _clamp(weight_percent: Decimal) -> Decimal:
+    return min(max(weight_percent, ZERO), HUNDRED) / HUNDRED
+
+
+def _outcome(fraction: Decimal) -> Outcome:
+    if fraction >= ONE:
+        return Outcome.CORRECT
+    if fraction > ZERO:
+        return Outcome.PARTIAL
+    return Outcome.INCORRECT
+
+
+def _result(fraction: Decimal, feedback: list[str]) -> Result:
+    return Result(fraction, _outcome(fraction), tuple(f for f in feedback if f))
+
+
+def score_single(spec: SingleSpec, answer: Any) -> Result:
+    if _is_empty(answer):
+        return EMPTY
+    if not isinstance(answer, str):
+        return _invalid("expected one choice")
+    chosen = next((c for c in spec.choices if c.id == answer), None)
+    if chosen is None:
+        return _invalid("that choice is not offered")
+    return _result(_clamp(chosen.weight), [chosen.feedback])
+
+
+def score_multiple(spec: MultipleSpec, answer: Any) -> Result:
+    if _is_empty(answer):
+        return EMPTY
+    if not isinstance(answer, list) or not all(isinstance(a, str) for a in answer):
+        return _invalid("expected a list of choices")
+    if len(set(answer)) != len(answer):
+        return _invalid("a choice was ticked twice")
+    by_id = {c.id: c for c in spec.choices}
+    if any(a not in by_id for a in answer):
+        return _invalid("a ticked choice is not offered")
+    ticked = [c for c in spec.choices if c.id in set(answer)]
+    total = sum((c.weight for c in ticked), ZERO)
+    # Relative to the right choices' total, so thirds written as 33.333 still make 1.
+    right = sum((c.weight for c in spec.choices if c.weight > 0), ZERO)
+    return _result(_clamp(total * HUNDRED / right), [c.feedback for c in ticked])
+
+
+def _as_bool(answer: Any) -> bool | None:
+    if isinstance(answer, bool):
+        return answer
+    if isinstance(answer, str) and answer.strip().lower() in {"true", "t", "false", "f"}:
+        return answer.strip().lower() in {"true", "t"}
+    return None
+
+
+def score_true_false(spec: TrueFalseSpec, answer: Any) -> Result:
+    if _is_empty(answer):
+        return EMPTY
+    value = _as_bool(answer)
+    if value is None:
+        return _invalid("expected true or false")
+    feedback = spec.feedback_true if value else spec.feedback_false
+    return _result(ONE if value == spec.answer else ZERO, [feedback])
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_number(answer: Any) -> Decimal | None:
+    """The answer as an exact decimal, or None. Booleans and non-finite values are not numbers."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, int):
+        return Decimal(answer)
+    if isinstance(answer, float):
+        # repr gives the shortest string that round-trips, so 0.1 stays 0.1.
+        answer = repr(answer)
+    if not isinstance(answer, str):
+        return None
+    text = answer.strip()
+    if len(text) > 60 or not _NUMBER.match(text):
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def score_numeric(spec: NumericSpec, answer: Any) -> Result:
+    if _is_empty(answer):
+        return EMPTY
+    number = parse_number(answer)
+    if number is None:
+        return _invalid("enter a number such as 3.5 (digits, one point, no commas)")
+    matching = [a for a in spec.answers if a.bounds[0] <= number <= a.bounds[1]]
+    if not matching:
+        return _result(ZERO, [])
+    best = max(matching, key=lambda a: a.weight)
+    return _result(_clamp(best.weight), [best.feedback])
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def short_text_matches(accepted: ShortAnswer, given: str) -> bool:
+    if accepted.mode == MatchMode.REGEX:
+        return re.fullmatch(accepted.text, given.strip()) is not None
+    if accepted.mode == MatchMode.EXACT:
+        return _normalise(given) == _normalise(accepted.text)
+    return _normalise(given).casefold() == _normalise(accepted.text).casefold()
+
+
+def score_short_text(spec: ShortTextSpec, answer: Any) -> Result:
+    if _is_empty(answer):
+        return EMPTY
+    if not isinstance(answer, str):
+        return _invalid("expected text")
+    if len(answer) > MAX_TEXT_ANSWER:
+        return _invalid(f"longer than {MAX_TEXT_ANSWER} characters")
+    matching = [a for a in spec.answers if short_text_matches(a, answer)]
+    if not matching:
+        return _result(ZERO, [])
+    best = max(matching, key=lambda a: a.weight)
+    return _result(_clamp(best.weight), [best.feedback])
+
+
+def score_ordering(spec: OrderingSpec, answer: Any) -> Result:
+    if _is_empty(answer):
+        return EMPTY
+    if not isinstance(answer, list) or not all(isinstance(a, str) for a in answer):
+        return _invalid("expected the items in an order")
+    wanted = [i.id for i in spec.items]
+    if sorted(answer) != sorted(wanted):
+        return _invalid("every item must be placed exactly once")
+    if answer == wanted:
+        return _result(ONE, [])
+    if not spec.partial:
+        return _result(ZERO, [])
+    position = {item_id: index for index, item_id in enumerate(answer)}
+    n = len(wanted)
+    pairs = n * (n - 1) // 2
+    concordant = sum(
+        1 for i in range(n) for j in range(i + 1, n) if position[wanted[i]] < position[wanted[j]]
+    )
+    return _result(Decimal(concordant) / Decimal(pairs), [])
+
+
+def score_matching(spec: MatchingSpec, answer: Any) -> Result:
+    if _is_empty(answer):
+        return EMPTY
+    if not isinstance(answer, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in answer.items()
+    ):
+        return _invalid("expected a match for each prompt")
+    pair_ids = {p.id for p in spec.pairs}
+    if any(k not in pair_ids for k in answer):
+        return _invalid("a prompt is not part of this question")
+    options = set(spec.options)
+    if any(v and v not in options for v in answer.values()):
+        return _invalid("a match is not one of the options")
+    right = sum(1 for p in spec.pairs if answer.get(p.id) == p.match)
+    return _result(Decimal(right) / Decimal(len(spec.pairs)), [])
+
+
+SCORERS: dict[str, Callable[[Any, Any], Result]] = {
+    "single": score_single,
+    "multiple": score_multiple,
+    "true_false": score_true_false,
+    "numeric": score_numeric,
+    "short_text": score_short_text,
+    "ordering": score_ordering,
+    "matching": score_matching,
+}
+
+
+def score(qtype: str, spec: Any, answer: Any) -> Result:
+    """Score `answer` against a spec (a dict or an already parsed spec model)."""
+    model = spec if isinstance(spec, _Spec) else parse_spec(qtype, spec)
+    return SCORERS[qtype](model, answer)
+
+
+# --- what a learner may be shown -------------------------------------------------------
+
+
+def correct_answer(qtype: str, spec: Any) -> list[str]:
+    """Human-readable correct answer(s), one line each."""
+    model = spec if isinstance(spec, _Spec) else parse_spec(qtype, spec)
+    if qtype in ("single", "multiple"):
+        return [c.text for c in model.choices if c.weight > 0]
+    if qtype == "true_false":
+        return ["True" if model.answer else "False"]
+    if qtype == "numeric":
+        return [a.describe() for a in model.answers if a.weight == HUNDRED]
+    if qtype == "short_text":
+        return [
+            (f"matching the pattern {a.text}" if a.mode == MatchMode.REGEX else a.text)
+            for a in model.answers
+            if a.weight == HUNDRED
+        ]
+    if qtype == "ordering":
+        return [f"{n}. {i.text}" for n, i in enumerate(model.items, start=1)]
+    if qtype == "matching":
+        return [f"{p.prompt} → {p.match}" for p in model.pairs]
+    raise SpecError(f"unknown question type {qtype!r}")
+
+
+def describe_answer(qtype: str, spec: Any, answer: Any) -> list[str]:
+    """The learner's own answer in words, for result pages."""
+    model = spec if isinstance(spec, _Spec) else parse_spec(qtype, spec)
+    if _is_empty(answer):
+        return []
+    try:
+        if qtype == "single":
+            return [c.text for c in model.choices if c.id == answer]
+        if qtype == "multiple":
+            return [c.text for c in model.choices if c.id in set(answer)]
+        if qtype == "true_false":
+            value = _as_bool(answer)
+            return [] if value is None else ["True" if value else "False"]
+        if qtype in ("numeric", "short_text"):
+            return [str(answer)]
+        if qtype == "ordering":
+            text = {i.id: i.text for i in model.items}
+            return [f"{n}. {text.get(a, a)}" for n, a in enumerate(answer, start=1)]
+        if qtype == "matching":
+            return [f"{p.prompt} → {answer.get(p.id) or '—'}" for p in model.pairs]
+    except (TypeError, AttributeError):
+        return [str(answer)[:200]]
+    return []
+
+
+# --- skill levels --------------------------------------------------------------------
+
+
+def level_from_fraction(fraction: Decimal) -> int:
+    """A 1–5 skill level by quintile: <20 % → 1, <40 % → 2, <60 % → 3, <80 % → 4, else 5."""
+    fraction = min(max(fraction, ZERO), ONE)
+    return min(5, 1 + int(fraction * 5))
+
+
+# --- rubrics ---------------------------------------------------------------------------
+
+
+class RubricLevel(_Spec):
+    label: str = Field(min_length=1, max_length=120)
+    points: Decimal = Field(ge=0, le=1000)
+    description: str = ""
+
+
+class RubricCriterion(_Spec):
+    criterion: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    levels: list[RubricLevel] = Field(min_length=2)
+
+
+class Rubric(BaseModel):
+    criteria: list[RubricCriterion] = Field(min_length=1)
+
+    @property
+    def max_points(self) -> Decimal:
+        return sum((max(lv.points for lv in c.levels) for c in self.criteria), ZERO)
+
+
+def parse_rubric(data: Any) -> Rubric:
+    """A rubric from its JSON list form ([{criterion, description, levels: [...]}])."""
+    try:
+        return Rubric.model_validate({"criteria": data})
+    except ValidationError as exc:
+        raise SpecError(
+            "; ".join(
+                ".".join(str(p) for p in e["loc"][1:]) + ": " + e["msg"] for e in exc.errors()
+            )
+        ) from exc
+
+
+def rubric_points(rubric: Rubric, levels: list[int]) -> Decimal:
+    """Points for one reviewer's chosen level per criterion; ValueError if they do not fit."""
+    if len(levels) != len(rubric.criteria):
+        raise ValueError(f"choose one level for each of the {len(rubric.criteria)} criteria")
+    total = ZERO
+    for criterion, level in zip(rubric.criteria, levels, strict=True):
+        if isinstance(level, bool) or not isinstance(level, int):
+            raise ValueError(f"{criterion.criterion}: choose one of its levels")
+        if not 0 <= level < len(criterion.levels):
+            raise ValueError(f"{criterion.criterion}: level {level} does not exist")
+        total += criterion.levels[level].points
+    return total
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How far two reviewers agree: share of criteria with the same level, points apart."""
+
+    same_level: int
+    criteria: int
+    points_apart: Decimal
+
+    @property
+    def exact(self) -> Decimal:
+        return (Decimal(self.same_level) / Decimal(self.criteria)).quantize(Decimal("0.01"))
+
+
+def rubric_agreement(rubric: Rubric, first: list[int], second: list[int]) -> Agreement:
+    same = sum(1 for a, b in zip(first, second, strict=True) if a == b)
+    apart = abs(rubric_points(rubric, first) - rubric_points(rubric, second))
+    return Agreement(same, len(rubric.criteria), apart)
