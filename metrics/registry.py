@@ -152,8 +152,10 @@ KPIS: tuple[Kpi, ...] = (
         kind="gain",
         definition="How much of the possible improvement learners made between the pre and "
         "the post skill check.",
-        method="Per learner with both scores: (post − pre) ÷ (100 − pre) on percentage scores "
-        "(normalised gain); reported as the mean and the median over learners, with n.",
+        method="Per learner with both: the first scored pre attempt and the latest scored post "
+        "attempt of a skill check of the cohort's pathways; (post − pre) ÷ (100 − pre) on "
+        "percentages (undefined at pre = 100). Reported as the mean of learners' gains, with "
+        "the median, the gain of the means and n.",
         owner="Program lead",
     ),
     Kpi(
@@ -165,8 +167,9 @@ KPIS: tuple[Kpi, ...] = (
         kind="score",
         definition="Average rubric score of reviewed prompt-engineering work (clarity, "
         "grounding, safety, completeness, format compliance).",
-        method="Mean of rubric-scored reviews as a percentage of the rubric's maximum, over "
-        "the cohort's reviewed submissions; n is the number of reviews.",
+        method="Scored rubric reviews of an assessment in the prompt-engineering pillar (by "
+        "its skills or its module), as a percentage of the rubric's maximum: mean, median and "
+        "standard deviation (consistency) over the cohort's reviewed submissions; n reviews.",
         owner="Engineering managers",
     ),
     Kpi(
@@ -177,8 +180,9 @@ KPIS: tuple[Kpi, ...] = (
         family="training",
         kind="duration",
         definition="Time learners took to respond in incident simulations, where recorded.",
-        method="Seconds recorded by timed incident-simulation attempts; n, median, p90, mean "
-        "as for incident durations. Attempts without a recorded time are excluded.",
+        method="Seconds from start to submission of scored attempts on incident-response labs "
+        "or modules, or on exercises drafted from real incidents; n, median, p90 and mean as "
+        "for incident durations. Attempts not submitted or not scored are left out.",
         owner="SRE / platform lead",
     ),
     Kpi(

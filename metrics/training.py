@@ -7,9 +7,14 @@ time linear in the cohort's size, in a task; the cohort dashboard then reads one
 """
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
+
+from django.db.models import Q
 
 from org.models import Membership
 from pathways.models import (
@@ -22,6 +27,8 @@ from pathways.models import (
 )
 from pathways.progress import rules
 from pathways.progress.selectors import schedule_for, schedules_for_pathways
+
+from .compute import MEDIAN, duration_us, percentile_cont, summarize_durations
 
 AT_RISK_KEPT = 200  # the snapshot keeps this many at-risk learners, lowest completion first
 PHASES = tuple((phase, *phase.days) for phase in rules.PROGRAM_PHASES)
@@ -49,6 +56,99 @@ class _Cell:
 
 def _share(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(part / whole, 4)
+
+
+def _durations_us(rows: Any) -> list[int]:
+    """Ascending microseconds from (id, start, end) rows."""
+    return sorted(
+        d for _pk, start, end in rows if (d := duration_us(end, start)) is not None and d >= 0
+    )
+
+
+def assessment_figures(*, cohort: Cohort, member_users: Any) -> dict[str, Any]:
+    """Pre/post gain, prompt quality and simulated response time of a cohort's members,
+    from scored attempts (three queries and the gains selector of `assessments`)."""
+    from assessments.models import Assessment, Attempt, Score
+    from assessments.selectors import GainSummary, skill_check_gains
+    from incidents.models import IncidentExercise
+    from org.models import User
+    from pathways.models import Pillar
+
+    checks = Assessment.objects.filter(
+        kind=Assessment.Kind.SKILL_CHECK,
+        pathway__slug__in=cohort.pathways.values("slug"),
+    )
+    gains = GainSummary(
+        cohort.name,
+        skill_check_gains(checks=checks, people=User.objects.filter(pk__in=member_users)),
+    )
+    learner_gains = sorted(r.gain for r in gains.paired if r.gain is not None)
+    scored = Attempt.Status.SCORED
+    # Prompt work: rubric reviews of an assessment in the prompt-engineering pillar
+    # (through its skills or its module).
+    prompt = Q(attempt__assessment__skills__pillar=Pillar.PROMPT_ENGINEERING) | Q(
+        attempt__assessment__module__pillar=Pillar.PROMPT_ENGINEERING
+    )
+    percents = sorted(
+        percent
+        for _pk, percent in Score.objects.filter(
+            attempt__user_id__in=member_users,
+            attempt__status=scored,
+            attempt__assessment__kind=Assessment.Kind.RUBRIC,
+        )
+        .filter(prompt)
+        .values_list("attempt_id", "percent")
+        .distinct()
+    )
+    # Simulated incidents: attempts on incident-response labs or modules, or on exercises
+    # drafted from real incidents; the time is from start to submission.
+    simulation = (
+        Q(assessment__lab__module__pillar=Pillar.INCIDENT_RESPONSE)
+        | Q(assessment__module__pillar=Pillar.INCIDENT_RESPONSE)
+        | Q(assessment__lab__in=IncidentExercise.objects.values("lab"))
+    )
+    response_us = _durations_us(
+        Attempt.objects.filter(user_id__in=member_users, status=scored, submitted_at__isnull=False)
+        .filter(simulation)
+        .values_list("pk", "started_at", "submitted_at")
+        .distinct()
+    )
+    response = summarize_durations(response_us, population=len(response_us))
+    return {
+        "prepost_gain": {
+            "n": gains.n,
+            "mean_pre": _float(gains.mean_pre),
+            "mean_post": _float(gains.mean_post),
+            "gain_of_means": _float(gains.class_gain),
+            "mean_gain": _float(gains.mean_gain),
+            "median_gain": _float(median_of(learner_gains)),
+        },
+        "prompt_quality_score": {
+            "n": len(percents),
+            "mean": _float(mean_of(percents)),
+            "median": _float(median_of(percents)),
+            "stdev": None if len(percents) < 2 else round(float(statistics.stdev(percents)), 2),
+        },
+        "simulated_response_time": {
+            "n": response.n,
+            "median": _float(response.median),
+            "p90": _float(response.p90),
+            "mean": _float(response.mean),
+        },
+    }
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def median_of(values: list[Decimal]) -> Decimal | None:
+    middle = percentile_cont([Fraction(v) for v in values], MEDIAN)
+    return None if middle is None else Decimal(middle.numerator) / Decimal(middle.denominator)
+
+
+def mean_of(values: list[Decimal]) -> Decimal | None:
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01")) if values else None
 
 
 def cohort_snapshot_data(*, cohort: Cohort, today: dt.date) -> dict[str, Any]:
@@ -248,4 +348,5 @@ def cohort_snapshot_data(*, cohort: Cohort, today: dt.date) -> dict[str, Any]:
         "heatmap": heatmap,
         "at_risk_total": len(at_risk),
         "at_risk": at_risk[:AT_RISK_KEPT],
+        "assessments": assessment_figures(cohort=cohort, member_users=member_users),
     }

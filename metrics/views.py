@@ -23,7 +23,7 @@ from .exceptions import MetricsError
 from .forms import ImpactForm, IncidentFilterForm
 from .impact import impact_for_teams
 from .models import CohortSnapshot
-from .registry import DURATION_KPIS, PROGRAM_METRICS, REGISTRY
+from .registry import DURATION_KPIS, REGISTRY
 
 # The dashboards home is the manager's landing page; authors (L&D) reach the team,
 # impact, OKR and programme pages directly.
@@ -169,20 +169,8 @@ def okrs(request: HttpRequest) -> HttpResponse:
 def program(request: HttpRequest) -> HttpResponse:
     """The L&D programme view: the 90-day metrics table with owners and directions."""
     access.require(selectors.may_see_everything(request.user))
-    today = timezone.localdate()
-    report = selectors.incident_report(
-        scope=selectors.scope_parse("org"),
-        period="week",
-        first=today - dt.timedelta(days=89),
-        last=today,
-        filters=selectors.Filters(ai_related=True),
-    )
-    rows = selectors.program_rows(report=report)
-    return render(
-        request,
-        "metrics/program.html",
-        {"rows": rows, "report": report, "program_metrics": PROGRAM_METRICS},
-    )
+    cohorts, rows = selectors.program_table(today=timezone.localdate())
+    return render(request, "metrics/program.html", {"rows": rows, "cohorts": cohorts})
 
 
 # --- cohorts ------------------------------------------------------------------------

@@ -199,6 +199,7 @@ class TrainingKpiSerializer(serializers.Serializer):
     value = NumberField(allow_null=True)
     n = serializers.IntegerField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
+    detail = serializers.JSONField(help_text="The figures behind the value, by name.")
 
 
 class PhaseProgressSerializer(serializers.Serializer):

@@ -282,3 +282,141 @@ def test_incident_api_scope_of_a_cohorts_teams(api_client, sponsor, catalogue):
     api_client.force_authenticate(stranger)
     response = api_client.get("/api/v1/metrics/incidents/", {"scope": f"cohort:{cohort.pk}"})
     assert response.status_code == 404
+
+
+def scored(assessment, user, percent, *, phase="", minutes=None, number=1, status="scored"):
+    import uuid
+    from decimal import Decimal
+
+    from assessments.models import Attempt, Score
+
+    started = timezone.now() - dt.timedelta(days=3)
+    attempt = Attempt.objects.create(
+        assessment=assessment,
+        user=user,
+        number=number,
+        phase=phase,
+        status=status,
+        started_at=started,
+        submitted_at=None if minutes is None else started + dt.timedelta(minutes=minutes),
+    )
+    if status == "scored":
+        Score.objects.create(
+            attempt=attempt,
+            points=Decimal(percent),
+            max_points=Decimal(100),
+            percent=Decimal(percent),
+            passed=percent >= 50,
+            scored_at=started + dt.timedelta(hours=1),
+            claim_token=uuid.uuid4(),
+        )
+    return attempt
+
+
+def test_assessment_figures_of_a_cohort(sponsor, catalogue):
+    from assessments.models import Assessment
+    from pathways.models import Pillar
+    from tests.assessments.factories import AssessmentFactory
+
+    # given three learners, a skill check of their pathway, prompt rubric reviews and a
+    # timed incident-response lab check (plus attempts that must not count)
+    _, _skills, pathway = catalogue
+    _, cohort = populate(sponsor, catalogue, 3)
+    a, b, c = (m.user for m in cohort.members.order_by("user__full_name"))
+    outsider = UserFactory()
+    check = AssessmentFactory(kind=Assessment.Kind.SKILL_CHECK, check_phase="both", pathway=pathway)
+    for user, pre, post in ((a, 40, 70), (b, 60, 70)):
+        scored(check, user, pre, phase="pre", minutes=10)
+        scored(check, user, post, phase="post", minutes=10, number=2)
+    scored(check, c, 50, phase="pre", minutes=10)
+    scored(check, outsider, 0, phase="pre", minutes=10)
+    scored(check, outsider, 100, phase="post", minutes=10, number=2)
+    prompts = AssessmentFactory(
+        kind=Assessment.Kind.RUBRIC, skills=[SkillFactory(pillar=Pillar.PROMPT_ENGINEERING)]
+    )
+    for user, percent in ((a, 80), (b, 60), (c, 70)):
+        scored(prompts, user, percent, minutes=30)
+    scored(AssessmentFactory(kind=Assessment.Kind.RUBRIC), c, 10, minutes=30)  # not prompts
+    drill = pathway.modules.get(order=3)
+    drill.pillar = Pillar.INCIDENT_RESPONSE
+    drill.save()
+    lab_check = AssessmentFactory(kind=Assessment.Kind.LAB_CHECK, lab=drill.labs.get())
+    scored(lab_check, a, 100, minutes=20)
+    scored(lab_check, b, 100, minutes=45)
+    scored(lab_check, c, 0, minutes=5, status="awaiting_review")  # not scored: left out
+
+    # when
+    figures = services.cohort_snapshot_refresh(cohort_id=cohort.pk, today=TODAY).data["assessments"]
+
+    # then: gains 0.5 and 0.25; means 50 → 70 (gain of means 0.4)
+    assert figures["prepost_gain"] == {
+        "n": 2,
+        "mean_pre": 50.0,
+        "mean_post": 70.0,
+        "gain_of_means": 0.4,
+        "mean_gain": 0.375,
+        "median_gain": 0.375,
+    }
+    assert figures["prompt_quality_score"] == {"n": 3, "mean": 70.0, "median": 70.0, "stdev": 10.0}
+    # 20 and 45 minutes: median 1950 s, p90 1200 + 0.9 × 1500
+    assert figures["simulated_response_time"] == {
+        "n": 2,
+        "median": 1950.0,
+        "p90": 2550.0,
+        "mean": 1950.0,
+    }
+    rows = {r["kpi"].key: r for r in selectors_training_kpis(figures)}
+    assert (rows["prepost_gain"]["value"], rows["prepost_gain"]["n"]) == (0.375, 2)
+    assert (rows["prompt_quality_score"]["value"], rows["simulated_response_time"]["value"]) == (
+        70.0,
+        1950.0,
+    )
+
+
+def selectors_training_kpis(figures):
+    from metrics.selectors import training_kpis
+
+    return training_kpis(data={"assessments": figures, "roles": []}, report=None)
+
+
+def test_program_table_across_cohorts(client, sponsor, catalogue, author):
+    from assessments.models import Assessment
+    from metrics.selectors import program_table
+    from tests.assessments.factories import AssessmentFactory
+
+    # given a cohort whose two learners took the pathway's skill check before and after,
+    # and a team incident since the start
+    _, _skills, pathway = catalogue
+    team, cohort = populate(sponsor, catalogue, 2)
+    check = AssessmentFactory(kind=Assessment.Kind.SKILL_CHECK, check_phase="both", pathway=pathway)
+    for user, pre, post in zip(
+        (m.user for m in cohort.members.order_by("user__full_name")),
+        (40, 80),
+        (70, 90),
+        strict=True,
+    ):
+        scored(check, user, pre, phase="pre", minutes=5)
+        scored(check, user, post, phase="post", minutes=5, number=2)
+    incident(
+        team=team,
+        start=at(f"{START}T12:00") + dt.timedelta(days=2),
+        ttm=1800,
+        ai_related=True,
+        severity="SEV1",
+    )
+    services.rollups_recompute_all()
+    services.cohort_snapshot_refresh(cohort_id=cohort.pk, today=TODAY)
+
+    # when
+    cohorts, rows = program_table(today=TODAY)
+
+    # then each seed-001 metric has the cohort's figure next to the organisation's
+    assert cohorts == [cohort]
+    figures = {r["kpi"].key: (r["organisation"], r["cohorts"][0]) for r in rows}
+    assert (figures["completion_by_role"][1].value, figures["completion_by_role"][1].n) == (0, 2)
+    assert figures["prepost_gain"][1].value == 0.5  # (0.5 + 0.5) / 2
+    assert figures["mttm"][1].value == 1800 and figures["mttm"][1].small_sample
+    assert (figures["governance_review_coverage"][1].value, figures["mttm"][0].n) == (0, 1)
+    client.force_login(author)
+    html = client.get(reverse("metrics:program")).content.decode()
+    assert cohort.name in html and "30 min median" in html
