@@ -41,6 +41,12 @@ def sre_incidents(demo_org):
 
 
 def chart_points(page, chart_id: str) -> int:
+    """Points drawn in a chart's first dataset, once the chart exists."""
+    page.wait_for_function(
+        "id => typeof Chart !== 'undefined' && Chart.getChart("
+        'document.querySelector(`canvas[data-chart="${id}"]`)) !== undefined',
+        arg=chart_id,
+    )
     return page.evaluate(
         """id => {
             const chart = Chart.getChart(document.querySelector(`canvas[data-chart="${id}"]`));
