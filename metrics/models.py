@@ -116,7 +116,8 @@ class DirtyBucket(models.Model):
     marked_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["marked_at"])]
+        # No index on marked_at: the table holds one batch's worth of keys at most, and
+        # every index is written twice per bucket (marked, then cleared).
         constraints = [
             models.UniqueConstraint(fields=["bucket_key"], name="metrics_dirty_bucket_unique")
         ]
