@@ -92,7 +92,9 @@ class IncidentRollup(models.Model):
 
 
 class RolledIncident(models.Model):
-    """Where each incident was last counted, so a change can clear its old bucket.
+    """What each incident contributes to its bucket, as last noted: the bucket (so a
+    change can clear the old one), a fingerprint of the values, and the values
+    themselves, so a bucket is recomputed from these rows without reading incidents.
 
     No foreign key: the row must outlive a deleted incident until its bucket is
     recomputed.
@@ -101,6 +103,19 @@ class RolledIncident(models.Model):
     incident_id = models.BigIntegerField(primary_key=True)
     bucket_key = models.CharField(max_length=120)
     fingerprint = models.CharField(max_length=32, help_text="Hash of every value rolled up.")
+    team_id = models.BigIntegerField(null=True, blank=True)
+    service_id = models.BigIntegerField(null=True, blank=True)
+    slice_start = models.DateField(null=True, blank=True)
+    severity = models.CharField(max_length=4, blank=True)
+    ai_related = models.BooleanField(default=False)
+    failure_mode = models.CharField(max_length=24, blank=True)
+    ttd = models.BigIntegerField(null=True, blank=True, help_text="Microseconds.")
+    tta = models.BigIntegerField(null=True, blank=True)
+    ttm = models.BigIntegerField(null=True, blank=True)
+    ttr = models.BigIntegerField(null=True, blank=True)
+    rolled_back = models.BooleanField(default=False)
+    cleanup_centi = models.BigIntegerField(null=True, blank=True)
+    reviewed = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["bucket_key"], name="metrics_rolled_bucket_idx")]

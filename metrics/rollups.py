@@ -148,6 +148,67 @@ def fingerprint_of(
     return hashlib.md5("|".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
+# The columns of RolledIncident, in the order the SQL below writes them.
+MAP_COLUMNS = (
+    "incident_id",
+    "bucket_key",
+    "fingerprint",
+    "team_id",
+    "service_id",
+    "slice_start",
+    "severity",
+    "ai_related",
+    "failure_mode",
+    "ttd",
+    "tta",
+    "ttm",
+    "ttr",
+    "rolled_back",
+    "cleanup_centi",
+    "reviewed",
+)
+
+
+def map_row(fact: Fact) -> dict[str, Any]:
+    ttd, tta, ttm, ttr = fact.durations
+    return {
+        "incident_id": fact.incident_id,
+        "bucket_key": fact.key,
+        "fingerprint": fact.fingerprint,
+        "team_id": fact.team_id,
+        "service_id": fact.service_id,
+        "slice_start": fact.slice_day,
+        "severity": fact.severity,
+        "ai_related": fact.ai_related,
+        "failure_mode": fact.failure_mode,
+        "ttd": ttd,
+        "tta": tta,
+        "ttm": ttm,
+        "ttr": ttr,
+        "rolled_back": fact.rolled_back,
+        "cleanup_centi": fact.cleanup_centi,
+        "reviewed": fact.reviewed,
+    }
+
+
+def fact_from_map(row: dict[str, Any]) -> Fact:
+    return Fact(
+        incident_id=row["incident_id"],
+        key=row["bucket_key"],
+        team_id=row["team_id"],
+        service_id=row["service_id"],
+        slice_day=row["slice_start"],
+        severity=row["severity"],
+        ai_related=row["ai_related"],
+        failure_mode=row["failure_mode"],
+        durations=(row["ttd"], row["tta"], row["ttm"], row["ttr"]),
+        rolled_back=row["rolled_back"],
+        cleanup_centi=row["cleanup_centi"],
+        reviewed=row["reviewed"],
+        fingerprint=row["fingerprint"],
+    )
+
+
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(ids), ID_CHUNK):
         yield ids[start : start + ID_CHUNK]
@@ -326,10 +387,21 @@ CROSS JOIN LATERAL (
 """
 
 
+# Map columns from a facts row `f` (see MAP_COLUMNS).
+_PG_MAP_SELECT = """f.incident_id, f.bucket_key, FINGERPRINT AS fingerprint, f.team_id,
+  f.service_id, f.slice,
+  f.severity, f.ai_related, f.failure_mode, f.ttd, f.tta, f.ttm, f.ttr, f.rolled_back,
+  f.cleanup_centi, f.reviewed"""
+_PG_MAP_UPDATE = ", ".join(f"{c} = EXCLUDED.{c}" for c in MAP_COLUMNS[1:])
+
 _PG_FINGERPRINT = """md5(concat_ws('|', f.bucket_key, coalesce(f.ttd::text, ''),
   coalesce(f.tta::text, ''), coalesce(f.ttm::text, ''), coalesce(f.ttr::text, ''),
   CASE WHEN f.rolled_back THEN '1' ELSE '0' END, coalesce(f.cleanup_centi::text, ''),
   CASE WHEN f.reviewed THEN '1' ELSE '0' END))"""
+
+
+def _pg_map_select() -> str:
+    return _PG_MAP_SELECT.replace("FINGERPRINT", _PG_FINGERPRINT)
 
 
 def _pg_values(prefix: str) -> str:
@@ -408,17 +480,15 @@ def rebuild_all(now: dt.datetime) -> Rebuild:
             cursor.execute(
                 f"""
                 WITH f AS MATERIALIZED ({_pg_facts()}),
-                fm AS (SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} AS fingerprint
-                       FROM f),
+                fm AS (SELECT {_pg_map_select()} FROM f),
                 mapped AS (
-                  INSERT INTO metrics_rolledincident (incident_id, bucket_key, fingerprint)
-                  SELECT fm.incident_id, fm.bucket_key, fm.fingerprint
-                  FROM fm LEFT JOIN metrics_rolledincident r ON r.incident_id = fm.incident_id
+                  INSERT INTO metrics_rolledincident ({", ".join(MAP_COLUMNS)})
+                  SELECT fm.* FROM fm
+                  LEFT JOIN metrics_rolledincident r ON r.incident_id = fm.incident_id
                   WHERE r.incident_id IS NULL OR r.bucket_key <> fm.bucket_key
                      OR r.fingerprint <> fm.fingerprint
                   ORDER BY fm.bucket_key
-                  ON CONFLICT (incident_id) DO UPDATE
-                    SET bucket_key = EXCLUDED.bucket_key, fingerprint = EXCLUDED.fingerprint
+                  ON CONFLICT (incident_id) DO UPDATE SET {_PG_MAP_UPDATE}
                   RETURNING 1
                 ),
                 unmapped AS (
@@ -462,13 +532,7 @@ def rebuild_all(now: dt.datetime) -> Rebuild:
     RolledIncident.objects.all().delete()
     IncidentRollup.objects.all().delete()
     insert_rows(IncidentRollup, rows)
-    insert_rows(
-        RolledIncident,
-        [
-            {"incident_id": f.incident_id, "bucket_key": f.key, "fingerprint": f.fingerprint}
-            for f in facts
-        ],
-    )
+    insert_rows(RolledIncident, [map_row(f) for f in facts])
     return Rebuild(len(facts), len(buckets_by_key), changed, remapped)
 
 
@@ -481,13 +545,12 @@ def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
             cursor.execute(
                 f"""
                 WITH f AS ({_pg_facts(where="WHERE i.id = ANY(%(ids)s)", few=True)}),
-                cur AS (SELECT f.incident_id, f.bucket_key, {_PG_FINGERPRINT} AS fingerprint
-                        FROM f),
+                cur AS (SELECT {_pg_map_select()} FROM f),
                 old AS (SELECT incident_id, bucket_key, fingerprint
                         FROM metrics_rolledincident WHERE incident_id = ANY(%(ids)s)),
                 ch AS (
                   SELECT coalesce(cur.incident_id, old.incident_id) AS incident_id,
-                         old.bucket_key AS old_key, cur.bucket_key AS new_key, cur.fingerprint
+                         old.bucket_key AS old_key, cur.bucket_key AS new_key
                   FROM cur FULL JOIN old ON old.incident_id = cur.incident_id
                   WHERE old.incident_id IS NULL OR cur.incident_id IS NULL
                      OR old.bucket_key <> cur.bucket_key OR old.fingerprint <> cur.fingerprint
@@ -497,10 +560,10 @@ def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
                   WHERE incident_id IN (SELECT incident_id FROM ch WHERE new_key IS NULL)
                 ),
                 mapped AS (
-                  INSERT INTO metrics_rolledincident (incident_id, bucket_key, fingerprint)
-                  SELECT incident_id, new_key, fingerprint FROM ch WHERE new_key IS NOT NULL
-                  ON CONFLICT (incident_id) DO UPDATE
-                    SET bucket_key = EXCLUDED.bucket_key, fingerprint = EXCLUDED.fingerprint
+                  INSERT INTO metrics_rolledincident ({", ".join(MAP_COLUMNS)})
+                  SELECT cur.* FROM cur
+                  WHERE cur.incident_id IN (SELECT incident_id FROM ch WHERE new_key IS NOT NULL)
+                  ON CONFLICT (incident_id) DO UPDATE SET {_PG_MAP_UPDATE}
                 ),
                 keys AS (
                   SELECT old_key AS bucket_key FROM ch WHERE old_key IS NOT NULL
@@ -516,7 +579,8 @@ def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
                 {"tz": bucket_time_zone(), "ids": list(ids), "now": now},
             )
             return cursor.fetchone()[0]
-    current = {f.incident_id: (f.key, f.fingerprint) for f in facts_for(ids)}
+    facts = {f.incident_id: f for f in facts_for(ids)}
+    current = {pk: (f.key, f.fingerprint) for pk, f in facts.items()}
     known = {
         pk: (key, digest)
         for pk, key, digest in RolledIncident.objects.filter(incident_id__in=ids).values_list(
@@ -536,13 +600,13 @@ def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
             gone.append(pk)
             continue
         dirty.add(new[0])
-        moved.append(RolledIncident(incident_id=pk, bucket_key=new[0], fingerprint=new[1]))
+        moved.append(RolledIncident(**map_row(facts[pk])))
     RolledIncident.objects.filter(incident_id__in=gone).delete()
     RolledIncident.objects.bulk_create(
         moved,
         update_conflicts=True,
         unique_fields=["incident_id"],
-        update_fields=["bucket_key", "fingerprint"],
+        update_fields=list(MAP_COLUMNS[1:]),
     )
     DirtyBucket.objects.bulk_create(
         [DirtyBucket(bucket_key=key, marked_at=now) for key in dirty], ignore_conflicts=True
@@ -551,16 +615,10 @@ def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
 
 
 def process_chunk(limit: int, now: dt.datetime) -> int:
-    """Recompute up to `limit` dirty buckets from the incidents in them (those the map
-    and their current values agree on), replace their rows and clear their marks.
-    Returns how many were done. The caller holds the rollup lock."""
+    """Recompute up to `limit` dirty buckets from what the map says their incidents
+    contribute, replace their rows and clear their marks. Returns how many were done.
+    The caller holds the rollup lock."""
     if on_postgres():
-        facts = _pg_facts(
-            extra="m.bucket_key AS mapped_key,",
-            join="JOIN m ON m.incident_id = i.id",
-            where="WHERE i.id = ANY(ARRAY(SELECT incident_id FROM m))",
-            few=True,
-        )
         updates = ", ".join(
             f"{c} = EXCLUDED.{c}" for c in _PG_ROLLUP_COLUMNS.replace(" ", "").split(",")[1:]
         )
@@ -573,14 +631,16 @@ def process_chunk(limit: int, now: dt.datetime) -> int:
                     ORDER BY marked_at, bucket_key LIMIT %(limit)s
                   ) d
                 ),
-                m AS MATERIALIZED (
-                  SELECT incident_id, bucket_key FROM metrics_rolledincident
+                f AS MATERIALIZED (
+                  SELECT incident_id, bucket_key, team_id, service_id, slice_start AS slice,
+                         severity, ai_related, failure_mode, ttd, tta, ttm, ttr, rolled_back,
+                         cleanup_centi, reviewed
+                  FROM metrics_rolledincident
                   WHERE bucket_key = ANY((SELECT keys FROM k)::text[])
                 ),
-                f AS ({facts}),
                 written AS (
                   INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS})
-                  {_pg_rollup_select("WHERE f.bucket_key = f.mapped_key")}
+                  {_pg_rollup_select()}
                   ON CONFLICT (bucket_key) DO UPDATE SET {updates}
                   RETURNING bucket_key
                 ),
@@ -595,7 +655,7 @@ def process_chunk(limit: int, now: dt.datetime) -> int:
                 )
                 SELECT coalesce(array_length(keys, 1), 0) FROM k
                 """,
-                {"tz": bucket_time_zone(), "now": now, "limit": limit},
+                {"now": now, "limit": limit},
             )
             return cursor.fetchone()[0]
     keys = list(
@@ -606,10 +666,8 @@ def process_chunk(limit: int, now: dt.datetime) -> int:
     if not keys:
         return 0
     IncidentRollup.objects.filter(bucket_key__in=keys).delete()
-    members = dict(
-        RolledIncident.objects.filter(bucket_key__in=keys).values_list("incident_id", "bucket_key")
-    )
-    buckets = aggregate(f for f in facts_for(list(members)) if members[f.incident_id] == f.key)
+    rows = RolledIncident.objects.filter(bucket_key__in=keys).values(*MAP_COLUMNS)
+    buckets = aggregate(fact_from_map(row) for row in rows)
     insert_rows(IncidentRollup, [b.row(now) for b in buckets.values()])
     DirtyBucket.objects.filter(bucket_key__in=keys).delete()
     return len(keys)

@@ -48,11 +48,11 @@ def test_sql_and_python_rollups_are_identical(awkward_incidents, settings, zone)
     # when the SQL rebuild runs
     services.rollups_recompute_all()
     sql_rows = rollup_snapshot()
-    sql_map = dict(RolledIncident.objects.values_list("incident_id", "fingerprint"))
+    sql_map = {r["incident_id"]: r for r in RolledIncident.objects.values(*rollups.MAP_COLUMNS)}
 
-    # then the Python path computes the very same facts, fingerprints and rows
+    # then the Python path computes the very same facts, fingerprints, map and rows
     facts = list(rollups.facts_for(None))
-    assert {f.incident_id: f.fingerprint for f in facts} == sql_map
+    assert {f.incident_id: rollups.map_row(f) for f in facts} == sql_map
     python_rows = {
         key: {k: v for k, v in bucket.row(timezone.now()).items() if k not in SNAPSHOT_EXCLUDE}
         for key, bucket in rollups.aggregate(facts).items()
