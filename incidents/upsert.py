@@ -10,6 +10,7 @@ an IntegrityError and the caller retries the chunk, which then sees the row.
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -103,22 +104,51 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
         model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
 
 
-def _lock_source(source: str) -> None:
+def _source_key(source: str) -> int:
+    digest = hashlib.blake2b(f"incidents:{source}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _begin_chunk(source: str) -> None:
+    """Serialise chunk writers of one source, and do not wait for the WAL flush.
+
+    Not waiting for the flush is safe here: a chunk's rows and the batch cursor
+    commit together, so a server crash can only lose both, and the re-run redoes
+    that chunk. The batch's final "done" commit is synchronous, which also flushes
+    every chunk before it. (One round trip: the key is a literal, not a parameter.)
+    """
     if _on_postgres():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"incidents:{source}"])
+            cursor.execute(
+                "SET LOCAL synchronous_commit TO OFF; "
+                f"SELECT pg_advisory_xact_lock({_source_key(source)})"
+            )
 
 
-def _slugs_to_ids(model: type[models.Model], wanted: dict[str, dict[str, Any]]) -> dict[str, int]:
-    """Ids by slug, creating the missing rows (`wanted`: slug → defaults)."""
-    if not wanted:
-        return {}
-    found = dict(model.objects.filter(slug__in=wanted).values_list("slug", "id"))
-    missing = [model(slug=slug, **wanted[slug]) for slug in wanted if slug not in found]
+def _slugs_to_ids(
+    model: type[models.Model],
+    wanted: dict[str, dict[str, Any]],
+    known: dict[tuple[str, str], int],
+    learned: dict[tuple[str, str], int],
+) -> dict[str, int]:
+    """Ids by slug, creating the missing rows (`wanted`: slug → defaults).
+
+    `known` holds ids from earlier chunks of the run; what this chunk finds goes to
+    `learned`, which the caller merges into `known` once the chunk has committed.
+    """
+    label = model._meta.label
+    ids = {slug: known[(label, slug)] for slug in wanted if (label, slug) in known}
+    todo = [slug for slug in wanted if slug not in ids]
+    if not todo:
+        return ids
+    found = dict(model.objects.filter(slug__in=todo).values_list("slug", "id"))
+    missing = [model(slug=slug, **wanted[slug]) for slug in todo if slug not in found]
     if missing:
         model.objects.bulk_create(missing, ignore_conflicts=True)
-        found = dict(model.objects.filter(slug__in=wanted).values_list("slug", "id"))
-    return found
+        found = dict(model.objects.filter(slug__in=todo).values_list("slug", "id"))
+    learned.update({(label, slug): pk for slug, pk in found.items()})
+    ids.update(found)
+    return ids
 
 
 def _waves(records: Iterable[Prepared]) -> list[list[Prepared]]:
@@ -160,6 +190,42 @@ def _children(
     insert_rows(ActionItem, actions)
 
 
+def _factor_links_by_key(
+    source: str, records: Sequence[Prepared], factor_ids: dict[str, int]
+) -> None:
+    """Tag new incidents without reading their ids back (PostgreSQL): one INSERT … SELECT
+    joining (external_id, factor_id) pairs to the incidents just copied."""
+    external_ids, factors = [], []
+    for record in records:
+        for slug in record.factors:
+            external_ids.append(record.external_id)
+            factors.append(factor_ids[slug])
+    if not factors:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {IncidentFactor._meta.db_table} (incident_id, factor_id) "
+            f"SELECT i.id, t.factor_id FROM unnest(%s::text[], %s::bigint[]) "
+            "AS t(external_id, factor_id) "
+            f"JOIN {Incident._meta.db_table} i "
+            "ON i.source = %s AND i.external_id = t.external_id",
+            [external_ids, factors, source],
+        )
+
+
+def _new_ids(count: int) -> list[int] | None:
+    """Ids for `count` new incidents, reserved up front on PostgreSQL (so the rows can be
+    COPYed and their children written without reading the ids back)."""
+    if not _on_postgres():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Incident._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _insert_new(
     batch: ImportBatch,
     records: Sequence[Prepared],
@@ -185,14 +251,22 @@ def _insert_new(
             "last_batch_id": batch.pk,
         }
         rows.append(row)
-    insert_rows(Incident, rows)
+    on_postgres = _on_postgres()
+    if on_postgres and not any(r.timeline or r.action_items for r in records):
+        insert_rows(Incident, rows)
+        _factor_links_by_key(batch.source, records, factor_ids)
+        return
+    ids = _new_ids(len(rows))
+    if ids is not None:
+        for row, pk in zip(rows, ids, strict=True):
+            row["id"] = pk
+        insert_rows(Incident, rows)
+        by_external_id = {r.external_id: pk for r, pk in zip(records, ids, strict=True)}
+    else:
+        created = Incident.objects.bulk_create([Incident(**row) for row in rows], batch_size=500)
+        by_external_id = {incident.external_id: incident.pk for incident in created}
     if any(r.factors or r.timeline or r.action_items for r in records):
-        ids = dict(
-            Incident.objects.filter(
-                source=batch.source, external_id__in=[r.external_id for r in records]
-            ).values_list("external_id", "id")
-        )
-        _children(ids, records, factor_ids)
+        _children(by_external_id, records, factor_ids)
 
 
 def _child_state(incident_ids: list[int]) -> dict[int, dict[str, list]]:
@@ -331,11 +405,33 @@ def _jsonable_row(value: Any) -> Any:
     return value
 
 
-def _upsert_wave(batch: ImportBatch, records: list[Prepared], now: dt.datetime) -> ChunkCounts:
+def _existing(source: str, external_ids: list[str]) -> list[tuple[str, int, str]]:
+    """(external_id, id, content_hash) of the incidents that already exist."""
+    if _on_postgres():
+        # One array parameter instead of thousands of placeholders.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT external_id, id, content_hash FROM {Incident._meta.db_table} "
+                "WHERE source = %s AND external_id = ANY(%s)",
+                [source, external_ids],
+            )
+            return cursor.fetchall()
+    return list(
+        Incident.objects.filter(source=source, external_id__in=external_ids).values_list(
+            "external_id", "id", "content_hash"
+        )
+    )
+
+
+def _upsert_wave(
+    batch: ImportBatch,
+    records: list[Prepared],
+    now: dt.datetime,
+    known: dict[tuple[str, str], int],
+    learned: dict[tuple[str, str], int],
+) -> ChunkCounts:
     counts = ChunkCounts()
-    existing_rows = Incident.objects.filter(
-        source=batch.source, external_id__in=[r.external_id for r in records]
-    ).values_list("external_id", "id", "content_hash")
+    existing_rows = _existing(batch.source, [r.external_id for r in records])
     existing = {ext: pk for ext, pk, _ in existing_rows}
     hashes = {ext: digest for ext, _, digest in existing_rows}
     new = [r for r in records if r.external_id not in existing]
@@ -351,9 +447,14 @@ def _upsert_wave(batch: ImportBatch, records: list[Prepared], now: dt.datetime) 
             for r in writing
             if r.service
         },
+        known,
+        learned,
     )
     factor_ids = _slugs_to_ids(
-        ContributingFactor, {slug: {"name": slug} for r in writing for slug in r.factors}
+        ContributingFactor,
+        {slug: {"name": slug} for r in writing for slug in r.factors},
+        known,
+        learned,
     )
     _insert_new(batch, new, service_ids, factor_ids, now)
     counts.created = len(new)
@@ -363,50 +464,66 @@ def _upsert_wave(batch: ImportBatch, records: list[Prepared], now: dt.datetime) 
     return counts
 
 
+class _Stale(Exception):
+    """The batch moved on while this chunk was being written: roll the chunk back."""
+
+
 def chunk_write(
     *,
     batch_id: int,
     start: int,
     results: Sequence[Prepared | Rejected],
     now: dt.datetime,
+    known: dict[tuple[str, str], int] | None = None,
 ) -> ChunkCounts | None:
     """Write one chunk whose first record is number `start` of the batch.
 
-    Returns None (and writes nothing) when the batch is no longer running or its
-    cursor is not at `start`: another run got there first.
+    The batch counters move in the same transaction, on the condition that the
+    cursor is still at `start` and the batch still running; otherwise the chunk
+    is rolled back and None returned (another run got there first). `known` caches
+    service and tag ids across the chunks of a run.
     """
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status != ImportBatch.Status.RUNNING or batch.processed_count != start:
-            return None
-        _lock_source(batch.source)
-        prepared = [r for r in results if isinstance(r, Prepared)]
-        rejected = [r for r in results if isinstance(r, Rejected)]
-        total = ChunkCounts(rejected=len(rejected))
-        for wave in _waves(prepared):
-            counts = _upsert_wave(batch, wave, now)
-            total.created += counts.created
-            total.updated += counts.updated
-            total.unchanged += counts.unchanged
-        insert_rows(
-            RejectedRecord,
-            [
-                {
-                    "batch_id": batch_id,
-                    "position": r.position,
-                    "locator": r.locator[:255],
-                    "raw": r.raw,
-                    "errors": r.errors,
-                }
-                for r in rejected
-            ],
-        )
-        ImportBatch.objects.filter(pk=batch_id).update(
-            processed_count=F("processed_count") + len(results),
-            created_count=F("created_count") + total.created,
-            updated_count=F("updated_count") + total.updated,
-            unchanged_count=F("unchanged_count") + total.unchanged,
-            rejected_count=F("rejected_count") + total.rejected,
-            lease_expires_at=now + LEASE,
-        )
+    known = {} if known is None else known
+    learned: dict[tuple[str, str], int] = {}
+    batch = ImportBatch.objects.only("id", "source", "format", "created_by_id").get(pk=batch_id)
+    total = ChunkCounts()
+    try:
+        with transaction.atomic():
+            _begin_chunk(batch.source)
+            prepared = [r for r in results if isinstance(r, Prepared)]
+            rejected = [r for r in results if isinstance(r, Rejected)]
+            total.rejected = len(rejected)
+            for wave in _waves(prepared):
+                counts = _upsert_wave(batch, wave, now, known, learned)
+                total.created += counts.created
+                total.updated += counts.updated
+                total.unchanged += counts.unchanged
+            insert_rows(
+                RejectedRecord,
+                [
+                    {
+                        "batch_id": batch_id,
+                        "position": r.position,
+                        "locator": r.locator[:255],
+                        "raw": r.raw,
+                        "errors": r.errors,
+                    }
+                    for r in rejected
+                ],
+            )
+            moved = ImportBatch.objects.filter(
+                pk=batch_id, status=ImportBatch.Status.RUNNING, processed_count=start
+            ).update(
+                processed_count=F("processed_count") + len(results),
+                created_count=F("created_count") + total.created,
+                updated_count=F("updated_count") + total.updated,
+                unchanged_count=F("unchanged_count") + total.unchanged,
+                rejected_count=F("rejected_count") + total.rejected,
+                lease_expires_at=now + LEASE,
+            )
+            if not moved:
+                raise _Stale
+    except _Stale:
+        return None
+    known.update(learned)
     return total

@@ -8,6 +8,7 @@ field path and a message.
 import datetime as dt
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +18,14 @@ from org.models import Team
 
 from .importers.base import Importer, RawRecord, RecordError
 from .models import LIFECYCLE_ORDER, Incident, Service
-from .schemas import IncidentRecord, slugify_tag
+from .schemas import LIFECYCLE, IncidentRecord, severity_parse, slugify_tag, to_utc_second
 
 logger = logging.getLogger(__name__)
 
 ErrorList = list[dict[str, str]]
+# Text that may decode to NUL or a lone surrogate (JSON or YAML escapes, or the
+# characters themselves); only such records get the slower string-by-string check.
+SUSPECT = re.compile(r"\\(?:0|x00|u0000|U00000000|u[dD][89a-fA-F])|[\x00\ud800-\udfff]")
 
 
 @dataclass(slots=True)
@@ -93,6 +97,70 @@ def pydantic_errors(exc: ValidationError) -> ErrorList:
     return errors
 
 
+def _suspect(text: str) -> bool:
+    if text.isascii() and "\\u" not in text and "\\0" not in text and "\\x" not in text:
+        return "\x00" in text
+    return SUSPECT.search(text) is not None
+
+
+def unstorable(value: Any, path: str = "") -> ErrorList:
+    """Strings PostgreSQL cannot hold (NUL, lone surrogates), with their paths."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return [{"path": path, "message": "contains a NUL character"}]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [{"path": path, "message": "is not valid Unicode (a lone surrogate)"}]
+        return []
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    errors = []
+    for key, item in items:
+        errors.extend(unstorable(item, f"{path}.{key}" if path else str(key)))
+    return [{"path": safe_text(e["path"], 300), "message": e["message"]} for e in errors]
+
+
+def normalise(record: IncidentRecord, tz: dt.tzinfo) -> ErrorList:
+    """Severity as SEV1–4 (keeping it as written) and timestamps in UTC, to the second.
+
+    Changes the record in place (through __dict__: these values are already valid).
+    """
+    errors: ErrorList = []
+    values = record.__dict__
+    severity = values["severity"]
+    if severity is not None:
+        try:
+            normalised = severity_parse(severity)
+        except ValueError as exc:
+            errors.append({"path": "severity", "message": safe_text(str(exc))})
+        else:
+            if not values["severity_original"] and normalised is not None:
+                values["severity_original"] = str(severity)[:64]
+            values["severity"] = normalised
+    for name in LIFECYCLE:
+        stamp = values[name]
+        if stamp is not None:
+            try:
+                values[name] = to_utc_second(stamp, tz)
+            except ValueError as exc:
+                errors.append({"path": name, "message": str(exc)})
+    for index, event in enumerate(record.timeline):
+        if event.at is not None:
+            try:
+                event.__dict__["at"] = to_utc_second(event.at, tz)
+            except ValueError as exc:
+                errors.append({"path": f"timeline.{index}.at", "message": str(exc)})
+    for name in ("team", "service"):
+        if values[name] is not None and not values[name]:
+            values[name] = None
+    return errors
+
+
 def lifecycle_errors(record: IncidentRecord) -> ErrorList:
     errors = []
     for later, earlier in LIFECYCLE_ORDER:
@@ -110,7 +178,7 @@ def lifecycle_errors(record: IncidentRecord) -> ErrorList:
 
 def derived_status(record: IncidentRecord) -> str:
     if record.status is not None:
-        return record.status.value
+        return record.status
     for stamp, status in (
         ("resolved_at", Incident.Status.RESOLVED),
         ("mitigated_at", Incident.Status.MITIGATED),
@@ -119,10 +187,6 @@ def derived_status(record: IncidentRecord) -> str:
         if getattr(record, stamp) is not None:
             return status.value
     return Incident.Status.OPEN.value
-
-
-def _value(choice: Any) -> str:
-    return choice.value if choice is not None else ""
 
 
 def validate_record(
@@ -167,7 +231,14 @@ def validate_record(
         ]
         return rejected
 
+    errors = normalise(record, tz)
+    if _suspect(raw.raw) or (raw.json_text is not raw.raw and _suspect(raw.json_text or "")):
+        errors.extend(unstorable(record.model_dump(mode="python")))
+    if errors:
+        rejected.errors = errors
+        return rejected
     errors = lifecycle_errors(record)
+    values = record.__dict__
     team_id = None
     if record.team is not None:
         hit = directory.teams.get(record.team.strip().lower())
@@ -179,7 +250,7 @@ def validate_record(
                 }
             )
         else:
-            team_id, record.team = hit
+            team_id, values["team"] = hit
     service = None
     if record.service is not None:
         slug = slugify_tag(record.service, 120)
@@ -187,7 +258,7 @@ def validate_record(
             errors.append({"path": "service", "message": "the name has no letters or digits"})
         else:
             service = (slug, record.service[:200])
-            record.service = slug
+            values["service"] = slug
             if team_id is None:
                 team_id = directory.service_teams.get(slug)
     if errors:
@@ -195,13 +266,13 @@ def validate_record(
         return rejected
 
     status = derived_status(record)
-    record.status = Incident.Status(status)
+    values["status"] = status
     content_hash = hashlib.sha256(record.model_dump_json().encode()).hexdigest()
     fields = {
         "title": record.title,
         "summary": record.summary,
         "url": record.url,
-        "severity": _value(record.severity),
+        "severity": record.severity or "",
         "severity_original": record.severity_original,
         "status": status,
         "team_id": team_id,
@@ -210,9 +281,9 @@ def validate_record(
         "acknowledged_at": record.acknowledged_at,
         "mitigated_at": record.mitigated_at,
         "resolved_at": record.resolved_at,
-        "detection_method": _value(record.detection_method),
+        "detection_method": record.detection_method or "",
         "ai_related": record.ai_related,
-        "failure_mode": _value(record.failure_mode),
+        "failure_mode": record.failure_mode or "",
         "rolled_back": record.rolled_back,
         "deployment_ref": record.deployment_ref,
         "customer_impact": record.customer_impact,
@@ -231,11 +302,11 @@ def validate_record(
     action_items = [
         {
             "position": n,
-            "kind": _value(a.kind) or "prevent",
+            "kind": a.kind or "prevent",
             "title": a.title,
             "owner": a.owner,
             "due": a.due,
-            "status": _value(a.status) or "open",
+            "status": a.status or "open",
             "url": a.url,
         }
         for n, a in enumerate(record.action_items)

@@ -74,7 +74,7 @@ def test_two_imports_of_the_same_file_at_once_do_not_duplicate(monkeypatch):
 def test_the_unique_constraint_holds_even_without_the_source_lock(monkeypatch):
     # given two imports of one file and no advisory lock (a writer that bypasses it)
     monkeypatch.setattr(services, "CHUNK_SIZE", 100)
-    monkeypatch.setattr(upsert, "_lock_source", lambda source: None)
+    monkeypatch.setattr(upsert, "_begin_chunk", lambda source: None)
     batches = _two_batches_of_the_same_file(400)
 
     # when both run at once, their inserts collide on (source, external_id)

@@ -1,0 +1,173 @@
+"""Incident import throughput against a raw COPY, on PostgreSQL.
+
+Imports 100,000 native records from a JSON Lines file through the product's import
+path (the same service the Celery task calls: batch creation keeping the raw input,
+parsing, pydantic validation, team/service resolution, hashing, chunked upserts,
+counters), then copies the very rows that import produced back into the emptied
+table with one raw `COPY … FROM STDIN`, and prints the ratio of the two rates.
+
+Creates and drops its own database (`trellis_bench_incidents` on BENCH_PG_URL,
+default postgres://postgres@127.0.0.1:5432/postgres). Not part of the test suite.
+"""
+
+import datetime as dt
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RECORDS = int(os.environ.get("BENCH_IMPORT_RECORDS", "100000"))
+TARGET = 0.33
+DB_NAME = "trellis_bench_incidents"
+SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+TEAMS = [
+    ("sre", "Site Reliability Engineering"),
+    ("data-eng", "Data Engineering"),
+    ("ml-platform", "ML Platform"),
+    ("ai-product", "AI Product"),
+]
+FAILURE_MODES = ["hallucination", "drift", "capacity", "bad-deployment", "dependency-outage"]
+
+
+def _server(dbname: str) -> str:
+    parts = urlsplit(SERVER_URL)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _records(count: int) -> str:
+    base = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    out = io.StringIO()
+    for n in range(count):
+        start = base + dt.timedelta(minutes=5 * n)
+        record = {
+            "external_id": f"BENCH-{n:07d}",
+            "title": f"Checkout latency above SLO on shard {n % 97}",
+            "summary": "p99 latency above 2 s for the checkout API; autoscaler lagged behind.",
+            "severity": f"SEV{n % 4 + 1}",
+            "team": TEAMS[n % 4][0],
+            "service": f"service-{n % 40}",
+            "started_at": start.isoformat(),
+            "detected_at": (start + dt.timedelta(seconds=60 + n % 900)).isoformat(),
+            "acknowledged_at": (start + dt.timedelta(seconds=200 + n % 900)).isoformat(),
+            "mitigated_at": (start + dt.timedelta(seconds=1200 + n % 3600)).isoformat(),
+            "resolved_at": (start + dt.timedelta(seconds=5000 + n % 9000)).isoformat(),
+            "detection_method": "monitoring",
+            "ai_related": n % 3 == 0,
+            "failure_mode": FAILURE_MODES[n % 5],
+            "rolled_back": n % 7 == 0,
+            "cleanup_hours": f"{(n % 40) / 4:.2f}",
+            "root_causes": "Autoscaler cooldown longer than the traffic ramp.",
+            "contributing_factors": ["capacity-alert-late"] if n % 2 else [],
+        }
+        out.write(json.dumps(record))
+        out.write("\n")
+    return out.getvalue()
+
+
+def main() -> int:
+    _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    _admin(f"CREATE DATABASE {DB_NAME}")
+    os.environ["DATABASE_URL"] = _server(DB_NAME)
+    os.environ.pop("REDIS_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    try:
+        return _run()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def _run() -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from incidents import services
+    from incidents.importers import Document
+    from incidents.models import ImportBatch, Incident
+    from incidents.upsert import INCIDENT_COLUMNS
+    from org.models import Team
+
+    call_command("migrate", verbosity=0)
+    for slug, name in TEAMS:
+        Team.objects.create(slug=slug, name=name)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "incidents.jsonl"
+        path.write_text(_records(RECORDS))
+        size_mb = path.stat().st_size / 2**20
+
+        # The product path: what `import_postmortems FILE --format jsonl --sync` does.
+        started = time.perf_counter()
+        batch = services.import_batch_create(
+            format="jsonl",
+            documents=[Document(path.name, path.read_text())],
+            created_by=None,
+            channel=ImportBatch.Channel.COMMAND,
+            enqueue=False,
+        )
+        services.import_batch_process(batch_id=batch.pk, time_budget=3600)
+        import_seconds = time.perf_counter() - started
+
+    batch.refresh_from_db()
+    if (batch.status, batch.created_count, Incident.objects.count()) != (
+        "done",
+        RECORDS,
+        RECORDS,
+    ):
+        print(f"import did not complete: {batch.status} {batch.created_count} {batch.error}")
+        return 1
+
+    # The baseline: the same rows, COPYed raw into the same (emptied) table.
+    columns = ", ".join(connection.ops.quote_name(c) for c in INCIDENT_COLUMNS)
+    table = Incident._meta.db_table
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY (SELECT {columns} FROM {table} ORDER BY id) TO STDOUT") as out:
+            for data in out:
+                buffer.write(data)
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+    payload = buffer.getvalue()
+    started = time.perf_counter()
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for offset in range(0, len(payload), 1 << 20):
+            copy.write(payload[offset : offset + (1 << 20)])
+    copy_seconds = time.perf_counter() - started
+    if Incident.objects.count() != RECORDS:
+        print("baseline COPY did not load every row")
+        return 1
+
+    import_rate = RECORDS / import_seconds
+    copy_rate = RECORDS / copy_seconds
+    ratio = import_rate / copy_rate
+    print(f"records: {RECORDS} ({size_mb:.1f} MB of JSON Lines)")
+    print(f"import_rows_per_s: {import_rate:.0f} ({import_seconds:.2f} s)")
+    print(f"copy_rows_per_s: {copy_rate:.0f} ({copy_seconds:.2f} s)")
+    print(f"import_rows_per_s_ratio: {ratio:.2f} (target >= {TARGET})")
+    return 0 if ratio >= TARGET else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
