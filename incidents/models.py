@@ -312,6 +312,9 @@ class Incident(models.Model):
         related_name="touched_incidents",
         help_text="The batch that last created or changed this incident.",
     )
+    training_suggested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When training suggestions were last computed."
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]

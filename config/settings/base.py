@@ -195,12 +195,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "org.tasks.sessions_clear_expired",
         "schedule": 24 * 3600,
     },
+    "incidents-requeue-stale-imports": {
+        "task": "incidents.tasks.import_batches_requeue_stale",
+        "schedule": 10 * 60,
+    },
+    "incidents-suggest-training": {
+        "task": "incidents.tasks.training_suggestions_refresh",
+        "schedule": 30 * 60,
+    },
 }
 
 # --- demo ---------------------------------------------------------------------------
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.
 DEMO_SEEDERS = [
     "org.demo.seed_org",
+    "incidents.demo.seed_incidents",
 ]
 DEMO_PASSWORD = "trellis-demo"
 
