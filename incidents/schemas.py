@@ -430,3 +430,10 @@ def native_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://trellis.example/schemas/incident-record.schema.json"
     return schema
+
+
+def native_json_schema_text() -> str:
+    """docs/incident-record.schema.json, byte for byte (see tests/incidents/test_schema.py)."""
+    import json
+
+    return json.dumps(native_json_schema(), indent=2, ensure_ascii=False) + "\n"

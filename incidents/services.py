@@ -763,7 +763,7 @@ def exercise_draft_create(*, incident: Incident, created_by: User | None) -> Inc
 
 def exercise_update(*, exercise: IncidentExercise, title: str, instructions: str) -> Lab:
     """Edit the drafted lab (only while its pathway is a draft)."""
-    lab = exercise.lab
+    lab = Lab.objects.select_related("module__pathway").get(pk=exercise.lab_id)
     if lab.module.pathway.status != Pathway.Status.DRAFT:
         raise IncidentsError("This exercise is published; edit a new draft of the library.")
     lab.title = title.strip()
