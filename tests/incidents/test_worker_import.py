@@ -6,12 +6,15 @@ from django.urls import reverse
 from incidents.models import ImportBatch, Incident
 from tests.factories import TeamFactory, UserFactory
 from tests.incidents.records import TEAMS, native_record
-from tests.integration.conftest import wait_for
+
+# The worker fixtures live with the integration tests; importing them makes them usable here.
+from tests.integration.conftest import celery_worker_process, real_broker, wait_for  # noqa: F401
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_api_import_runs_in_a_separate_worker(api_client, real_broker):
+@pytest.mark.usefixtures("real_broker")
+def test_an_api_import_runs_in_a_separate_worker(api_client):
     # given a manager and the teams, in committed rows the worker can see
     for slug in TEAMS:
         TeamFactory(slug=slug)
