@@ -276,7 +276,7 @@ def _hours(value: Decimal | None) -> Decimal | None:
     return value
 
 
-Name = Annotated[str | None, Field(max_length=200)]
+Name = Annotated[str, Field(max_length=200)] | None
 LIFECYCLE = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 
 

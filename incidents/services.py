@@ -312,11 +312,17 @@ def _write_with_retry(
     start: int,
     results: list[Prepared | Rejected],
     known: dict[tuple[str, str], int] | None = None,
+    hints: dict[str, bool] | None = None,
 ) -> Any:
     for attempt in range(3):
         try:
             return chunk_write(
-                batch_id=batch_id, start=start, results=results, now=timezone.now(), known=known
+                batch_id=batch_id,
+                start=start,
+                results=results,
+                now=timezone.now(),
+                known=known,
+                hints=hints,
             )
         except IntegrityError:
             # A row appeared between our check and our insert (a writer that does
@@ -342,13 +348,15 @@ class _ChunkWriter:
         self.pending: Future | None = None
         self.last: Any = True
         self.known: dict[tuple[str, str], int] = {}
+        # Once a chunk of this run found none of its records, insert without looking.
+        self.hints: dict[str, bool] = {}
 
     def write(self, start: int, results: list[Prepared | Rejected]) -> None:
         if self.pool is None:
-            self.last = _write_with_retry(self.batch_id, start, results, self.known)
+            self.last = _write_with_retry(self.batch_id, start, results, self.known, self.hints)
         else:
             self.pending = self.pool.submit(
-                _write_with_retry, self.batch_id, start, results, self.known
+                _write_with_retry, self.batch_id, start, results, self.known, self.hints
             )
 
     def previous_ok(self) -> bool:

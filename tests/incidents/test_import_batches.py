@@ -343,3 +343,19 @@ def test_timestamps_are_stored_to_the_second_in_utc(teams, run_import):
     )
     run_import("jsonl", Document("a.jsonl", jsonl([record])))
     assert Incident.objects.get().started_at == dt.datetime(2025, 3, 30, 0, 30, 59, tzinfo=dt.UTC)
+
+
+def test_records_already_there_in_a_later_chunk_are_found(teams, run_import, small_chunks):
+    # given 51 incidents already imported, in the middle of a bigger export
+    run_import("jsonl", Document("some.jsonl", jsonl([native_record(n) for n in range(300, 351)])))
+
+    # when the whole export is imported (the first chunks are all new, so later
+    # chunks are inserted without looking first, until one collides)
+    batch = run_import(
+        "jsonl", Document("all.jsonl", jsonl([native_record(n) for n in range(400)]))
+    )
+
+    # then the collision is noticed and counted right, with no duplicates
+    assert (batch.created_count, batch.updated_count, batch.unchanged_count) == (349, 0, 51)
+    assert Incident.objects.count() == 400
+    assert Incident.objects.filter(created_batch=batch).count() == 349
