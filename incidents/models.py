@@ -371,6 +371,11 @@ class Incident(models.Model):
         """Time to resolve: resolved − started."""
         return self._seconds("resolved_at", "started_at")
 
+    @property
+    def recovery_seconds(self) -> int | None:
+        """From impact stopped to fixed for good: resolved − mitigated."""
+        return self._seconds("resolved_at", "mitigated_at")
+
 
 class IncidentFactor(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")

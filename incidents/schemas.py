@@ -243,6 +243,11 @@ def to_utc_second(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     try:
         if offset:
             value = value - offset
+        elif not value.microsecond:
+            utc = value  # already UTC, whole seconds (the common case): no copy
+            if not EARLIEST <= utc < LATEST:
+                raise ValueError(f"{utc:%Y-%m-%d} is outside the supported range (1990–2099)")
+            return utc
         utc = value.replace(tzinfo=UTC, microsecond=0)
     except OverflowError:
         raise ValueError("is outside the supported range (1990–2099)") from None

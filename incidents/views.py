@@ -65,6 +65,12 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ("MTTA", "Time to acknowledge", "acknowledged − detected", incident.tta_seconds),
                 ("MTTM", "Time to mitigate", "mitigated − started", incident.ttm_seconds),
                 ("MTTR", "Time to resolve", "resolved − started", incident.ttr_seconds),
+                (
+                    "Recovery",
+                    "From mitigated to resolved",
+                    "resolved − mitigated",
+                    incident.recovery_seconds,
+                ),
             ],
             "training": selectors.training_for_incident(incident=incident),
             "suggestions": selectors.suggestions_pending(incident=incident) if is_author else [],

@@ -102,6 +102,7 @@ class IncidentListSerializer(serializers.ModelSerializer):
     tta_seconds = serializers.IntegerField(read_only=True, allow_null=True)
     ttm_seconds = serializers.IntegerField(read_only=True, allow_null=True)
     ttr_seconds = serializers.IntegerField(read_only=True, allow_null=True)
+    recovery_seconds = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Incident
@@ -124,6 +125,7 @@ class IncidentListSerializer(serializers.ModelSerializer):
             "tta_seconds",
             "ttm_seconds",
             "ttr_seconds",
+            "recovery_seconds",
             "ai_related",
             "failure_mode",
             "rolled_back",

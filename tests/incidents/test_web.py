@@ -131,6 +131,7 @@ def test_detail_shows_durations_timeline_and_history(client, platform_admin):
     assert "<td>acknowledged − detected</td><td>120</td><td>2 min</td>" in html
     assert "<td>mitigated − started</td><td>2400</td><td>40 min</td>" in html
     assert "<td>resolved − started</td><td>10800</td><td>3 h</td>" in html
+    assert "<td>resolved − mitigated</td><td>8400</td><td>2 h 20 min</td>" in html
     assert "Latency alert fires" in html
     assert "No training is mapped to this incident yet." in html
 
@@ -211,3 +212,20 @@ def test_someone_elses_batch_page_is_not_found(client, manager, author, teams, r
 
     assert client.get(reverse("incidents:batch_detail", args=[batch.pk])).status_code == 404
     assert client.post(reverse("incidents:batch_commit", args=[batch.pk])).status_code == 404
+
+
+def test_the_admin_lists_incidents_and_batches(client, teams, run_import):
+    from django.contrib.auth import get_user_model
+
+    from tests.incidents.conftest import data_file
+
+    run_import("csv", data_file("incidents.csv"))
+    admin = get_user_model().objects.create_superuser(email="root@example.test", password="x")
+    client.force_login(admin)
+
+    incidents = client.get("/admin/incidents/incident/").content.decode()
+    assert "Ranking model drifted after holiday traffic" in incidents
+    batch = ImportBatch.objects.get()
+    page = client.get(f"/admin/incidents/importbatch/{batch.pk}/change/")
+    assert page.status_code == 200
+    assert "INC-3,Embedding job resolved before it started" in page.content.decode()
