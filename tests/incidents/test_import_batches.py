@@ -359,3 +359,30 @@ def test_records_already_there_in_a_later_chunk_are_found(teams, run_import, sma
     assert (batch.created_count, batch.updated_count, batch.unchanged_count) == (349, 0, 51)
     assert Incident.objects.count() == 400
     assert Incident.objects.filter(created_batch=batch).count() == 349
+
+
+def test_batches_nobody_works_on_are_queued_again(teams, django_capture_on_commit_callbacks):
+    # given a batch whose worker vanished, a lost pending one, and a healthy running one
+    def queued(**fields):
+        batch = services.import_batch_create(
+            format="jsonl",
+            documents=[Document("a.jsonl", jsonl([native_record(len(fields))]))],
+            created_by=None,
+            enqueue=False,
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(**fields)
+        return batch
+
+    now = dt.datetime.now(dt.UTC)
+    vanished = queued(status="running", lease_expires_at=now - dt.timedelta(minutes=1))
+    lost = queued(created_at=now - dt.timedelta(minutes=30))
+    busy = queued(status="running", lease_expires_at=now + dt.timedelta(minutes=5))
+
+    # when the periodic job runs (its tasks run on commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        requeued = services.import_batches_requeue_stale()
+
+    # then the two stuck ones were processed and the busy one left alone
+    assert requeued == [vanished.pk, lost.pk]
+    statuses = dict(ImportBatch.objects.values_list("pk", "status"))
+    assert statuses == {vanished.pk: "done", lost.pk: "done", busy.pk: "running"}
