@@ -60,6 +60,10 @@ def slugify_tag(value: str, max_length: int = 80) -> str:
 
 
 def _lookup(value: Any, aliases: dict[str, str], allowed: str) -> str | None:
+    if value.__class__ is str:
+        found = aliases.get(value)  # the common case: already a canonical value
+        if found is not None:
+            return found
     value = _blank_to_none(value)
     if value is None:
         return None

@@ -96,29 +96,43 @@ def _pg_type(field: models.Field) -> str:
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Plain inserts of dicts (field name → value), all with the same keys."""
+    if rows:
+        columns = list(rows[0])
+        insert_values(model, columns, [[row[c] for c in columns] for row in rows])
+
+
+def insert_values(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     """Plain inserts: binary COPY on PostgreSQL (fastest), bulk_create elsewhere."""
     if not rows:
         return
-    if _on_postgres():
-        columns = list(rows[0])
-        fields = [model._meta.get_field(name) for name in columns]
-        quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-        sql = f"COPY {model._meta.db_table} ({quoted}) FROM STDIN (FORMAT BINARY)"
-        # wrap_database_errors: psycopg's errors become Django's (IntegrityError…).
-        with (
-            connection.wrap_database_errors,
-            connection.cursor() as cursor,
-            cursor.copy(sql) as copy,
-        ):
-            copy.set_types([_pg_type(f) for f in fields])
+    if not _on_postgres():
+        model.objects.bulk_create(
+            [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
+        )
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    sql = f"COPY {model._meta.db_table} ({quoted}) FROM STDIN (FORMAT BINARY)"
+    # wrap_database_errors: psycopg's errors become Django's (IntegrityError…).
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(sql) as copy,
+    ):
+        copy.set_types([_pg_type(f) for f in fields])
+        if json_columns:
             for row in rows:
-                values = [row[c] for c in columns]
+                values = list(row)
                 for i in json_columns:
                     values[i] = Jsonb(values[i])
                 copy.write_row(values)
-    else:
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
+        else:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _source_key(source: str) -> int:
@@ -214,10 +228,26 @@ def _new_ids(count: int) -> list[int] | None:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) "
+            "FROM generate_series(1, %s)",
             [Incident._meta.db_table, count],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return cursor.fetchone()[0]
+
+
+NEW_ROW_COLUMNS = [
+    *SCALAR_FIELDS,
+    "source",
+    "external_id",
+    "service_id",
+    "raw",
+    "raw_format",
+    "content_hash",
+    "created_at",
+    "updated_at",
+    "created_batch_id",
+    "last_batch_id",
+]
 
 
 def _insert_new(
@@ -229,34 +259,38 @@ def _insert_new(
 ) -> None:
     if not records:
         return
-    rows = []
-    for record in records:
-        row = {
-            **record.fields,
-            "source": batch.source,
-            "external_id": record.external_id,
-            "service_id": service_ids[record.service[0]] if record.service else None,
-            "raw": record.raw,
-            "raw_format": batch.format,
-            "content_hash": record.content_hash,
-            "created_at": now,
-            "updated_at": now,
-            "created_batch_id": batch.pk,
-            "last_batch_id": batch.pk,
-        }
-        rows.append(row)
+    # Lists in NEW_ROW_COLUMNS order (Prepared.fields is built in SCALAR_FIELDS order).
+    rows = [
+        [
+            *record.fields.values(),
+            batch.source,
+            record.external_id,
+            service_ids[record.service[0]] if record.service else None,
+            record.raw,
+            batch.format,
+            record.content_hash,
+            now,
+            now,
+            batch.pk,
+            batch.pk,
+        ]
+        for record in records
+    ]
     with_children = any(r.factors or r.timeline or r.action_items for r in records)
     if _on_postgres() and not with_children:
-        insert_rows(Incident, rows)
+        insert_values(Incident, NEW_ROW_COLUMNS, rows)
         return
     ids = _new_ids(len(rows))
     if ids is not None:
         for row, pk in zip(rows, ids, strict=True):
-            row["id"] = pk
-        insert_rows(Incident, rows)
+            row.append(pk)
+        insert_values(Incident, [*NEW_ROW_COLUMNS, "id"], rows)
         by_external_id = {r.external_id: pk for r, pk in zip(records, ids, strict=True)}
     else:
-        created = Incident.objects.bulk_create([Incident(**row) for row in rows], batch_size=500)
+        created = Incident.objects.bulk_create(
+            [Incident(**dict(zip(NEW_ROW_COLUMNS, row, strict=True))) for row in rows],
+            batch_size=500,
+        )
         by_external_id = {incident.external_id: incident.pk for incident in created}
     if with_children:
         _children(by_external_id, records, factor_ids)

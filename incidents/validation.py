@@ -196,47 +196,42 @@ def validate_record(
     tz: dt.tzinfo,
     directory: Directory,
 ) -> Prepared | Rejected:
-    rejected = Rejected(position=raw.position, locator=raw.locator, raw=raw.raw)
+    def rejected(errors: ErrorList) -> Rejected:
+        return Rejected(position=raw.position, locator=raw.locator, raw=raw.raw, errors=errors)
+
     if raw.errors:
-        rejected.errors = [
-            {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
-            for e in raw.errors
-        ]
-        return rejected
-    context = {"tz": tz}
+        return rejected(
+            [
+                {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
+                for e in raw.errors
+            ]
+        )
     try:
         if raw.json_text is not None:
-            record = IncidentRecord.model_validate_json(raw.json_text, context=context)
+            record = IncidentRecord.model_validate_json(raw.json_text)
         else:
-            record = IncidentRecord.model_validate(importer.to_native(raw), context=context)
+            record = IncidentRecord.model_validate(importer.to_native(raw))
     except ValidationError as exc:
-        rejected.errors = pydantic_errors(exc)
-        return rejected
+        return rejected(pydantic_errors(exc))
     except RecordError as exc:
-        rejected.errors = [
-            {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
-            for e in exc.errors
-        ]
-        return rejected
+        return rejected(
+            [
+                {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
+                for e in exc.errors
+            ]
+        )
     except RecursionError:
-        rejected.errors = [{"path": "", "message": "the record is nested too deeply"}]
-        return rejected
+        return rejected([{"path": "", "message": "the record is nested too deeply"}])
     except Exception as exc:  # an importer bug must cost one record, not the batch
         logger.exception("unexpected error reading %s", raw.locator)
-        rejected.errors = [
-            {
-                "path": "",
-                "message": safe_text(f"could not read this record ({type(exc).__name__}: {exc})"),
-            }
-        ]
-        return rejected
+        message = f"could not read this record ({type(exc).__name__}: {exc})"
+        return rejected([{"path": "", "message": safe_text(message)}])
 
     errors = normalise(record, tz)
     if _suspect(raw.raw) or (raw.json_text is not raw.raw and _suspect(raw.json_text or "")):
         errors.extend(unstorable(record.model_dump(mode="python")))
     if errors:
-        rejected.errors = errors
-        return rejected
+        return rejected(errors)
     errors = lifecycle_errors(record)
     values = record.__dict__
     team_id = None
@@ -262,8 +257,7 @@ def validate_record(
             if team_id is None:
                 team_id = directory.service_teams.get(slug)
     if errors:
-        rejected.errors = errors
-        return rejected
+        return rejected(errors)
 
     status = derived_status(record)
     values["status"] = status

@@ -386,3 +386,16 @@ def test_batches_nobody_works_on_are_queued_again(teams, django_capture_on_commi
     assert requeued == [vanished.pk, lost.pk]
     statuses = dict(ImportBatch.objects.values_list("pk", "status"))
     assert statuses == {vanished.pk: "done", lost.pk: "done", busy.pk: "running"}
+
+
+def test_prepared_fields_come_in_the_column_order_the_writer_uses(teams):
+    # the writer copies Prepared.fields values positionally (upsert.NEW_ROW_COLUMNS)
+    from incidents.importers import importer_for
+    from incidents.upsert import SCALAR_FIELDS
+    from incidents.validation import Directory, validate_record
+
+    importer = importer_for("jsonl")
+    (raw,) = importer.split([Document("a.jsonl", jsonl([native_record(1)]))])
+    prepared = validate_record(raw, importer, tz=dt.UTC, directory=Directory.load())
+
+    assert list(prepared.fields) == SCALAR_FIELDS
