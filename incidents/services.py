@@ -471,13 +471,15 @@ def _process_records(
             writer.write(start, results)
             start += len(chunk)
             if start < len(records) and time.monotonic() - started > time_budget:
-                if not writer.previous_ok():
-                    continue
-                ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.RUNNING).update(
-                    lease_expires_at=None
-                )
-                on_handover(batch_id)
-                return ImportBatch.objects.get(pk=batch_id)
+                # Hand over once the chunk in flight is written (the next loop turn
+                # follows the cursor if another run got there first).
+                if writer.previous_ok():
+                    ImportBatch.objects.filter(
+                        pk=batch_id, status=ImportBatch.Status.RUNNING
+                    ).update(lease_expires_at=None)
+                    on_handover(batch_id)
+                    return ImportBatch.objects.get(pk=batch_id)
+                writer.last = None
     with transaction.atomic():
         finished = ImportBatch.objects.filter(
             pk=batch_id, status=ImportBatch.Status.RUNNING, processed_count=len(records)
