@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 ErrorList = list[dict[str, str]]
 # Text that may decode to NUL or a lone surrogate (JSON or YAML escapes, or the
 # characters themselves); only such records get the slower string-by-string check.
+_ANY_ESCAPE_OR_NUL = re.compile(r"[\\\x00]")
 SUSPECT = re.compile(r"\\(?:0|x00|u0000|U00000000|u[dD][89a-fA-F])|[\x00\ud800-\udfff]")
 
 
@@ -98,8 +99,9 @@ def pydantic_errors(exc: ValidationError) -> ErrorList:
 
 
 def _suspect(text: str) -> bool:
-    if text.isascii() and "\\u" not in text and "\\0" not in text and "\\x" not in text:
-        return "\x00" in text
+    # One quick scan: no backslash, no NUL and only ASCII means nothing to worry about.
+    if _ANY_ESCAPE_OR_NUL.search(text) is None and text.isascii():
+        return False
     return SUSPECT.search(text) is not None
 
 
@@ -162,10 +164,14 @@ def normalise(record: IncidentRecord, tz: dt.tzinfo) -> ErrorList:
 
 
 def lifecycle_errors(record: IncidentRecord) -> ErrorList:
+    values = record.__dict__
     errors = []
     for later, earlier in LIFECYCLE_ORDER:
-        end, start = getattr(record, later), getattr(record, earlier)
-        if end is not None and start is not None and end < start:
+        end = values[later]
+        if end is None:
+            continue
+        start = values[earlier]
+        if start is not None and end < start:
             errors.append(
                 {
                     "path": later,
@@ -262,32 +268,33 @@ def validate_record(
     status = derived_status(record)
     values["status"] = status
     content_hash = hashlib.sha256(record.model_dump_json().encode()).hexdigest()
+    lessons = values["lessons"].__dict__
     fields = {
-        "title": record.title,
-        "summary": record.summary,
-        "url": record.url,
-        "severity": record.severity or "",
-        "severity_original": record.severity_original,
+        "title": values["title"],
+        "summary": values["summary"],
+        "url": values["url"],
+        "severity": values["severity"] or "",
+        "severity_original": values["severity_original"],
         "status": status,
         "team_id": team_id,
-        "started_at": record.started_at,
-        "detected_at": record.detected_at,
-        "acknowledged_at": record.acknowledged_at,
-        "mitigated_at": record.mitigated_at,
-        "resolved_at": record.resolved_at,
-        "detection_method": record.detection_method or "",
-        "ai_related": record.ai_related,
-        "failure_mode": record.failure_mode or "",
-        "rolled_back": record.rolled_back,
-        "deployment_ref": record.deployment_ref,
-        "customer_impact": record.customer_impact,
-        "cleanup_hours": record.cleanup_hours,
-        "trigger": record.trigger,
-        "root_causes": record.root_causes,
-        "resolution": record.resolution,
-        "lessons_went_well": record.lessons.went_well,
-        "lessons_went_wrong": record.lessons.went_wrong,
-        "lessons_got_lucky": record.lessons.got_lucky,
+        "started_at": values["started_at"],
+        "detected_at": values["detected_at"],
+        "acknowledged_at": values["acknowledged_at"],
+        "mitigated_at": values["mitigated_at"],
+        "resolved_at": values["resolved_at"],
+        "detection_method": values["detection_method"] or "",
+        "ai_related": values["ai_related"],
+        "failure_mode": values["failure_mode"] or "",
+        "rolled_back": values["rolled_back"],
+        "deployment_ref": values["deployment_ref"],
+        "customer_impact": values["customer_impact"],
+        "cleanup_hours": values["cleanup_hours"],
+        "trigger": values["trigger"],
+        "root_causes": values["root_causes"],
+        "resolution": values["resolution"],
+        "lessons_went_well": lessons["went_well"],
+        "lessons_went_wrong": lessons["went_wrong"],
+        "lessons_got_lucky": lessons["got_lucky"],
     }
     timeline = [
         {"position": n, "at": e.at, "kind": e.kind, "description": e.description}
