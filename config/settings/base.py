@@ -156,6 +156,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.Incident.Status",
+        "ImportBatchStatusEnum": "incidents.models.ImportBatch.Status",
+        "ActionItemStatusEnum": "incidents.models.ActionItem.Status",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------
