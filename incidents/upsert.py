@@ -11,6 +11,7 @@ an IntegrityError and the caller retries the chunk, which then sees the row.
 
 import datetime as dt
 import hashlib
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +19,8 @@ from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
+from psycopg import Copy
+from psycopg.copy import FileWriter
 from psycopg.types.json import Jsonb
 
 from .models import (
@@ -117,22 +120,30 @@ def insert_values(
     quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     sql = f"COPY {model._meta.db_table} ({quoted}) FROM STDIN (FORMAT BINARY)"
+    # Format every row first, without touching the network, then send the lot:
+    # one long CPU stretch and one long I/O stretch instead of hundreds of short
+    # alternations (each of which would wait for the GIL in a busy process).
+    connection.ensure_connection()
+    buffer = io.BytesIO()
+    formatter = Copy(connection.connection.cursor(), binary=True, writer=FileWriter(buffer))
+    with formatter:
+        formatter.set_types([_pg_type(f) for f in fields])
+        if json_columns:
+            for row in rows:
+                values = list(row)
+                for i in json_columns:
+                    values[i] = Jsonb(values[i])
+                formatter.write_row(values)
+        else:
+            for row in rows:
+                formatter.write_row(row)
     # wrap_database_errors: psycopg's errors become Django's (IntegrityError…).
     with (
         connection.wrap_database_errors,
         connection.cursor() as cursor,
         cursor.copy(sql) as copy,
     ):
-        copy.set_types([_pg_type(f) for f in fields])
-        if json_columns:
-            for row in rows:
-                values = list(row)
-                for i in json_columns:
-                    values[i] = Jsonb(values[i])
-                copy.write_row(values)
-        else:
-            for row in rows:
-                copy.write_row(row)
+        copy.write(buffer.getbuffer())
 
 
 def _source_key(source: str) -> int:
