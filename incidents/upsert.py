@@ -125,8 +125,10 @@ def insert_values(
     # alternations (each of which would wait for the GIL in a busy process).
     connection.ensure_connection()
     buffer = io.BytesIO()
-    formatter = Copy(connection.connection.cursor(), binary=True, writer=FileWriter(buffer))
-    with formatter:
+    with (
+        connection.connection.cursor() as raw_cursor,  # only lends its adapters
+        Copy(raw_cursor, binary=True, writer=FileWriter(buffer)) as formatter,
+    ):
         formatter.set_types([_pg_type(f) for f in fields])
         if json_columns:
             for row in rows:
