@@ -133,14 +133,15 @@ def _run() -> int:
             empty_tables(batches=True)
             # The product path: what `import_postmortems FILE --format jsonl --sync` does.
             started = time.perf_counter()
+            documents = [Document(path.name, path.read_text())]
             batch = services.import_batch_create(
                 format="jsonl",
-                documents=[Document(path.name, path.read_text())],
+                documents=documents,
                 created_by=None,
                 channel=ImportBatch.Channel.COMMAND,
                 enqueue=False,
             )
-            services.import_batch_process(batch_id=batch.pk, time_budget=3600)
+            services.import_batch_process(batch_id=batch.pk, time_budget=3600, documents=documents)
             import_times.append(time.perf_counter() - started)
             batch.refresh_from_db()
             done = (batch.status, batch.created_count, Incident.objects.count())

@@ -18,11 +18,20 @@ from org.models import Team
 
 from .importers.base import Importer, RawRecord, RecordError
 from .models import LIFECYCLE_ORDER, Incident, Service
-from .schemas import LIFECYCLE, IncidentRecord, severity_parse, slugify_tag, to_utc_second
+from .schemas import (
+    EARLIEST,
+    LATEST,
+    LIFECYCLE,
+    IncidentRecord,
+    severity_parse,
+    slugify_tag,
+    to_utc_second,
+)
 
 logger = logging.getLogger(__name__)
 
 ErrorList = list[dict[str, str]]
+ZERO = dt.timedelta(0)
 # Text that may decode to NUL or a lone surrogate (JSON or YAML escapes, or the
 # characters themselves); only such records get the slower string-by-string check.
 _ANY_ESCAPE_OR_NUL = re.compile(r"[\\\x00]")
@@ -146,11 +155,14 @@ def normalise(record: IncidentRecord, tz: dt.tzinfo) -> ErrorList:
             values["severity"] = normalised
     for name in LIFECYCLE:
         stamp = values[name]
-        if stamp is not None:
-            try:
-                values[name] = to_utc_second(stamp, tz)
-            except ValueError as exc:
-                errors.append({"path": name, "message": str(exc)})
+        if stamp is None:
+            continue
+        if not stamp.microsecond and stamp.utcoffset() == ZERO and EARLIEST <= stamp < LATEST:
+            continue  # already UTC, whole seconds, in range: the common case
+        try:
+            values[name] = to_utc_second(stamp, tz)
+        except ValueError as exc:
+            errors.append({"path": name, "message": str(exc)})
     for index, event in enumerate(record.timeline):
         if event.at is not None:
             try:

@@ -65,7 +65,9 @@ class Command(BaseCommand):
         except IncidentsError as exc:
             raise CommandError(str(exc)) from None
         if options["sync"]:
-            services.import_batch_process(batch_id=batch.pk, time_budget=float("inf"))
+            services.import_batch_process(
+                batch_id=batch.pk, time_budget=float("inf"), documents=documents
+            )
         batch.refresh_from_db()
         self._report(batch)
 
