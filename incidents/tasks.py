@@ -1,0 +1,24 @@
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+
+@shared_task(
+    name="incidents.tasks.import_batch_process",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=5,
+)
+def import_batch_process(batch_id: int) -> None:
+    services.import_batch_process(batch_id=batch_id)
+
+
+@shared_task(name="incidents.tasks.import_batches_requeue_stale")
+def import_batches_requeue_stale() -> None:
+    services.import_batches_requeue_stale()
+
+
+@shared_task(name="incidents.tasks.training_suggestions_refresh")
+def training_suggestions_refresh() -> None:
+    services.training_suggestions_refresh()
