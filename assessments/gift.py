@@ -37,7 +37,10 @@ from .scoring import SpecError, parse_spec
 _SPECIAL = "\\~=#{}:>"
 # `\%` (an answer that starts with a percent sign, not a weight) is read but only written
 # where needed, at the start of a text.
-_PLACEHOLDER = {ch: chr(0xE000 + i) for i, ch in enumerate(_SPECIAL + "%")}
+# Escaped specials are parked on Unicode noncharacters (U+FDD0…), which exist for
+# internal use and never appear in interchanged text; input that holds one is refused.
+_PLACEHOLDER = {ch: chr(0xFDD0 + i) for i, ch in enumerate(_SPECIAL + "%")}
+_NONCHARACTERS = frozenset(chr(c) for c in range(0xFDD0, 0xFDF0))
 _RESTORE = {v: k for k, v in _PLACEHOLDER.items()}
 _FORMATS = ("[markdown]", "[plain]", "[html]", "[moodle]")
 
@@ -129,7 +132,11 @@ def parse_gift(text: str) -> GiftResult:
     questions: list[ParsedQuestion] = []
     errors: list[GiftError] = []
     category = ""
-    for block in _blocks(text.replace("\r\n", "\n").lstrip("\ufeff")):
+    text = text.replace("\r\n", "\n").lstrip("\ufeff")
+    refused = {
+        n for n, line in enumerate(text.splitlines(), start=1) if _NONCHARACTERS.intersection(line)
+    }
+    for block in _blocks(text):
         comments = [(n, line.strip()[2:].strip()) for n, line in block if _is_comment(line)]
         body = [(n, line) for n, line in block if not _is_comment(line)]
         if body and body[0][1].strip().startswith("$CATEGORY:"):
@@ -138,6 +145,16 @@ def parse_gift(text: str) -> GiftResult:
         if not body:
             continue
         first_line = body[0][0]
+        bad_line = next((n for n, _ in body if n in refused), None)
+        if bad_line is not None:
+            errors.append(
+                GiftError(
+                    bad_line,
+                    "the text holds a Unicode noncharacter (U+FDD0 to U+FDEF); remove it",
+                    _title_of(body),
+                )
+            )
+            continue
         try:
             meta = _read_comments(comments)
             question = _parse_question(body, category, meta.get("type"))

@@ -312,6 +312,9 @@ class Incident(models.Model):
         related_name="touched_incidents",
         help_text="The batch that last created or changed this incident.",
     )
+    training_suggested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When training suggestions were last computed."
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -367,6 +370,11 @@ class Incident(models.Model):
     def ttr_seconds(self) -> int | None:
         """Time to resolve: resolved − started."""
         return self._seconds("resolved_at", "started_at")
+
+    @property
+    def recovery_seconds(self) -> int | None:
+        """From impact stopped to fixed for good: resolved − mitigated."""
+        return self._seconds("resolved_at", "mitigated_at")
 
 
 class IncidentFactor(models.Model):

@@ -1,8 +1,9 @@
 """The native incident record: what every importer produces, what the API accepts in
 `json` format, and what `docs/incident-record.schema.json` publishes.
 
-Validation here is pure (no database): team and service names are resolved later,
-in `incidents.validation`, against the organisation.
+Pydantic checks the shape and types; `incidents.validation` then normalises what
+needs the import's context (time zone, severity as written, teams) and applies the
+cross-field rules. Validation here is pure (no database).
 """
 
 import datetime as dt
@@ -17,10 +18,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationInfo,
     WithJsonSchema,
     field_validator,
-    model_validator,
 )
 
 from .models import ActionItem, DetectionMethod, FailureMode, Incident, Severity
@@ -29,30 +28,16 @@ UTC = dt.UTC
 TEXT_MAX = 100_000
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=UTC)
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 # --- scalar helpers -----------------------------------------------------------------
-
-
-def clean_text(value: str) -> str:
-    """PostgreSQL text holds neither NUL nor lone surrogates; refuse both, precisely."""
-    if "\x00" in value:
-        raise ValueError("contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("is not valid Unicode (it contains a lone surrogate)") from None
-    return value
 
 
 def _blank_to_none(value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return value
-
-
-def _blank_to_false(value: Any) -> Any:
-    return False if _blank_to_none(value) is None else value
 
 
 def _join_lines(value: Any) -> Any:
@@ -68,23 +53,46 @@ def _key(value: str) -> str:
 
 
 def slugify_tag(value: str, max_length: int = 80) -> str:
+    if len(value) <= max_length and SLUG.fullmatch(value):
+        return value
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_length].strip("-")
 
 
+def _lookup(value: Any, aliases: dict[str, str], allowed: str) -> str | None:
+    if value.__class__ is str:
+        found = aliases.get(value)  # the common case: already a canonical value
+        if found is not None:
+            return found
+    value = _blank_to_none(value)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"should be text; use {allowed}")
+    found = aliases.get(value) if isinstance(value, str) else None
+    if found is None:
+        found = aliases.get(_key(str(value)))
+    if found is None:
+        raise ValueError(f"{str(value)[:80]!r} is not recognised; use {allowed}")
+    return found
+
+
 def _choice(aliases: dict[str, str], allowed: str) -> Any:
     def normalise(value: Any) -> Any:
-        value = _blank_to_none(value)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValueError(f"should be text; use {allowed}")
-        found = aliases.get(_key(str(value)))
-        if found is None:
-            raise ValueError(f"{str(value)[:80]!r} is not recognised; use {allowed}")
-        return found
+        return _lookup(value, aliases, allowed)
 
     return normalise
+
+
+def _aliases(enum: type, extra: dict[str, Any]) -> dict[str, str]:
+    """Exact values, their letters-and-digits keys, labels and synonyms → plain values."""
+    table: dict[str, str] = {}
+    for value, label in enum.choices:
+        table[_key(label)] = str(value)
+        table[_key(value)] = str(value)
+    table.update({key: str(value) for key, value in extra.items()})
+    table.update({str(value): str(value) for value in enum.values})
+    return table
 
 
 SEVERITY_ALIASES = {
@@ -96,84 +104,94 @@ SEVERITY_ALIASES = {
         Severity.SEV4,
     ),
 }
+SEVERITY_ALIASES = {k: str(v) for k, v in SEVERITY_ALIASES.items()}
+SEVERITY_ALIASES.update({str(v): str(v) for v in Severity.values})
 SEVERITY_HELP = "SEV1–SEV4 (also SEV0, P0–P5, 0–5, critical/high/medium/low)"
 
-FAILURE_MODE_ALIASES = {
-    **{_key(v): v for v in FailureMode.values},
-    **{_key(label): v for v, label in FailureMode.choices},
-    "hallucinations": FailureMode.HALLUCINATION,
-    "injection": FailureMode.PROMPT_INJECTION,
-    "jailbreak": FailureMode.PROMPT_INJECTION,
-    "dataleak": FailureMode.DATA_LEAK,
-    "piiexposure": FailureMode.DATA_LEAK,
-    "pii": FailureMode.DATA_LEAK,
-    "modeldrift": FailureMode.DRIFT,
-    "datadrift": FailureMode.DRIFT,
-    "badinput": FailureMode.BAD_INPUT_DATA,
-    "baddata": FailureMode.BAD_INPUT_DATA,
-    "pipeline": FailureMode.BAD_INPUT_DATA,
-    "toxicoutput": FailureMode.UNSAFE_OUTPUT,
-    "unsafeoutput": FailureMode.UNSAFE_OUTPUT,
-    "latency": FailureMode.CAPACITY,
-    "ratelimit": FailureMode.CAPACITY,
-    "capacity": FailureMode.CAPACITY,
-    "cost": FailureMode.COST_OVERRUN,
-    "baddeploy": FailureMode.BAD_DEPLOYMENT,
-    "baddeployment": FailureMode.BAD_DEPLOYMENT,
-    "badconfig": FailureMode.BAD_DEPLOYMENT,
-    "config": FailureMode.BAD_DEPLOYMENT,
-    "dependency": FailureMode.DEPENDENCY_OUTAGE,
-    "thirdparty": FailureMode.DEPENDENCY_OUTAGE,
-}
-DETECTION_ALIASES = {
-    **{_key(v): v for v in DetectionMethod.values},
-    **{_key(label): v for v, label in DetectionMethod.choices},
-    "alert": DetectionMethod.MONITORING,
-    "alerting": DetectionMethod.MONITORING,
-    "automated": DetectionMethod.MONITORING,
-    "customerreport": DetectionMethod.CUSTOMER,
-    "support": DetectionMethod.CUSTOMER,
-    "employee": DetectionMethod.INTERNAL,
-    "staff": DetectionMethod.INTERNAL,
-    "manual": DetectionMethod.INTERNAL,
-    "canary": DetectionMethod.AUTOMATED_TEST,
-    "test": DetectionMethod.AUTOMATED_TEST,
-    "review": DetectionMethod.AUDIT,
-}
-STATUS_ALIASES = {
-    **{_key(v): v for v in Incident.Status.values},
-    "triggered": Incident.Status.OPEN,
-    "new": Incident.Status.OPEN,
-    "investigating": Incident.Status.ACKNOWLEDGED,
-    "identified": Incident.Status.ACKNOWLEDGED,
-    "monitoring": Incident.Status.MITIGATED,
-    "fixed": Incident.Status.RESOLVED,
-    "postmortemcomplete": Incident.Status.CLOSED,
-    "complete": Incident.Status.CLOSED,
-    "completed": Incident.Status.CLOSED,
-}
-ACTION_KIND_ALIASES = {
-    **{_key(v): v for v in ActionItem.Kind.values},
-    "mitigation": ActionItem.Kind.MITIGATE,
-    "repair": ActionItem.Kind.MITIGATE,
-    "prevention": ActionItem.Kind.PREVENT,
-    "detect": ActionItem.Kind.PREVENT,
-    "detection": ActionItem.Kind.PREVENT,
-    "processes": ActionItem.Kind.PROCESS,
-    "documentation": ActionItem.Kind.PROCESS,
-}
-ACTION_STATUS_ALIASES = {
-    **{_key(v): v for v in ActionItem.Status.values},
-    "todo": ActionItem.Status.OPEN,
-    "new": ActionItem.Status.OPEN,
-    "started": ActionItem.Status.IN_PROGRESS,
-    "doing": ActionItem.Status.IN_PROGRESS,
-    "closed": ActionItem.Status.DONE,
-    "completed": ActionItem.Status.DONE,
-    "fixed": ActionItem.Status.DONE,
-    "wontfix": ActionItem.Status.WONT_DO,
-    "cancelled": ActionItem.Status.WONT_DO,
-}
+FAILURE_MODE_ALIASES = _aliases(
+    FailureMode,
+    {
+        "hallucinations": FailureMode.HALLUCINATION,
+        "injection": FailureMode.PROMPT_INJECTION,
+        "jailbreak": FailureMode.PROMPT_INJECTION,
+        "dataleak": FailureMode.DATA_LEAK,
+        "piiexposure": FailureMode.DATA_LEAK,
+        "pii": FailureMode.DATA_LEAK,
+        "modeldrift": FailureMode.DRIFT,
+        "datadrift": FailureMode.DRIFT,
+        "badinput": FailureMode.BAD_INPUT_DATA,
+        "baddata": FailureMode.BAD_INPUT_DATA,
+        "pipeline": FailureMode.BAD_INPUT_DATA,
+        "toxicoutput": FailureMode.UNSAFE_OUTPUT,
+        "unsafeoutput": FailureMode.UNSAFE_OUTPUT,
+        "latency": FailureMode.CAPACITY,
+        "ratelimit": FailureMode.CAPACITY,
+        "capacity": FailureMode.CAPACITY,
+        "cost": FailureMode.COST_OVERRUN,
+        "baddeploy": FailureMode.BAD_DEPLOYMENT,
+        "baddeployment": FailureMode.BAD_DEPLOYMENT,
+        "badconfig": FailureMode.BAD_DEPLOYMENT,
+        "config": FailureMode.BAD_DEPLOYMENT,
+        "dependency": FailureMode.DEPENDENCY_OUTAGE,
+        "thirdparty": FailureMode.DEPENDENCY_OUTAGE,
+    },
+)
+DETECTION_ALIASES = _aliases(
+    DetectionMethod,
+    {
+        "alert": DetectionMethod.MONITORING,
+        "alerting": DetectionMethod.MONITORING,
+        "automated": DetectionMethod.MONITORING,
+        "customerreport": DetectionMethod.CUSTOMER,
+        "support": DetectionMethod.CUSTOMER,
+        "employee": DetectionMethod.INTERNAL,
+        "staff": DetectionMethod.INTERNAL,
+        "manual": DetectionMethod.INTERNAL,
+        "canary": DetectionMethod.AUTOMATED_TEST,
+        "test": DetectionMethod.AUTOMATED_TEST,
+        "review": DetectionMethod.AUDIT,
+    },
+)
+STATUS_ALIASES = _aliases(
+    Incident.Status,
+    {
+        "triggered": Incident.Status.OPEN,
+        "new": Incident.Status.OPEN,
+        "investigating": Incident.Status.ACKNOWLEDGED,
+        "identified": Incident.Status.ACKNOWLEDGED,
+        "monitoring": Incident.Status.MITIGATED,
+        "fixed": Incident.Status.RESOLVED,
+        "postmortemcomplete": Incident.Status.CLOSED,
+        "complete": Incident.Status.CLOSED,
+        "completed": Incident.Status.CLOSED,
+    },
+)
+ACTION_KIND_ALIASES = _aliases(
+    ActionItem.Kind,
+    {
+        "mitigation": ActionItem.Kind.MITIGATE,
+        "repair": ActionItem.Kind.MITIGATE,
+        "prevention": ActionItem.Kind.PREVENT,
+        "detect": ActionItem.Kind.PREVENT,
+        "detection": ActionItem.Kind.PREVENT,
+        "processes": ActionItem.Kind.PROCESS,
+        "documentation": ActionItem.Kind.PROCESS,
+    },
+)
+ACTION_STATUS_ALIASES = _aliases(
+    ActionItem.Status,
+    {
+        "todo": ActionItem.Status.OPEN,
+        "new": ActionItem.Status.OPEN,
+        "started": ActionItem.Status.IN_PROGRESS,
+        "doing": ActionItem.Status.IN_PROGRESS,
+        "closed": ActionItem.Status.DONE,
+        "completed": ActionItem.Status.DONE,
+        "fixed": ActionItem.Status.DONE,
+        "wontfix": ActionItem.Status.WONT_DO,
+        "cancelled": ActionItem.Status.WONT_DO,
+    },
+)
 
 
 def _choices_text(values: list[str]) -> str:
@@ -183,7 +201,7 @@ def _choices_text(values: list[str]) -> str:
 def _choice_field(enum: type, aliases: dict[str, str], description: str) -> Any:
     allowed = _choices_text(enum.values)
     return Annotated[
-        enum | None,
+        str | None,
         BeforeValidator(_choice(aliases, allowed)),
         WithJsonSchema(
             {
@@ -194,12 +212,13 @@ def _choice_field(enum: type, aliases: dict[str, str], description: str) -> Any:
     ]
 
 
+def severity_parse(value: Any) -> str | None:
+    """SEV1–SEV4 from the many ways sources write severities; ValueError otherwise."""
+    return _lookup(value, SEVERITY_ALIASES, SEVERITY_HELP)
+
+
 def _text(max_length: int = TEXT_MAX, min_length: int = 0) -> Any:
-    return Annotated[
-        str,
-        Field(min_length=min_length, max_length=max_length),
-        AfterValidator(clean_text),
-    ]
+    return Annotated[str, Field(min_length=min_length, max_length=max_length)]
 
 
 def _paragraphs(description: str) -> Any:
@@ -207,7 +226,6 @@ def _paragraphs(description: str) -> Any:
         str,
         BeforeValidator(_join_lines),
         Field(max_length=TEXT_MAX, description=description),
-        AfterValidator(clean_text),
         WithJsonSchema(
             {
                 "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
@@ -217,28 +235,33 @@ def _paragraphs(description: str) -> Any:
     ]
 
 
-def aware_second(value: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
-    """Naive → `tz`; then UTC, whole seconds (sub-second parts are dropped)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
+def to_utc_second(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """Naive → `tz`; then UTC, whole seconds (sub-second parts are dropped).
+
+    ValueError outside 1990–2099.
+    """
+    offset = value.utcoffset()
+    if offset is None:
         value = value.replace(tzinfo=tz)
+        offset = value.utcoffset()
     try:
-        value = value.astimezone(UTC).replace(microsecond=0)
-    except (OverflowError, ValueError):
+        if offset:
+            value = value - offset
+        elif not value.microsecond:
+            utc = value  # already UTC, whole seconds (the common case): no copy
+            if not EARLIEST <= utc < LATEST:
+                raise ValueError(f"{utc:%Y-%m-%d} is outside the supported range (1990–2099)")
+            return utc
+        utc = value.replace(tzinfo=UTC, microsecond=0)
+    except OverflowError:
         raise ValueError("is outside the supported range (1990–2099)") from None
-    if not EARLIEST <= value < LATEST:
-        raise ValueError(f"{value:%Y-%m-%d} is outside the supported range (1990–2099)")
-    return value
-
-
-def _context_tz(info: ValidationInfo) -> dt.tzinfo:
-    return (info.context or {}).get("tz") or UTC
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(f"{utc:%Y-%m-%d} is outside the supported range (1990–2099)")
+    return utc
 
 
 Timestamp = Annotated[
     dt.datetime | None,
-    BeforeValidator(_blank_to_none),
     WithJsonSchema(
         {
             "anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}],
@@ -246,7 +269,24 @@ Timestamp = Annotated[
         }
     ),
 ]
-Flag = Annotated[bool, BeforeValidator(_blank_to_false)]
+
+
+def _hours(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    if not value.is_finite():
+        raise ValueError("should be a finite number")
+    if value < 0:
+        raise ValueError("should be 0 or more")
+    if value >= 10_000_000:
+        raise ValueError("should be less than 10,000,000 hours")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError("should have at most two decimal places")
+    return value
+
+
+Name = Annotated[str, Field(max_length=200)] | None
+LIFECYCLE = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 
 
 # --- nested records -----------------------------------------------------------------
@@ -260,11 +300,6 @@ class TimelineEventIn(Strict):
     at: Timestamp = None
     kind: _text(32) = ""
     description: _text(min_length=1)
-
-    @field_validator("at", mode="after")
-    @classmethod
-    def _aware(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
-        return aware_second(value, _context_tz(info))
 
 
 class ActionItemIn(Strict):
@@ -348,8 +383,7 @@ class IncidentRecord(Strict):
     summary: _paragraphs("What happened, briefly.") = ""
     url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] = ""
     severity: Annotated[
-        Severity | None,
-        BeforeValidator(_choice(SEVERITY_ALIASES, SEVERITY_HELP)),
+        str | int | None,
         WithJsonSchema(
             {
                 "anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}],
@@ -365,12 +399,8 @@ class IncidentRecord(Strict):
         STATUS_ALIASES,
         "Lifecycle status; derived from the timestamps when left out.",
     ) = None
-    team: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=200)] = Field(
-        default=None, description="Team slug or name; it must exist."
-    )
-    service: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=200)] = Field(
-        default=None, description="Service name; an unknown service is created."
-    )
+    team: Name = Field(default=None, description="Team slug or name; it must exist.")
+    service: Name = Field(default=None, description="Service name; an unknown service is created.")
     started_at: Timestamp = None
     detected_at: Timestamp = None
     acknowledged_at: Timestamp = None
@@ -379,16 +409,21 @@ class IncidentRecord(Strict):
     detection_method: _choice_field(
         DetectionMethod, DETECTION_ALIASES, "How the incident was noticed."
     ) = None
-    ai_related: Flag = False
+    ai_related: bool = False
     failure_mode: _choice_field(FailureMode, FAILURE_MODE_ALIASES, "Failure taxonomy.") = None
-    rolled_back: Flag = False
+    rolled_back: bool = False
     deployment_ref: _text(200) = ""
     customer_impact: _paragraphs("Who was affected and how.") = ""
     cleanup_hours: Annotated[
         Decimal | None,
-        BeforeValidator(_blank_to_none),
-        Field(ge=0, max_digits=9, decimal_places=2),
-    ] = Field(default=None, description="Manual cleanup, in hours (two decimals at most).")
+        AfterValidator(_hours),
+        WithJsonSchema(
+            {
+                "anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}, {"type": "null"}],
+                "description": "Manual cleanup, in hours (two decimals at most).",
+            }
+        ),
+    ] = None
     trigger: _paragraphs("What set it off.") = ""
     root_causes: _paragraphs("Why it happened.") = ""
     contributing_factors: Tags = Field(default_factory=list)
@@ -397,29 +432,6 @@ class IncidentRecord(Strict):
     timeline: list[TimelineEventIn] = Field(default_factory=list, max_length=500)
     action_items: list[ActionItemIn] = Field(default_factory=list, max_length=200)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _keep_original_severity(cls, data: Any) -> Any:
-        if (
-            isinstance(data, dict)
-            and data.get("severity") not in (None, "")
-            and not (data.get("severity_original"))
-        ):
-            data = {**data, "severity_original": str(data["severity"])[:64]}
-        return data
-
-    @field_validator(
-        "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at", mode="after"
-    )
-    @classmethod
-    def _aware(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
-        return aware_second(value, _context_tz(info))
-
-    @field_validator("team", "service", mode="after")
-    @classmethod
-    def _clean_names(cls, value: str | None) -> str | None:
-        return None if value is None else clean_text(value)
-
 
 def native_json_schema() -> dict[str, Any]:
     """The JSON schema of one native record, as published in docs/."""
@@ -427,3 +439,10 @@ def native_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://trellis.example/schemas/incident-record.schema.json"
     return schema
+
+
+def native_json_schema_text() -> str:
+    """docs/incident-record.schema.json, byte for byte (see tests/incidents/test_schema.py)."""
+    import json
+
+    return json.dumps(native_json_schema(), indent=2, ensure_ascii=False) + "\n"

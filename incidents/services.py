@@ -2,33 +2,54 @@
 suggestions, and exercise drafts. Views, the API, the command and tasks call these."""
 
 import datetime as dt
+import gc
 import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.celery_app import enqueue_on_commit
 from org.models import User
+from pathways.models import Lab, Module, Pathway, Pillar, Skill
 
 from .exceptions import IncidentsError
+from .exercises import tabletop_from_incident
 from .importers import Document, ImportOptions, importer_for
 from .importers.base import Importer, RawRecord
 from .mappings import zone
-from .models import ImportBatch, ImportDocument, Incident
+from .models import (
+    ContributingFactor,
+    ImportBatch,
+    ImportDocument,
+    Incident,
+    IncidentExercise,
+    TrainingRule,
+    TrainingSuggestion,
+)
+from .schemas import slugify_tag
+from .selectors import training_for_incident
 from .upsert import LEASE, chunk_write
 from .validation import Directory, Prepared, Rejected, validate_record
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 1000
+CHUNK_SIZE = 5000
 # A run hands over to a fresh task after this long, well inside the task time limit.
 TIME_BUDGET_SECONDS = 120.0
 MAX_DOCUMENT_BYTES = 200 * 2**20
@@ -38,11 +59,13 @@ SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 def _storable(text: str) -> str:
     """PostgreSQL text cannot hold NUL or lone surrogates; replace them visibly."""
-    text = text.replace("\x00", "\ufffd")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode("utf-8")
     return text
 
 
@@ -286,10 +309,23 @@ def _claim(batch_id: int) -> bool:
     )
 
 
-def _write_with_retry(batch_id: int, start: int, results: list[Prepared | Rejected]) -> Any:
+def _write_with_retry(
+    batch_id: int,
+    start: int,
+    results: list[Prepared | Rejected],
+    known: dict[tuple[str, str], int] | None = None,
+    hints: dict[str, bool] | None = None,
+) -> Any:
     for attempt in range(3):
         try:
-            return chunk_write(batch_id=batch_id, start=start, results=results, now=timezone.now())
+            return chunk_write(
+                batch_id=batch_id,
+                start=start,
+                results=results,
+                now=timezone.now(),
+                known=known,
+                hints=hints,
+            )
         except IntegrityError:
             # A row appeared between our check and our insert (a writer that does
             # not take the source lock). The retry sees it and updates instead.
@@ -298,11 +334,63 @@ def _write_with_retry(batch_id: int, start: int, results: list[Prepared | Reject
     return None
 
 
+class _ChunkWriter:
+    """Writes chunks in order, each in its own transaction.
+
+    On PostgreSQL, outside a transaction, it writes from a background thread (with
+    its own connection), so the next chunk is parsed and validated while the
+    database works on this one. Inside a transaction (e.g. a test case) a second
+    connection could not see the caller's rows, so it writes inline.
+    """
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.pool = ThreadPoolExecutor(max_workers=1) if threaded else None
+        self.pending: Future | None = None
+        self.last: Any = True
+        self.known: dict[tuple[str, str], int] = {}
+        # Once a chunk of this run found none of its records, insert without looking.
+        self.hints: dict[str, bool] = {}
+
+    def write(self, start: int, results: list[Prepared | Rejected]) -> None:
+        if self.pool is None:
+            self.last = _write_with_retry(self.batch_id, start, results, self.known, self.hints)
+        else:
+            self.pending = self.pool.submit(
+                _write_with_retry, self.batch_id, start, results, self.known, self.hints
+            )
+
+    def previous_ok(self) -> bool:
+        """Wait for the chunk in flight; False if it found the cursor moved.
+        Re-raises what the write raised."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.last = pending.result()
+        last, self.last = self.last, True
+        return last is not None
+
+    def __enter__(self) -> "_ChunkWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is None:
+            return
+        try:
+            if self.pending is not None:
+                self.pending.exception()  # wait; the caller already has the error, if any
+        finally:
+            # The writer thread's own connection (resolved in that thread).
+            self.pool.submit(lambda: connection.close()).result()
+            self.pool.shutdown()
+
+
 def import_batch_process(
     *,
     batch_id: int,
     time_budget: float = TIME_BUDGET_SECONDS,
     on_handover: Callable[[int], None] | None = None,
+    documents: Sequence[Document] | None = None,
 ) -> ImportBatch | None:
     """Parse, validate and upsert a queued batch, chunk by chunk; safe to run twice.
 
@@ -311,12 +399,13 @@ def import_batch_process(
     in flight, and a re-run continues at the cursor. Past `time_budget` seconds the
     run hands over to a fresh task. Any unexpected error marks the batch failed
     (with the reason) instead of escaping; database outages are re-raised so the
-    task retries.
+    task retries. A caller that created the batch in this process (the command
+    with --sync) may pass its `documents` to spare reading them back.
     """
     if not _claim(batch_id):
         return None
     try:
-        return _process(batch_id, time_budget, on_handover or _enqueue)
+        return _process(batch_id, time_budget, on_handover or _enqueue, documents)
     except (OperationalError, InterfaceError):
         ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.RUNNING).update(
             lease_expires_at=None
@@ -334,14 +423,44 @@ def import_batch_process(
 
 
 def _process(
-    batch_id: int, time_budget: float, on_handover: Callable[[int], None]
+    batch_id: int,
+    time_budget: float,
+    on_handover: Callable[[int], None],
+    documents: Sequence[Document] | None,
 ) -> ImportBatch | None:
     started = time.monotonic()
     batch = ImportBatch.objects.get(pk=batch_id)
     request = import_request_check(
         format=batch.format, source=batch.source, timezone=batch.timezone, mapping=batch.mapping
     )
-    records = _numbered(request.importer.split(_documents(batch)))
+    if documents is None:
+        documents = _documents(batch)
+    else:  # the same text the batch stored (import_batch_create keeps it verbatim)
+        documents = [Document(d.name, _storable(d.content)) for d in documents]
+    # The cyclic garbage collector would scan the records (which live for the whole
+    # run) and each chunk's results again and again: a large share of the CPU time.
+    # None of them form reference cycles, so reference counting frees them; the
+    # collector is paused for the run and the few cycles left are collected after.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        records = _numbered(request.importer.split(documents))
+        return _process_records(batch, records, request, started, time_budget, on_handover)
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect(1)
+
+
+def _process_records(
+    batch: ImportBatch,
+    records: list[RawRecord],
+    request: ImportRequest,
+    started: float,
+    time_budget: float,
+    on_handover: Callable[[int], None],
+) -> ImportBatch | None:
+    batch_id = batch.pk
     if batch.total_count is None:
         ImportBatch.objects.filter(pk=batch_id, total_count__isnull=True).update(
             total_count=len(records)
@@ -349,23 +468,34 @@ def _process(
     directory = Directory.load()
     tz = zone(batch.timezone)
     start = batch.processed_count
-    while start < len(records):
-        chunk = records[start : start + CHUNK_SIZE]
-        results = [validate_record(r, request.importer, tz=tz, directory=directory) for r in chunk]
-        if _write_with_retry(batch_id, start, results) is None:
-            # Another run moved the cursor (or stopped the batch): follow it.
-            batch.refresh_from_db()
-            if batch.status != ImportBatch.Status.RUNNING:
-                return batch
-            start = batch.processed_count
-            continue
-        start += len(chunk)
-        if start < len(records) and time.monotonic() - started > time_budget:
-            ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.RUNNING).update(
-                lease_expires_at=None
-            )
-            on_handover(batch_id)
-            return ImportBatch.objects.get(pk=batch_id)
+    with _ChunkWriter(batch_id) as writer:
+        while True:
+            chunk = records[start : start + CHUNK_SIZE]
+            # Validating this chunk overlaps the database work on the previous one.
+            results = [
+                validate_record(r, request.importer, tz=tz, directory=directory) for r in chunk
+            ]
+            if not writer.previous_ok():
+                # Another run moved the cursor (or stopped the batch): follow it.
+                batch.refresh_from_db()
+                if batch.status != ImportBatch.Status.RUNNING:
+                    return batch
+                start = batch.processed_count
+                continue
+            if not chunk:
+                break
+            writer.write(start, results)
+            start += len(chunk)
+            if start < len(records) and time.monotonic() - started > time_budget:
+                # Hand over once the chunk in flight is written (the next loop turn
+                # follows the cursor if another run got there first).
+                if writer.previous_ok():
+                    ImportBatch.objects.filter(
+                        pk=batch_id, status=ImportBatch.Status.RUNNING
+                    ).update(lease_expires_at=None)
+                    on_handover(batch_id)
+                    return ImportBatch.objects.get(pk=batch_id)
+                writer.last = None
     with transaction.atomic():
         finished = ImportBatch.objects.filter(
             pk=batch_id, status=ImportBatch.Status.RUNNING, processed_count=len(records)
@@ -406,3 +536,267 @@ def import_batches_requeue_stale(*, pending_minutes: int = 10) -> list[int]:
     for batch_id in stale:
         _enqueue(batch_id)
     return stale
+
+
+# --- the training map -------------------------------------------------------------------
+
+
+def training_rule_create(
+    *,
+    created_by: User | None,
+    failure_mode: str = "",
+    factor_slug: str = "",
+    skill: Skill | None = None,
+    module: Module | None = None,
+    note: str = "",
+) -> TrainingRule:
+    """Map a failure mode or a contributing-factor tag to a skill and/or a module."""
+    if bool(failure_mode) == bool(factor_slug):
+        raise IncidentsError("Choose either a failure mode or a contributing factor.")
+    if skill is None and module is None:
+        raise IncidentsError("Choose the skill or the module (or both) that addresses it.")
+    factor = None
+    if factor_slug:
+        slug = slugify_tag(factor_slug)
+        if not slug:
+            raise IncidentsError("The contributing factor needs letters or digits.")
+        factor, _ = ContributingFactor.objects.get_or_create(slug=slug, defaults={"name": slug})
+    duplicate = TrainingRule.objects.filter(
+        failure_mode=failure_mode, factor=factor, skill=skill, module=module
+    )
+    if duplicate.exists():
+        raise IncidentsError("The training map already has this rule.")
+    rule = TrainingRule(
+        failure_mode=failure_mode,
+        factor=factor,
+        skill=skill,
+        module=module,
+        note=note,
+        created_by=created_by,
+    )
+    try:
+        rule.full_clean()
+    except ValidationError as exc:
+        raise IncidentsError("; ".join(exc.messages)) from None
+    rule.save()
+    return rule
+
+
+def training_rule_delete(*, rule: TrainingRule) -> None:
+    rule.delete()
+
+
+SUGGESTIONS_PER_KIND = 3
+SUGGESTION_MIN_SCORE = 0.1
+
+
+def _catalogue() -> tuple[list[tuple[str, int]], list[str]]:
+    """(kind, id) and text of each skill and current module, for TF-IDF."""
+    keys: list[tuple[str, int]] = []
+    texts: list[str] = []
+    for pk, name, description in Skill.objects.values_list("id", "name", "description"):
+        keys.append(("skill", pk))
+        texts.append(f"{name} {name} {description}")
+    # One module per (pathway, module) slug: the newest version that is not archived.
+    seen: set[tuple[str, str]] = set()
+    modules = (
+        Module.objects.exclude(pathway__status=Pathway.Status.ARCHIVED)
+        .exclude(pathway__slug=EXERCISE_LIBRARY_SLUG)
+        .order_by("pathway__slug", "slug", "-pathway__version")
+        .values_list("id", "pathway__slug", "slug", "title", "objectives", "content")
+    )
+    for pk, pathway_slug, slug, title, objectives, content in modules:
+        if (pathway_slug, slug) in seen:
+            continue
+        seen.add((pathway_slug, slug))
+        lines = objectives if isinstance(objectives, list) else []
+        keys.append(("module", pk))
+        texts.append(f"{title} {title} {' '.join(map(str, lines))} {content}")
+    return keys, texts
+
+
+def _incident_text(incident: Incident, factors: list[str]) -> str:
+    return " ".join(
+        [
+            incident.title,
+            incident.summary,
+            incident.get_failure_mode_display() if incident.failure_mode else "",
+            incident.trigger,
+            incident.root_causes,
+            incident.customer_impact,
+            incident.lessons_went_wrong,
+            " ".join(f.replace("-", " ") for f in factors),
+        ]
+    )
+
+
+def training_suggestions_refresh(*, incident_ids: Sequence[int] | None = None) -> int:
+    """Suggest skills and modules by text similarity (TF-IDF, cosine) for incidents
+    changed since their last suggestions (or the given ones). Author decisions
+    (confirmed / rejected) are kept; open suggestions are replaced. Returns how many
+    incidents were looked at."""
+    if incident_ids is None:
+        todo = Incident.objects.filter(
+            Q(training_suggested_at__isnull=True) | Q(training_suggested_at__lt=F("updated_at"))
+        )
+    else:
+        todo = Incident.objects.filter(pk__in=list(incident_ids))
+    ids = list(todo.order_by("id").values_list("id", flat=True))
+    keys, texts = _catalogue()
+    if not ids or not texts:
+        return 0
+    # scikit-learn takes seconds to import: only when there is something to compare.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import linear_kernel
+
+    vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True)
+    catalogue = vectorizer.fit_transform(texts)
+    for start in range(0, len(ids), 500):
+        chunk = list(
+            Incident.objects.filter(pk__in=ids[start : start + 500]).prefetch_related(
+                "contributing_factors"
+            )
+        )
+        matrix = vectorizer.transform(
+            [_incident_text(i, [f.slug for f in i.contributing_factors.all()]) for i in chunk]
+        )
+        scores = linear_kernel(matrix, catalogue)
+        _store_suggestions(chunk, scores, keys)
+    return len(ids)
+
+
+def _store_suggestions(chunk: list[Incident], scores: Any, keys: list[tuple[str, int]]) -> None:
+    decided = set(
+        TrainingSuggestion.objects.filter(incident__in=chunk)
+        .exclude(status=TrainingSuggestion.Status.SUGGESTED)
+        .values_list("incident_id", "skill_id", "module_id")
+    )
+    fresh = []
+    for row, incident in enumerate(chunk):
+        for kind in ("skill", "module"):
+            ranked = sorted(
+                (
+                    (float(scores[row, column]), key[1])
+                    for column, key in enumerate(keys)
+                    if key[0] == kind
+                ),
+                reverse=True,
+            )[:SUGGESTIONS_PER_KIND]
+            for score, target in ranked:
+                if score < SUGGESTION_MIN_SCORE:
+                    continue
+                skill_id = target if kind == "skill" else None
+                module_id = target if kind == "module" else None
+                if (incident.pk, skill_id, module_id) in decided:
+                    continue
+                fresh.append(
+                    TrainingSuggestion(
+                        incident=incident,
+                        skill_id=skill_id,
+                        module_id=module_id,
+                        score=round(score, 4),
+                    )
+                )
+    with transaction.atomic():
+        TrainingSuggestion.objects.filter(
+            incident__in=chunk, status=TrainingSuggestion.Status.SUGGESTED
+        ).delete()
+        TrainingSuggestion.objects.bulk_create(fresh)
+        Incident.objects.filter(pk__in=[i.pk for i in chunk]).update(
+            training_suggested_at=timezone.now()
+        )
+
+
+def training_suggestion_decide(
+    *, suggestion: TrainingSuggestion, confirm: bool, decided_by: User
+) -> TrainingSuggestion:
+    """An author confirms (the incident then shows this training) or rejects it."""
+    status = TrainingSuggestion.Status.CONFIRMED if confirm else TrainingSuggestion.Status.REJECTED
+    moved = TrainingSuggestion.objects.filter(
+        pk=suggestion.pk, status=TrainingSuggestion.Status.SUGGESTED
+    ).update(status=status, decided_by=decided_by, decided_at=timezone.now())
+    if not moved:
+        raise IncidentsError("This suggestion has already been decided.")
+    suggestion.refresh_from_db()
+    return suggestion
+
+
+# --- exercise drafts --------------------------------------------------------------------
+
+EXERCISE_LIBRARY_SLUG = "incident-exercises"
+EXERCISE_MODULE_SLUG = "tabletop-exercises"
+
+
+def _exercise_library(created_by: User | None) -> Module:
+    """The module of the draft library pathway that holds incident exercises."""
+    pathway = Pathway.objects.filter(
+        slug=EXERCISE_LIBRARY_SLUG, status=Pathway.Status.DRAFT
+    ).first()
+    if pathway is None:
+        latest = Pathway.objects.filter(slug=EXERCISE_LIBRARY_SLUG).order_by("-version").first()
+        pathway = Pathway.objects.create(
+            slug=EXERCISE_LIBRARY_SLUG,
+            version=latest.version + 1 if latest else 1,
+            kind=Pathway.Kind.LIBRARY,
+            status=Pathway.Status.DRAFT,
+            title="Incident exercises",
+            summary="Tabletop exercises drafted from our own postmortems.",
+            created_by=created_by,
+        )
+    module, _ = Module.objects.get_or_create(
+        pathway=pathway,
+        slug=EXERCISE_MODULE_SLUG,
+        defaults={
+            "order": (pathway.modules.count() + 1),
+            "title": "Tabletop exercises from real incidents",
+            "pillar": Pillar.INCIDENT_RESPONSE,
+            "objectives": ["Practise the decisions a real incident asked of us."],
+        },
+    )
+    return module
+
+
+@transaction.atomic
+def exercise_draft_create(*, incident: Incident, created_by: User | None) -> IncidentExercise:
+    """Draft a tabletop exercise from the incident as a lab in the draft library
+    pathway `incident-exercises`. Drafting the same incident again returns the
+    existing exercise."""
+    existing = (
+        IncidentExercise.objects.filter(incident=incident, lab__module__pathway__status="draft")
+        .select_related("lab")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    module = _exercise_library(created_by)
+    draft = tabletop_from_incident(incident)
+    slug = draft.slug
+    if Lab.objects.filter(module=module, slug=slug).exists():
+        slug = f"{slug}-{module.labs.count() + 1}"
+    lab = Lab.objects.create(
+        module=module,
+        order=module.labs.count() + 1,
+        slug=slug,
+        title=draft.title,
+        instructions=draft.instructions,
+        deliverables=draft.deliverables,
+        checklist=draft.checklist,
+    )
+    skills = [link.skill for link in training_for_incident(incident=incident) if link.skill]
+    lab.skills.set(skills)
+    return IncidentExercise.objects.create(incident=incident, lab=lab, created_by=created_by)
+
+
+def exercise_update(*, exercise: IncidentExercise, title: str, instructions: str) -> Lab:
+    """Edit the drafted lab (only while its pathway is a draft)."""
+    lab = Lab.objects.select_related("module__pathway").get(pk=exercise.lab_id)
+    if lab.module.pathway.status != Pathway.Status.DRAFT:
+        raise IncidentsError("This exercise is published; edit a new draft of the library.")
+    lab.title = title.strip()
+    lab.instructions = instructions
+    try:
+        lab.full_clean()
+    except ValidationError as exc:
+        raise IncidentsError("; ".join(exc.messages)) from None
+    lab.save(update_fields=["title", "instructions"])
+    return lab

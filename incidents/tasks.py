@@ -17,3 +17,8 @@ def import_batch_process(batch_id: int) -> None:
 @shared_task(name="incidents.tasks.import_batches_requeue_stale")
 def import_batches_requeue_stale() -> None:
     services.import_batches_requeue_stale()
+
+
+@shared_task(name="incidents.tasks.training_suggestions_refresh")
+def training_suggestions_refresh() -> None:
+    services.training_suggestions_refresh()

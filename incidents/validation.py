@@ -8,6 +8,7 @@ field path and a message.
 import datetime as dt
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +18,24 @@ from org.models import Team
 
 from .importers.base import Importer, RawRecord, RecordError
 from .models import LIFECYCLE_ORDER, Incident, Service
-from .schemas import IncidentRecord, slugify_tag
+from .schemas import (
+    EARLIEST,
+    LATEST,
+    LIFECYCLE,
+    IncidentRecord,
+    severity_parse,
+    slugify_tag,
+    to_utc_second,
+)
 
 logger = logging.getLogger(__name__)
 
 ErrorList = list[dict[str, str]]
+ZERO = dt.timedelta(0)
+# Text that may decode to NUL or a lone surrogate (JSON or YAML escapes, or the
+# characters themselves); only such records get the slower string-by-string check.
+_ANY_ESCAPE_OR_NUL = re.compile(r"[\\\x00]")
+SUSPECT = re.compile(r"\\(?:0|x00|u0000|U00000000|u[dD][89a-fA-F])|[\x00\ud800-\udfff]")
 
 
 @dataclass(slots=True)
@@ -93,11 +107,83 @@ def pydantic_errors(exc: ValidationError) -> ErrorList:
     return errors
 
 
+def _suspect(text: str) -> bool:
+    # One quick scan: no backslash, no NUL and only ASCII means nothing to worry about.
+    if _ANY_ESCAPE_OR_NUL.search(text) is None and text.isascii():
+        return False
+    return SUSPECT.search(text) is not None
+
+
+def unstorable(value: Any, path: str = "") -> ErrorList:
+    """Strings PostgreSQL cannot hold (NUL, lone surrogates), with their paths."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return [{"path": path, "message": "contains a NUL character"}]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [{"path": path, "message": "is not valid Unicode (a lone surrogate)"}]
+        return []
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    errors = []
+    for key, item in items:
+        errors.extend(unstorable(item, f"{path}.{key}" if path else str(key)))
+    return [{"path": safe_text(e["path"], 300), "message": e["message"]} for e in errors]
+
+
+def normalise(record: IncidentRecord, tz: dt.tzinfo) -> ErrorList:
+    """Severity as SEV1–4 (keeping it as written) and timestamps in UTC, to the second.
+
+    Changes the record in place (through __dict__: these values are already valid).
+    """
+    errors: ErrorList = []
+    values = record.__dict__
+    severity = values["severity"]
+    if severity is not None:
+        try:
+            normalised = severity_parse(severity)
+        except ValueError as exc:
+            errors.append({"path": "severity", "message": safe_text(str(exc))})
+        else:
+            if not values["severity_original"] and normalised is not None:
+                values["severity_original"] = str(severity)[:64]
+            values["severity"] = normalised
+    for name in LIFECYCLE:
+        stamp = values[name]
+        if stamp is None:
+            continue
+        if not stamp.microsecond and stamp.utcoffset() == ZERO and EARLIEST <= stamp < LATEST:
+            continue  # already UTC, whole seconds, in range: the common case
+        try:
+            values[name] = to_utc_second(stamp, tz)
+        except ValueError as exc:
+            errors.append({"path": name, "message": str(exc)})
+    for index, event in enumerate(record.timeline):
+        if event.at is not None:
+            try:
+                event.__dict__["at"] = to_utc_second(event.at, tz)
+            except ValueError as exc:
+                errors.append({"path": f"timeline.{index}.at", "message": str(exc)})
+    for name in ("team", "service"):
+        if values[name] is not None and not values[name]:
+            values[name] = None
+    return errors
+
+
 def lifecycle_errors(record: IncidentRecord) -> ErrorList:
+    values = record.__dict__
     errors = []
     for later, earlier in LIFECYCLE_ORDER:
-        end, start = getattr(record, later), getattr(record, earlier)
-        if end is not None and start is not None and end < start:
+        end = values[later]
+        if end is None:
+            continue
+        start = values[earlier]
+        if start is not None and end < start:
             errors.append(
                 {
                     "path": later,
@@ -110,7 +196,7 @@ def lifecycle_errors(record: IncidentRecord) -> ErrorList:
 
 def derived_status(record: IncidentRecord) -> str:
     if record.status is not None:
-        return record.status.value
+        return record.status
     for stamp, status in (
         ("resolved_at", Incident.Status.RESOLVED),
         ("mitigated_at", Incident.Status.MITIGATED),
@@ -121,10 +207,6 @@ def derived_status(record: IncidentRecord) -> str:
     return Incident.Status.OPEN.value
 
 
-def _value(choice: Any) -> str:
-    return choice.value if choice is not None else ""
-
-
 def validate_record(
     raw: RawRecord,
     importer: Importer,
@@ -132,42 +214,44 @@ def validate_record(
     tz: dt.tzinfo,
     directory: Directory,
 ) -> Prepared | Rejected:
-    rejected = Rejected(position=raw.position, locator=raw.locator, raw=raw.raw)
+    def rejected(errors: ErrorList) -> Rejected:
+        return Rejected(position=raw.position, locator=raw.locator, raw=raw.raw, errors=errors)
+
     if raw.errors:
-        rejected.errors = [
-            {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
-            for e in raw.errors
-        ]
-        return rejected
-    context = {"tz": tz}
+        return rejected(
+            [
+                {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
+                for e in raw.errors
+            ]
+        )
     try:
         if raw.json_text is not None:
-            record = IncidentRecord.model_validate_json(raw.json_text, context=context)
+            record = IncidentRecord.model_validate_json(raw.json_text)
         else:
-            record = IncidentRecord.model_validate(importer.to_native(raw), context=context)
+            record = IncidentRecord.model_validate(importer.to_native(raw))
     except ValidationError as exc:
-        rejected.errors = pydantic_errors(exc)
-        return rejected
+        return rejected(pydantic_errors(exc))
     except RecordError as exc:
-        rejected.errors = [
-            {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
-            for e in exc.errors
-        ]
-        return rejected
+        return rejected(
+            [
+                {"path": safe_text(e["path"], 300), "message": safe_text(e["message"])}
+                for e in exc.errors
+            ]
+        )
     except RecursionError:
-        rejected.errors = [{"path": "", "message": "the record is nested too deeply"}]
-        return rejected
+        return rejected([{"path": "", "message": "the record is nested too deeply"}])
     except Exception as exc:  # an importer bug must cost one record, not the batch
         logger.exception("unexpected error reading %s", raw.locator)
-        rejected.errors = [
-            {
-                "path": "",
-                "message": safe_text(f"could not read this record ({type(exc).__name__}: {exc})"),
-            }
-        ]
-        return rejected
+        message = f"could not read this record ({type(exc).__name__}: {exc})"
+        return rejected([{"path": "", "message": safe_text(message)}])
 
+    errors = normalise(record, tz)
+    if _suspect(raw.raw) or (raw.json_text is not raw.raw and _suspect(raw.json_text or "")):
+        errors.extend(unstorable(record.model_dump(mode="python")))
+    if errors:
+        return rejected(errors)
     errors = lifecycle_errors(record)
+    values = record.__dict__
     team_id = None
     if record.team is not None:
         hit = directory.teams.get(record.team.strip().lower())
@@ -179,7 +263,7 @@ def validate_record(
                 }
             )
         else:
-            team_id, record.team = hit
+            team_id, values["team"] = hit
     service = None
     if record.service is not None:
         slug = slugify_tag(record.service, 120)
@@ -187,42 +271,42 @@ def validate_record(
             errors.append({"path": "service", "message": "the name has no letters or digits"})
         else:
             service = (slug, record.service[:200])
-            record.service = slug
+            values["service"] = slug
             if team_id is None:
                 team_id = directory.service_teams.get(slug)
     if errors:
-        rejected.errors = errors
-        return rejected
+        return rejected(errors)
 
     status = derived_status(record)
-    record.status = Incident.Status(status)
+    values["status"] = status
     content_hash = hashlib.sha256(record.model_dump_json().encode()).hexdigest()
+    lessons = values["lessons"].__dict__
     fields = {
-        "title": record.title,
-        "summary": record.summary,
-        "url": record.url,
-        "severity": _value(record.severity),
-        "severity_original": record.severity_original,
+        "title": values["title"],
+        "summary": values["summary"],
+        "url": values["url"],
+        "severity": values["severity"] or "",
+        "severity_original": values["severity_original"],
         "status": status,
         "team_id": team_id,
-        "started_at": record.started_at,
-        "detected_at": record.detected_at,
-        "acknowledged_at": record.acknowledged_at,
-        "mitigated_at": record.mitigated_at,
-        "resolved_at": record.resolved_at,
-        "detection_method": _value(record.detection_method),
-        "ai_related": record.ai_related,
-        "failure_mode": _value(record.failure_mode),
-        "rolled_back": record.rolled_back,
-        "deployment_ref": record.deployment_ref,
-        "customer_impact": record.customer_impact,
-        "cleanup_hours": record.cleanup_hours,
-        "trigger": record.trigger,
-        "root_causes": record.root_causes,
-        "resolution": record.resolution,
-        "lessons_went_well": record.lessons.went_well,
-        "lessons_went_wrong": record.lessons.went_wrong,
-        "lessons_got_lucky": record.lessons.got_lucky,
+        "started_at": values["started_at"],
+        "detected_at": values["detected_at"],
+        "acknowledged_at": values["acknowledged_at"],
+        "mitigated_at": values["mitigated_at"],
+        "resolved_at": values["resolved_at"],
+        "detection_method": values["detection_method"] or "",
+        "ai_related": values["ai_related"],
+        "failure_mode": values["failure_mode"] or "",
+        "rolled_back": values["rolled_back"],
+        "deployment_ref": values["deployment_ref"],
+        "customer_impact": values["customer_impact"],
+        "cleanup_hours": values["cleanup_hours"],
+        "trigger": values["trigger"],
+        "root_causes": values["root_causes"],
+        "resolution": values["resolution"],
+        "lessons_went_well": lessons["went_well"],
+        "lessons_went_wrong": lessons["went_wrong"],
+        "lessons_got_lucky": lessons["got_lucky"],
     }
     timeline = [
         {"position": n, "at": e.at, "kind": e.kind, "description": e.description}
@@ -231,11 +315,11 @@ def validate_record(
     action_items = [
         {
             "position": n,
-            "kind": _value(a.kind) or "prevent",
+            "kind": a.kind or "prevent",
             "title": a.title,
             "owner": a.owner,
             "due": a.due,
-            "status": _value(a.status) or "open",
+            "status": a.status or "open",
             "url": a.url,
         }
         for n, a in enumerate(record.action_items)

@@ -162,6 +162,9 @@ SPECTACULAR_SETTINGS = {
         "PathwayKindEnum": "pathways.models.Pathway.Kind",
         "SkillKindEnum": "pathways.models.Skill.Kind",
         "EnrollmentStatusEnum": "pathways.models.Enrollment.Status",
+        "IncidentStatusEnum": "incidents.models.Incident.Status",
+        "ImportBatchStatusEnum": "incidents.models.ImportBatch.Status",
+        "ActionItemStatusEnum": "incidents.models.ActionItem.Status",
     },
 }
 
@@ -216,6 +219,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.item_statistics_recompute_dirty",
         "schedule": 15 * 60,
     },
+    "incidents-requeue-stale-imports": {
+        "task": "incidents.tasks.import_batches_requeue_stale",
+        "schedule": 10 * 60,
+    },
+    "incidents-suggest-training": {
+        "task": "incidents.tasks.training_suggestions_refresh",
+        "schedule": 30 * 60,
+    },
     "metrics-rollups-sweep": {
         "task": "metrics.tasks.rollups_sweep",
         "schedule": 60,
@@ -237,6 +248,7 @@ DEMO_SEEDERS = [
     "pathways.demo.seed_catalogue",
     "pathways.progress.demo.seed_progress",
     "assessments.demo.seed_assessments",
+    "incidents.demo.seed_incidents",
     "metrics.demo.seed_metrics",
 ]
 DEMO_PASSWORD = "trellis-demo"

@@ -26,9 +26,12 @@ class JsonLinesImporter(Importer):
 
     def split(self, documents: Sequence[Document]) -> Iterator[RawRecord]:
         for document in documents:
-            for number, line in enumerate(strip_bom(document.content).split("\n"), start=1):
-                line = line.rstrip("\r")
-                if not line.strip():
+            prefix = f"{document.name} line " if document.name else "line "
+            text = strip_bom(document.content)
+            crlf = "\r" in text
+            for number, line in enumerate(text.split("\n"), start=1):
+                if crlf:
+                    line = line.rstrip("\r")
+                if not line or line.isspace():
                     continue
-                locator = f"{document.name} line {number}" if document.name else f"line {number}"
-                yield RawRecord(locator=locator, raw=line, json_text=line)
+                yield RawRecord(locator=f"{prefix}{number}", raw=line, json_text=line)

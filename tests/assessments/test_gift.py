@@ -322,10 +322,18 @@ def test_every_sample_question_reads_back_from_what_we_write():
 texts = st.text(
     alphabet=st.characters(
         blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\r"
-    ),
+    ).filter(lambda ch: not 0xFDD0 <= ord(ch) < 0xFDF0),
     min_size=1,
     max_size=30,
 ).filter(lambda s: s.strip() and s == s.strip() and "->" not in s and "_____" not in s)
+
+
+def test_noncharacters_are_refused_with_their_line():
+    result = gift.parse_gift("::A:: fine {T}\n\n::B::\nbad \ufdd0 text {T}")
+    assert [q.title for q in result.questions] == ["A"]
+    assert [(e.line, e.message) for e in result.errors] == [
+        (4, "the text holds a Unicode noncharacter (U+FDD0 to U+FDEF); remove it")
+    ]
 
 
 @settings(max_examples=150, deadline=None)

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from incidents import services, upsert
 from incidents.importers import Document
@@ -74,7 +74,7 @@ def test_two_imports_of_the_same_file_at_once_do_not_duplicate(monkeypatch):
 def test_the_unique_constraint_holds_even_without_the_source_lock(monkeypatch):
     # given two imports of one file and no advisory lock (a writer that bypasses it)
     monkeypatch.setattr(services, "CHUNK_SIZE", 100)
-    monkeypatch.setattr(upsert, "_lock_source", lambda source: None)
+    monkeypatch.setattr(upsert, "_begin_chunk", lambda source: None)
     batches = _two_batches_of_the_same_file(400)
 
     # when both run at once, their inserts collide on (source, external_id)
@@ -83,3 +83,37 @@ def test_the_unique_constraint_holds_even_without_the_source_lock(monkeypatch):
     # then the loser's chunk is retried, finds the rows, and nothing is duplicated
     assert errors == []
     _assert_no_duplicates(batches, 400)
+
+
+def test_a_crash_in_the_background_writer_leaves_whole_chunks(monkeypatch):
+    # given a queued batch (written from a background thread outside a transaction)
+    monkeypatch.setattr(services, "CHUNK_SIZE", 100)
+    for slug in TEAMS:
+        TeamFactory(slug=slug)
+    batch = services.import_batch_create(
+        format="jsonl",
+        documents=[Document("a.jsonl", jsonl([native_record(n) for n in range(350)]))],
+        created_by=None,
+        enqueue=False,
+    )
+    real_insert = upsert._insert_new
+    calls = []
+
+    def flaky_insert(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_insert(*args, **kwargs)
+
+    monkeypatch.setattr(upsert, "_insert_new", flaky_insert)
+
+    # when the writer dies on the third chunk, the error reaches the task
+    with pytest.raises(OperationalError):
+        services.import_batch_process(batch_id=batch.pk)
+
+    # then exactly the first two chunks are there, and the retry finishes the rest
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_count, Incident.objects.count()) == ("running", 200, 200)
+    services.import_batch_process(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count, Incident.objects.count()) == ("done", 350, 350)

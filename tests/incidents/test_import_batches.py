@@ -343,3 +343,59 @@ def test_timestamps_are_stored_to_the_second_in_utc(teams, run_import):
     )
     run_import("jsonl", Document("a.jsonl", jsonl([record])))
     assert Incident.objects.get().started_at == dt.datetime(2025, 3, 30, 0, 30, 59, tzinfo=dt.UTC)
+
+
+def test_records_already_there_in_a_later_chunk_are_found(teams, run_import, small_chunks):
+    # given 51 incidents already imported, in the middle of a bigger export
+    run_import("jsonl", Document("some.jsonl", jsonl([native_record(n) for n in range(300, 351)])))
+
+    # when the whole export is imported (the first chunks are all new, so later
+    # chunks are inserted without looking first, until one collides)
+    batch = run_import(
+        "jsonl", Document("all.jsonl", jsonl([native_record(n) for n in range(400)]))
+    )
+
+    # then the collision is noticed and counted right, with no duplicates
+    assert (batch.created_count, batch.updated_count, batch.unchanged_count) == (349, 0, 51)
+    assert Incident.objects.count() == 400
+    assert Incident.objects.filter(created_batch=batch).count() == 349
+
+
+def test_batches_nobody_works_on_are_queued_again(teams, django_capture_on_commit_callbacks):
+    # given a batch whose worker vanished, a lost pending one, and a healthy running one
+    def queued(**fields):
+        batch = services.import_batch_create(
+            format="jsonl",
+            documents=[Document("a.jsonl", jsonl([native_record(len(fields))]))],
+            created_by=None,
+            enqueue=False,
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(**fields)
+        return batch
+
+    now = dt.datetime.now(dt.UTC)
+    vanished = queued(status="running", lease_expires_at=now - dt.timedelta(minutes=1))
+    lost = queued(created_at=now - dt.timedelta(minutes=30))
+    busy = queued(status="running", lease_expires_at=now + dt.timedelta(minutes=5))
+
+    # when the periodic job runs (its tasks run on commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        requeued = services.import_batches_requeue_stale()
+
+    # then the two stuck ones were processed and the busy one left alone
+    assert requeued == [vanished.pk, lost.pk]
+    statuses = dict(ImportBatch.objects.values_list("pk", "status"))
+    assert statuses == {vanished.pk: "done", lost.pk: "done", busy.pk: "running"}
+
+
+def test_prepared_fields_come_in_the_column_order_the_writer_uses(teams):
+    # the writer copies Prepared.fields values positionally (upsert.NEW_ROW_COLUMNS)
+    from incidents.importers import importer_for
+    from incidents.upsert import SCALAR_FIELDS
+    from incidents.validation import Directory, validate_record
+
+    importer = importer_for("jsonl")
+    (raw,) = importer.split([Document("a.jsonl", jsonl([native_record(1)]))])
+    prepared = validate_record(raw, importer, tz=dt.UTC, directory=Directory.load())
+
+    assert list(prepared.fields) == SCALAR_FIELDS

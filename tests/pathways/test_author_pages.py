@@ -421,3 +421,4 @@ def test_author_home_links_to_the_matrix_cohorts_and_assessments(client, author)
     assert f'href="{reverse("pathways:cohort_list")}"' in html
     assert f'href="{reverse("assessments:author_home")}"' in html
     assert f'href="{reverse("assessments:review_queue")}"' in html
+    assert f'href="{reverse("incidents:training_map")}"' in html

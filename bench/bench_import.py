@@ -1,0 +1,191 @@
+"""Incident import throughput against a raw COPY, on PostgreSQL.
+
+Imports 100,000 native records from a JSON Lines file through the product's import
+path (the same service the Celery task calls: batch creation keeping the raw input,
+parsing, pydantic validation, team/service resolution, hashing, chunked upserts,
+counters), then copies the very rows that import produced back into the emptied
+table with one raw `COPY … FROM STDIN`, and prints the ratio of the two rates
+(each the best of a few runs in the same process).
+
+Creates and drops its own database (`trellis_bench_incidents` on BENCH_PG_URL,
+default postgres://postgres@127.0.0.1:5432/postgres). Not part of the test suite.
+"""
+
+import datetime as dt
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RECORDS = int(os.environ.get("BENCH_IMPORT_RECORDS", "100000"))
+# Best of a few runs on each side, so a busy moment on a shared machine does not
+# decide the figure.
+IMPORT_RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "2"))
+COPY_RUNS = int(os.environ.get("BENCH_COPY_RUNS", "3"))
+TARGET = 0.33
+DB_NAME = "trellis_bench_incidents"
+SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+TEAMS = [
+    ("sre", "Site Reliability Engineering"),
+    ("data-eng", "Data Engineering"),
+    ("ml-platform", "ML Platform"),
+    ("ai-product", "AI Product"),
+]
+FAILURE_MODES = ["hallucination", "drift", "capacity", "bad-deployment", "dependency-outage"]
+
+
+def _server(dbname: str) -> str:
+    parts = urlsplit(SERVER_URL)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _records(count: int) -> str:
+    base = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    out = io.StringIO()
+    for n in range(count):
+        start = base + dt.timedelta(minutes=5 * n)
+        record = {
+            "external_id": f"BENCH-{n:07d}",
+            "title": f"Checkout latency above SLO on shard {n % 97}",
+            "summary": "p99 latency above 2 s for the checkout API; autoscaler lagged behind.",
+            "severity": f"SEV{n % 4 + 1}",
+            "team": TEAMS[n % 4][0],
+            "service": f"service-{n % 40}",
+            "started_at": start.isoformat(),
+            "detected_at": (start + dt.timedelta(seconds=60 + n % 900)).isoformat(),
+            "acknowledged_at": (start + dt.timedelta(seconds=200 + n % 900)).isoformat(),
+            "mitigated_at": (start + dt.timedelta(seconds=1200 + n % 3600)).isoformat(),
+            "resolved_at": (start + dt.timedelta(seconds=5000 + n % 9000)).isoformat(),
+            "detection_method": "monitoring",
+            "ai_related": n % 3 == 0,
+            "failure_mode": FAILURE_MODES[n % 5],
+            "rolled_back": n % 7 == 0,
+            "cleanup_hours": f"{(n % 40) / 4:.2f}",
+            "root_causes": "Autoscaler cooldown longer than the traffic ramp.",
+            "contributing_factors": ["capacity-alert-late"] if n % 2 else [],
+        }
+        out.write(json.dumps(record))
+        out.write("\n")
+    return out.getvalue()
+
+
+def main() -> int:
+    _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    _admin(f"CREATE DATABASE {DB_NAME}")
+    os.environ["DATABASE_URL"] = _server(DB_NAME)
+    os.environ.pop("REDIS_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    try:
+        return _run()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def _run() -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from incidents import services
+    from incidents.importers import Document
+    from incidents.models import ImportBatch, Incident
+    from incidents.upsert import INCIDENT_COLUMNS
+    from org.models import Team
+
+    call_command("migrate", verbosity=0)
+    for slug, name in TEAMS:
+        Team.objects.create(slug=slug, name=name)
+
+    table = Incident._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(c) for c in INCIDENT_COLUMNS)
+
+    def empty_tables(*, batches: bool) -> None:
+        names = f"{table}, {ImportBatch._meta.db_table}" if batches else table
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {names} CASCADE")
+
+    import_times: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "incidents.jsonl"
+        path.write_text(_records(RECORDS))
+        size_mb = path.stat().st_size / 2**20
+        for _ in range(IMPORT_RUNS):
+            empty_tables(batches=True)
+            # The product path: what `import_postmortems FILE --format jsonl --sync` does.
+            started = time.perf_counter()
+            documents = [Document(path.name, path.read_text())]
+            batch = services.import_batch_create(
+                format="jsonl",
+                documents=documents,
+                created_by=None,
+                channel=ImportBatch.Channel.COMMAND,
+                enqueue=False,
+            )
+            services.import_batch_process(batch_id=batch.pk, time_budget=3600, documents=documents)
+            import_times.append(time.perf_counter() - started)
+            batch.refresh_from_db()
+            done = (batch.status, batch.created_count, Incident.objects.count())
+            if done != ("done", RECORDS, RECORDS):
+                print(f"import did not complete: {done} {batch.error}")
+                return 1
+
+    # The baseline: the same rows, COPYed raw into the same (emptied) table.
+    buffer = io.BytesIO()
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY (SELECT {columns} FROM {table} ORDER BY id) TO STDOUT") as out,
+    ):
+        for data in out:
+            buffer.write(data)
+    payload = buffer.getvalue()
+    copy_times: list[float] = []
+    for _ in range(COPY_RUNS):
+        empty_tables(batches=False)  # the rows refer to the last import batch
+        started = time.perf_counter()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for offset in range(0, len(payload), 1 << 20):
+                copy.write(payload[offset : offset + (1 << 20)])
+        copy_times.append(time.perf_counter() - started)
+        if Incident.objects.count() != RECORDS:
+            print("baseline COPY did not load every row")
+            return 1
+
+    import_rate = RECORDS / min(import_times)
+    copy_rate = RECORDS / min(copy_times)
+    ratio = import_rate / copy_rate
+
+    def seconds(times: list[float]) -> str:
+        return ", ".join(f"{t:.2f} s" for t in times)
+
+    print(f"records: {RECORDS} ({size_mb:.1f} MB of JSON Lines)")
+    print(f"import_rows_per_s: {import_rate:.0f} (best of {seconds(import_times)})")
+    print(f"copy_rows_per_s: {copy_rate:.0f} (best of {seconds(copy_times)})")
+    print(f"import_rows_per_s_ratio: {ratio:.2f} (target >= {TARGET})")
+    return 0 if ratio >= TARGET else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Filters for incident lists (HTML and API), with django-filter."""
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from org import access
+from org.models import Membership, Team
+from pathways.models import Skill
+
+from .models import FailureMode, Incident, Service, Severity
+from .selectors import incidents_arguing_for_skill
+
+
+def _teams(request: HttpRequest | None) -> QuerySet[Team]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Team.objects.none()
+    if access.is_admin(user) or access.is_author(user):
+        return Team.objects.order_by("name")
+    own = Membership.objects.filter(user=user).values("team_id")
+    managed = access.teams_managed_by(user).values("id")
+    return Team.objects.filter(Q(id__in=own) | Q(id__in=managed)).order_by("name")
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+class IncidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label="Search titles")
+    team = django_filters.ModelChoiceFilter(
+        queryset=_teams, to_field_name="slug", empty_label="All teams"
+    )
+    service = django_filters.ModelChoiceFilter(
+        queryset=Service.objects.order_by("name"), to_field_name="slug", empty_label="All services"
+    )
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="All severities")
+    ai_related = django_filters.BooleanFilter(
+        label="AI-related",
+        widget=django_filters.widgets.BooleanWidget(),
+    )
+    failure_mode = django_filters.ChoiceFilter(
+        choices=FailureMode.choices, empty_label="All failure modes"
+    )
+    started_from = django_filters.DateFilter(
+        method="filter_from", label="Started on or after (UTC)"
+    )
+    started_to = django_filters.DateFilter(method="filter_to", label="Started on or before (UTC)")
+    factor = django_filters.CharFilter(
+        field_name="contributing_factors__slug", label="Contributing factor (tag)"
+    )
+    skill = django_filters.CharFilter(method="filter_skill", label="Argues for skill (slug)")
+
+    class Meta:
+        model = Incident
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet:
+        return queryset.filter(title__icontains=value.strip()) if value.strip() else queryset
+
+    def filter_from(self, queryset: QuerySet[Incident], name: str, value: dt.date) -> QuerySet:
+        return queryset.filter(started_at__gte=_utc_midnight(value))
+
+    def filter_to(self, queryset: QuerySet[Incident], name: str, value: dt.date) -> QuerySet:
+        return queryset.filter(started_at__lt=_utc_midnight(value + dt.timedelta(days=1)))
+
+    def filter_skill(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet:
+        skill = Skill.objects.filter(slug=value.strip()).first()
+        if skill is None:
+            return queryset.none()
+        arguing = incidents_arguing_for_skill(skill=skill, user=self.request.user)
+        return queryset.filter(pk__in=arguing.values("pk"))

@@ -1,0 +1,60 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+CSV = (
+    "external_id,title,severity,team,started_at,detected_at,resolved_at,failure_mode\n"
+    "E2E-1,Checkout latency above SLO,SEV2,sre,2025-11-03T10:00:00Z,2025-11-03T10:04:00Z,"
+    "2025-11-03T11:00:00Z,capacity\n"
+    "E2E-2,Ranking model drifted,SEV3,ml-platform,2025-11-04T08:00:00Z,2025-11-04T09:30:00Z,"
+    "2025-11-04T12:00:00Z,drift\n"
+    "E2E-3,Resolved before it began,SEV3,sre,2025-11-05T12:00:00Z,,2025-11-05T11:00:00Z,other\n"
+)
+
+
+def test_manager_uploads_a_csv_previews_commits_and_reads_the_result(
+    page, live_server, demo_org, login, tmp_path
+):
+    # given the demo manager on their dashboards, and a CSV with one bad row
+    export = tmp_path / "incidents.csv"
+    export.write_text(CSV)
+    login("manager@demo.example")
+    page.get_by_role("link", name="Incidents and postmortems of my teams").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Incidents")
+
+    # when they upload it
+    page.get_by_role("button", name="Import postmortems").click()
+    page.get_by_label("File(s)").set_input_files(str(export))
+    page.get_by_label("Format").select_option("csv")
+    page.get_by_role("button", name="Preview").click()
+
+    # then the preview shows the first records and the error, before anything is written
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+    expect(page.locator("#preview-summary")).to_contain_text("3 records found.")
+    expect(page.locator("#preview-summary")).to_contain_text("2 to create")
+    expect(page.get_by_role("cell", name="Checkout latency above SLO")).to_be_visible()
+    expect(page.get_by_role("cell", name="incidents.csv line 4")).to_be_visible()
+
+    # when they commit it
+    page.get_by_role("button", name="Commit import").click()
+
+    # then the batch page shows the result and explains the one bad row
+    expect(page).to_have_url(re.compile(r"/incidents/imports/\d+/$"))
+    expect(page.locator("#batch-progress")).to_contain_text("Done: 3 of 3 records")
+    counts = page.locator("table.batch-counts tbody td")
+    expect(counts).to_have_text(["2", "0", "0", "1", "3"])
+    expect(page.get_by_role("heading", name="Rejected records")).to_be_visible()
+    rejected = page.locator("table.rejected tbody tr")
+    expect(rejected).to_have_count(1)
+    expect(rejected).to_contain_text("incidents.csv line 4")
+    expect(rejected).to_contain_text(
+        "resolved_at 2025-11-05T11:00:00Z is before started_at 2025-11-05T12:00:00Z"
+    )
+    expect(rejected).to_contain_text("E2E-3,Resolved before it began")
+
+    # and the new incidents are in the manager's list
+    page.get_by_role("link", name="Incidents", exact=True).first.click()
+    expect(page.get_by_role("link", name="Checkout latency above SLO")).to_be_visible()
