@@ -7,10 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from . import selectors, services
-from .models import KeyResult, Objective
+from .models import IncidentRollup, KeyResult, Objective
 
 PROGRAM_WEEKS = 26  # a six-month programme
 PROGRAM_STARTED_DAYS_AGO = 91
@@ -84,17 +85,28 @@ def _baseline(kpi: str, statistic: str, filters: dict, program_start: dt.date) -
     return value if value else FALLBACK_BASELINE[kpi]
 
 
+def _programme_dates(today: dt.date) -> tuple[dt.date, dt.date]:
+    """A six-month programme 13 weeks in; when the incidents on record stop long before
+    today (demo data of a fixed year), one that ended on the latest incident, so that
+    baselines and results both have incidents to measure."""
+    latest = IncidentRollup.objects.aggregate(latest=Max("slice_start"))["latest"]
+    if latest is not None and latest < today - dt.timedelta(days=PROGRAM_STARTED_DAYS_AGO):
+        return latest - dt.timedelta(weeks=PROGRAM_WEEKS), latest
+    start = today - dt.timedelta(days=PROGRAM_STARTED_DAYS_AGO)
+    return start, start + dt.timedelta(weeks=PROGRAM_WEEKS)
+
+
 @transaction.atomic
 def seed_okrs(today: dt.date | None = None) -> None:
     today = today or timezone.localdate()
-    program_start = today - dt.timedelta(days=PROGRAM_STARTED_DAYS_AGO)
+    program_start, deadline = _programme_dates(today)
     for title, description, results in OBJECTIVES:
         objective, _ = Objective.objects.update_or_create(
             title=title,
             defaults={
                 "description": description,
                 "starts_on": program_start,
-                "deadline": program_start + dt.timedelta(weeks=PROGRAM_WEEKS),
+                "deadline": deadline,
                 "owner": "Programme lead",
             },
         )

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -251,6 +251,20 @@ def dates_parse(
     return start, end - dt.timedelta(days=1)
 
 
+def periods_back(last: dt.date, period: str, count: int) -> dt.date:
+    """The first day of the period `count − 1` periods before the one holding `last`."""
+    first = period_start(last, period)
+    for _ in range(count - 1):
+        first = period_start(first - dt.timedelta(days=1), period)
+    return first
+
+
+def latest_incident_day(*, scope: Scope, filters: Filters) -> dt.date | None:
+    """The start of the latest slice with an incident in scope (one query)."""
+    rows = scope.filter(filters.apply(IncidentRollup.objects.order_by()))
+    return rows.aggregate(latest=Max("slice_start"))["latest"]
+
+
 # --- incident reports ---------------------------------------------------------------
 
 _ROLLUP_COLUMNS = (
@@ -466,12 +480,14 @@ def key_result_value(
 
 
 def key_result_measure(*, key_result: KeyResult, today: dt.date) -> tuple[Decimal | None, int]:
-    """Measure over the whole weeks covering the trailing `window_days` up to today."""
+    """Measure over the whole weeks covering the trailing `window_days` up to today, or
+    up to the objective's deadline once it has passed (the final result)."""
+    until = min(today, key_result.objective.deadline)
     report = incident_report(
         scope=scope_parse(key_result.scope),
         period="week",
-        first=today - dt.timedelta(days=key_result.window_days - 1),
-        last=today,
+        first=until - dt.timedelta(days=key_result.window_days - 1),
+        last=until,
         filters=filters_parse(key_result.filters),
         with_method=False,
     )

@@ -366,7 +366,7 @@ def key_results_refresh(*, ids: Sequence[int] | None = None, today: dt.date | No
     from . import selectors
 
     today = today or timezone.localdate()
-    results = KeyResult.objects.exclude(kpi_key="")
+    results = KeyResult.objects.exclude(kpi_key="").select_related("objective")
     if ids is not None:
         results = results.filter(pk__in=ids)
     count = 0

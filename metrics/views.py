@@ -77,7 +77,23 @@ def _report_from_request(
     report = selectors.incident_report(
         scope=scope, period=period, first=first, last=last, filters=filters
     )
-    return {"form": form, "report": report}
+    note = ""
+    chosen = params.get("date_from") or params.get("date_to") or date_from
+    if not chosen and not report.total.incident_count:
+        # Nothing recent: show the same number of periods up to the latest incident.
+        latest = selectors.latest_incident_day(scope=scope, filters=filters)
+        if latest is not None and latest < first:
+            count = len(report.periods)
+            first, last = selectors.dates_parse(period=period, date_from=None, date_to=latest)
+            first = max(first, selectors.periods_back(latest, period, count))
+            report = selectors.incident_report(
+                scope=scope, period=period, first=first, last=last, filters=filters
+            )
+            note = (
+                f"No incidents in the last {count} {period}s: showing the {count} {period}s "
+                f"up to the latest one ({latest:%Y-%m-%d})."
+            )
+    return {"form": form, "report": report, "range_note": note}
 
 
 def _incident_panel(

@@ -103,13 +103,15 @@ def test_processing_rollups_re_measures_key_results(objective, sre):
     )
     assert result.current_value == Decimal(0)
 
+    # an incident inside the 90 days up to the objective's deadline (2025-09-30), which
+    # has passed: a finished objective is measured at its deadline
     batch = import_records(
         [
             {
                 "external_id": "A",
                 "title": "Down",
                 "team": "sre",
-                "started_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                "started_at": "2025-09-15T10:00:00Z",
             }
         ]
     )
@@ -158,6 +160,7 @@ def test_sample_okrs_are_seeded_once(db, sre):
     incident(
         team=sre, start=at("2025-03-10T10:00"), cleanup="8.00", ai_related=True, rolled_back=True
     )
+    incident(team=sre, start=at("2025-06-10T10:00"), cleanup="1.00", ai_related=False)
     services.rollups_recompute_all()
 
     seed_okrs(today=TODAY)
@@ -185,3 +188,22 @@ def test_the_demo_seeder_is_idempotent(db):
     assert KeyResult.objects.count() == 4
     snapshot = CohortSnapshot.objects.get(cohort__name="AI reliability cohort 1")
     assert snapshot.data["status_counts"] == {"on_track": 6, "behind": 3, "at_risk": 4}
+
+
+def test_demo_okrs_follow_incidents_that_stopped_long_ago(db, sre):
+    # given AI-related incidents that end in February, and a much later today
+    for day, cleanup in (("2024-11-05", "6.00"), ("2025-01-07", "2.00"), ("2025-02-04", "1.00")):
+        incident(team=sre, start=at(f"{day}T10:00"), cleanup=cleanup, ai_related=True)
+    services.rollups_recompute_all()
+
+    seed_okrs(today=dt.date(2025, 12, 1))
+
+    # then the programme ends on the latest incident's week and is measured there
+    objective = Objective.objects.get(title__startswith="Spend less time")
+    assert (objective.starts_on, objective.deadline) == (dt.date(2024, 8, 5), dt.date(2025, 2, 3))
+    cleanup = KeyResult.objects.get(kpi_key="cleanup_hours")
+    assert (cleanup.baseline_value, cleanup.current_value, cleanup.current_n) == (
+        Decimal(120),  # nothing in the 13 weeks before 2024-08-05: the stated fallback
+        Decimal("9.00"),  # 6 + 2 + 1 hours in the 90 days up to 2025-02-03
+        3,
+    )

@@ -231,3 +231,18 @@ def test_impact_page_compares_trained_teams(client, sre_manager, sre, ml):
     assert "Before: 2025-05-19" in html
     assert "-600 s" in html
     assert "What it cannot show" in html
+
+
+def test_without_recent_incidents_the_default_view_ends_at_the_latest_one(client, sre, sre_manager):
+    # given incidents only long before the default twelve weeks
+    incident(team=sre, start=at("2025-01-07T10:00"), ttr=600)
+    incident(team=sre, start=at("2025-03-04T10:00"), ttr=1200)
+    services.rollups_recompute_all()
+    client.force_login(sre_manager)
+
+    html = client.get(reverse("metrics:team_incidents", args=["sre"])).content.decode()
+
+    # then the twelve weeks up to the latest incident are shown, and said so
+    assert "showing the 12 weeks up to the latest one (2025-03-03)." in html
+    assert "Weeks from 2024-12-16 to 2025-03-09" in html
+    assert "2 incidents" in html
