@@ -1,12 +1,274 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Dashboards (HTML). Thin: parse the request, ask `selectors`, render.
 
+Every page reads rollups and snapshots only; its number of queries does not depend
+on how many incidents or people are behind it.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from org import access
 from org import selectors as org_selectors
-from org.models import Persona
+from org.models import Persona, Team
 from org.permissions import persona_required
+
+from . import presenters, selectors, services
+from .exceptions import MetricsError
+from .forms import ImpactForm, IncidentFilterForm
+from .impact import impact_for_teams
+from .models import CohortSnapshot
+from .registry import DURATION_KPIS, REGISTRY
+
+# The dashboards home is the manager's landing page; authors (L&D) reach the team,
+# impact, OKR and programme pages directly.
+DASHBOARD_PERSONAS = (Persona.MANAGER, Persona.AUTHOR)
 
 
 @persona_required(Persona.MANAGER)
 def home(request: HttpRequest) -> HttpResponse:
-    teams = org_selectors.team_list_for_user(user=request.user)
-    return render(request, "metrics/home.html", {"teams": teams})
+    if selectors.may_see_everything(request.user):
+        teams = Team.objects.all()
+    else:
+        teams = org_selectors.team_list_for_user(user=request.user)
+    from pathways.progress.selectors import cohort_list
+
+    return render(
+        request,
+        "metrics/home.html",
+        {
+            "teams": teams,
+            "cohorts": cohort_list(viewer=request.user),
+            "can_see_program": selectors.may_see_everything(request.user),
+            "rollups": selectors.rollup_status(),
+        },
+    )
+
+
+def _report_from_request(
+    request: HttpRequest,
+    scope: selectors.Scope,
+    *,
+    period: str = "week",
+    date_from: dt.date | None = None,
+) -> dict[str, Any]:
+    """The report a dashboard's GET parameters ask for; bad parameters fall back to the
+    defaults (given) with a message."""
+    params = request.GET
+    form = IncidentFilterForm(params or None)
+    try:
+        period = params.get("period") or period
+        first, last = selectors.dates_parse(
+            period=period,
+            date_from=params.get("date_from") or date_from,
+            date_to=params.get("date_to"),
+        )
+        filters = selectors.filters_parse(params)
+    except MetricsError as exc:
+        messages.error(request, str(exc))
+        form = IncidentFilterForm()
+        period, filters = "week", selectors.Filters()
+        first, last = selectors.dates_parse(period=period, date_from=date_from, date_to=None)
+    report = selectors.incident_report(
+        scope=scope, period=period, first=first, last=last, filters=filters
+    )
+    note = ""
+    chosen = params.get("date_from") or params.get("date_to") or date_from
+    if not chosen and not report.total.incident_count:
+        # Nothing recent: show the same number of periods up to the latest incident.
+        latest = selectors.latest_incident_day(scope=scope, filters=filters)
+        if latest is not None and latest < first:
+            count = len(report.periods)
+            first, last = selectors.dates_parse(period=period, date_from=None, date_to=latest)
+            first = max(first, selectors.periods_back(latest, period, count))
+            report = selectors.incident_report(
+                scope=scope, period=period, first=first, last=last, filters=filters
+            )
+            note = (
+                f"No incidents in the last {count} {period}s: showing the {count} {period}s "
+                f"up to the latest one ({latest:%Y-%m-%d})."
+            )
+    return {"form": form, "report": report, "range_note": note}
+
+
+def _incident_panel(
+    request: HttpRequest,
+    scope: selectors.Scope,
+    *,
+    csv_url: str,
+    marker: dt.date | None = None,
+    period: str = "week",
+    date_from: dt.date | None = None,
+) -> dict[str, Any]:
+    """Context of the incident panel (figures, charts, distributions) for a scope."""
+    context = _report_from_request(request, scope, period=period, date_from=date_from)
+    report = context["report"]
+    label = None
+    if marker is not None:
+        label = next((p.label for p in report.periods if p.start <= marker < p.end), None)
+    charts = {"count": presenters.count_chart(report, marker=label)}
+    for kpi in DURATION_KPIS:
+        charts[f"{kpi.key}_trend"] = presenters.trend_chart(report, kpi.key, marker=label)
+        charts[f"{kpi.key}_histogram"] = presenters.histogram_chart(report, kpi.key)
+    query = request.GET.urlencode()
+    context.update(
+        {
+            "scope": scope,
+            "charts": charts,
+            "duration_kpis": DURATION_KPIS,
+            "distributions": presenters.distribution_rows(report),
+            "csv_url": f"{csv_url}?{query}" if query else csv_url,
+            "marker": marker if label else None,
+            "partial": bool(request.headers.get("HX-Request")),
+        }
+    )
+    return context
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def team_incidents(request: HttpRequest, slug: str) -> HttpResponse:
+    scope = selectors.scope_for_user(user=request.user, text=f"team:{slug}")
+    services.rollups_refresh_requested()
+    context = _incident_panel(
+        request, scope, csv_url=reverse("metrics:team_incidents_csv", args=[slug])
+    )
+    template = (
+        "metrics/_incident_panel.html" if context["partial"] else "metrics/team_incidents.html"
+    )
+    return render(request, template, context)
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def team_incidents_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    scope = selectors.scope_for_user(user=request.user, text=f"team:{slug}")
+    report = _report_from_request(request, scope)["report"]
+    response = HttpResponse(presenters.csv_text(report), content_type="text/csv; charset=utf-8")
+    name = f"incident-kpis-{slug}-{report.period}-{report.first}-{report.last}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def impact(request: HttpRequest) -> HttpResponse:
+    choices = [
+        (value.split(":", 1)[1], label)
+        for value, label in selectors.scopes_for_user(user=request.user)
+        if value.startswith("team:")
+    ]
+    form = ImpactForm(request.GET or None, team_choices=choices)
+    result = None
+    if form.is_valid():
+        scope = selectors.scope_for_user(
+            user=request.user, text="teams:" + ",".join(form.cleaned_data["teams"])
+        )
+        result = impact_for_teams(
+            team_ids=scope.team_ids or (),
+            start=form.cleaned_data["start"],
+            window_days=form.cleaned_data["window_days"],
+            today=timezone.localdate(),
+        )
+    return render(request, "metrics/impact.html", {"form": form, "impact": result})
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def okrs(request: HttpRequest) -> HttpResponse:
+    objectives = selectors.objectives_for_user(user=request.user)
+    return render(request, "metrics/okrs.html", {"objectives": objectives, "registry": REGISTRY})
+
+
+@persona_required(Persona.AUTHOR)
+def program(request: HttpRequest) -> HttpResponse:
+    """The L&D programme view: the 90-day metrics table with owners and directions."""
+    access.require(selectors.may_see_everything(request.user))
+    cohorts, rows = selectors.program_table(today=timezone.localdate())
+    return render(request, "metrics/program.html", {"rows": rows, "cohorts": cohorts})
+
+
+# --- cohorts ------------------------------------------------------------------------
+
+COHORT_TREND_WEEKS_BEFORE = 13
+
+
+def _cohort_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    cohort = selectors.cohort_for_user(user=request.user, cohort_id=pk)
+    snapshot = CohortSnapshot.objects.filter(cohort_id=pk).first()
+    if services.cohort_snapshot_refresh_requested(cohort_id=pk, snapshot=snapshot):
+        # Without a broker the refresh has already run; with one this is the old row.
+        snapshot = CohortSnapshot.objects.filter(cohort_id=pk).first()
+    data = snapshot.data if snapshot else {}
+    scope = selectors.cohort_scope(user=request.user, team_ids=data.get("team_ids", []))
+    return {"cohort": cohort, "snapshot": snapshot, "data": data, "scope": scope}
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """The manager's view of a cohort: training progress and the incident KPIs of its
+    teams before and after it started. Reads one snapshot, rollups and key results."""
+    context = _cohort_context(request, pk)
+    cohort, scope = context["cohort"], context["scope"]
+    trend_from = cohort.start_date - dt.timedelta(weeks=COHORT_TREND_WEEKS_BEFORE)
+    if scope is not None:
+        services.rollups_refresh_requested()
+        context.update(
+            _incident_panel(
+                request,
+                scope,
+                csv_url=reverse("metrics:cohort_incidents_csv", args=[pk]),
+                marker=cohort.start_date,
+                date_from=trend_from,
+            )
+        )
+        if context["partial"]:
+            return render(request, "metrics/_incident_panel.html", context)
+    data = context["data"]
+    at_risk, hidden = selectors.at_risk_visible(user=request.user, rows=data.get("at_risk", []))
+    today = timezone.localdate()
+    impact_result = None
+    if scope is not None and cohort.start_date <= today:
+        impact_result = impact_for_teams(
+            team_ids=scope.team_ids or (), start=cohort.start_date, window_days=90, today=today
+        )
+    context.update(
+        {
+            "training_charts": presenters.training_charts(data),
+            "at_risk": at_risk,
+            "at_risk_hidden": hidden + data.get("at_risk_total", 0) - len(data.get("at_risk", [])),
+            "impact": impact_result,
+            "objectives": selectors.objectives_for_user(user=request.user),
+            "training_kpis": selectors.training_kpis(
+                data=data, report=context.get("report"), since=cohort.start_date
+            ),
+        }
+    )
+    return render(request, "metrics/cohort.html", context)
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def cohort_incidents_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    context = _cohort_context(request, pk)
+    if context["scope"] is None:
+        raise Http404("None of this cohort's teams is yours.")
+    cohort = context["cohort"]
+    report = _report_from_request(
+        request,
+        context["scope"],
+        date_from=cohort.start_date - dt.timedelta(weeks=COHORT_TREND_WEEKS_BEFORE),
+    )["report"]
+    response = HttpResponse(presenters.csv_text(report), content_type="text/csv; charset=utf-8")
+    name = f"cohort-{pk}-incident-kpis-{report.period}-{report.first}-{report.last}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def cohort_training_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    context = _cohort_context(request, pk)
+    text = presenters.csv_from_rows(presenters.training_csv_rows(context["data"]))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cohort-{pk}-training.csv"'
+    return response

@@ -7,6 +7,7 @@ other modules only change defaults. See the configuration table in README.md.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -226,6 +227,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.training_suggestions_refresh",
         "schedule": 30 * 60,
     },
+    "metrics-rollups-sweep": {
+        "task": "metrics.tasks.rollups_sweep",
+        "schedule": 60,
+    },
+    "metrics-rollups-recompute-nightly": {
+        "task": "metrics.tasks.rollups_recompute_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "metrics-cohort-snapshots": {
+        "task": "metrics.tasks.cohort_snapshots_refresh",
+        "schedule": 600,
+    },
 }
 
 # --- demo ---------------------------------------------------------------------------
@@ -236,6 +249,7 @@ DEMO_SEEDERS = [
     "pathways.progress.demo.seed_progress",
     "assessments.demo.seed_assessments",
     "incidents.demo.seed_incidents",
+    "metrics.demo.seed_metrics",
 ]
 DEMO_PASSWORD = "trellis-demo"
 

@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("metrics/kpis/", views.KpiListApi.as_view(), name="api-metrics-kpis"),
+    path("metrics/incidents/", views.IncidentKpiApi.as_view(), name="api-metrics-incidents"),
+    path("metrics/impact/", views.ImpactApi.as_view(), name="api-metrics-impact"),
+    path("metrics/okrs/", views.ObjectiveListApi.as_view(), name="api-metrics-okrs"),
+    path("metrics/training/", views.CohortTrainingApi.as_view(), name="api-metrics-training"),
+]
