@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from config.markdown import render_markdown
 from org.models import Persona
 from org.permissions import persona_required
 
@@ -19,7 +20,6 @@ from . import forms, selectors, services
 from .catalogue import SCHEMA_FILE, exporter, yaml_io
 from .catalogue.schema import Ladder, Rubric, in_field_order
 from .exceptions import CatalogueError, PathwayError
-from .markdown import render_markdown
 from .models import Capstone, Lab, Module, Pathway, PathwayOutcome, Role, Skill
 
 author_required = persona_required(Persona.AUTHOR)

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from assessments.text import render_markdown
+from config.markdown import render_markdown
 
 register = template.Library()
 

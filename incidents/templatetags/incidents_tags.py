@@ -1,10 +1,9 @@
-import nh3
 from django import template
-from django.utils.safestring import SafeString, mark_safe
-from markdown_it import MarkdownIt
+from django.utils.safestring import SafeString
+
+from config.markdown import render_markdown
 
 register = template.Library()
-_md = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 @register.filter
@@ -24,5 +23,4 @@ def duration(seconds: int | None) -> str:
 @register.filter
 def markdown(text: str) -> SafeString:
     """Markdown from imported postmortems, rendered and sanitised."""
-    # nh3 keeps only safe tags and attributes, so the result may be marked safe.
-    return mark_safe(nh3.clean(_md.render(text or "")))
+    return render_markdown(text)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from pathways.markdown import render_markdown
+from config.markdown import render_markdown
 
 from .factories import LabFactory, ModuleFactory, PathwayFactory
 

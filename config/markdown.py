@@ -1,4 +1,4 @@
-"""Markdown for module content, lab instructions and capstone briefs.
+"""Markdown written by people (curriculum, answers, reviews, postmortems), made safe.
 
 Authors write CommonMark (plus tables and strikethrough). Raw HTML is allowed by the
 parser and then everything goes through nh3, so scripts, event handlers, styles and
