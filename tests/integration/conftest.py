@@ -93,6 +93,26 @@ def real_broker(monkeypatch, celery_worker_process):
     return celery_worker_process
 
 
+def _worker_idle() -> bool:
+    inspect = celery_app.control.inspect(timeout=0.5)
+    busy = [*(inspect.active() or {}).values(), *(inspect.reserved() or {}).values()]
+    return not any(busy)
+
+
+@pytest.fixture
+def idle_worker(real_broker):
+    """The worker has finished every task of earlier tests and nothing is queued.
+
+    A scoring task takes along every attempt still waiting (batch draining), so a late
+    redelivery from an earlier test (e.g. of a task whose worker was killed) would score
+    this test's attempts before the test has looked at them.
+    """
+    for _ in range(2):
+        assert wait_for(_worker_idle), "the worker is still busy with an earlier test's tasks"
+        celery_app.control.purge()
+    return real_broker
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -24,7 +24,11 @@ from tests.assessments.factories import RIGHT, SkillFactory, quiz_with
 from tests.factories import UserFactory
 from tests.integration.conftest import wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("idle_worker"),
+]
 T = QuestionType
 TYPES = [T.SINGLE, T.MULTIPLE, T.TRUE_FALSE, T.NUMERIC, T.SHORT_TEXT, T.ORDERING, T.MATCHING]
 
