@@ -31,6 +31,23 @@ def can_import(user: User) -> bool:
     return access.is_author(user) or access.is_manager(user)
 
 
+def import_scope(user_id: int | None) -> frozenset[int] | None:
+    """The teams whose incidents an import by this user may write; None: any team.
+
+    Command-line imports (no user), authors and admins import for the whole
+    organisation; a manager only for the teams they manage, so an import can neither
+    create incidents for another team nor move or overwrite one of theirs.
+    """
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return frozenset()
+    if access.is_author(user):
+        return None
+    return frozenset(access.teams_managed_by(user).values_list("id", flat=True))
+
+
 def incidents_visible_to(*, user: User) -> QuerySet[Incident]:
     if not user.is_authenticated:
         return Incident.objects.none()

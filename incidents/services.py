@@ -43,9 +43,9 @@ from .models import (
     TrainingSuggestion,
 )
 from .schemas import slugify_tag
-from .selectors import training_for_incident
+from .selectors import import_scope, training_for_incident
 from .upsert import LEASE, chunk_write
-from .validation import Directory, Prepared, Rejected, validate_record
+from .validation import Directory, Prepared, Rejected, out_of_scope, validate_record
 
 logger = logging.getLogger(__name__)
 
@@ -233,9 +233,11 @@ def import_preview(
     documents: Sequence[Document],
     sample: int = 10,
     validate_limit: int | None = PREVIEW_VALIDATE_LIMIT,
+    scope: frozenset[int] | None = None,
 ) -> ImportPreview:
     """Read and validate without writing: what an import would create, update, keep
-    and reject. Validates the first `validate_limit` records (None: all)."""
+    and reject. Validates the first `validate_limit` records (None: all); `scope`
+    limits the importer to those teams (see `selectors.import_scope`)."""
     records = _numbered(request.importer.split(documents))
     chosen = records if validate_limit is None else records[:validate_limit]
     directory = Directory.load()
@@ -244,6 +246,17 @@ def import_preview(
     preview = ImportPreview(total=len(records), validated=len(chosen))
     valid = [r for r in results if isinstance(r, Prepared)]
     preview.rejected = [r for r in results if isinstance(r, Rejected)]
+    if scope is not None and valid:
+        owners: dict[str, int | None] = {}
+        for start in range(0, len(valid), CHUNK_SIZE):
+            keys = [r.external_id for r in valid[start : start + CHUNK_SIZE]]
+            owners.update(
+                Incident.objects.filter(source=request.source, external_id__in=keys).values_list(
+                    "external_id", "team_id"
+                )
+            )
+        valid, refused = out_of_scope(valid, scope, owners)
+        preview.rejected = sorted([*preview.rejected, *refused], key=lambda r: r.position)
     known: dict[str, str] = {}
     for start in range(0, len(valid), CHUNK_SIZE):
         keys = [r.external_id for r in valid[start : start + CHUNK_SIZE]]
@@ -286,7 +299,12 @@ def import_batch_preview(*, batch: ImportBatch, sample: int = 10) -> ImportPrevi
     request = import_request_check(
         format=batch.format, source=batch.source, timezone=batch.timezone, mapping=batch.mapping
     )
-    return import_preview(request=request, documents=_documents(batch), sample=sample)
+    return import_preview(
+        request=request,
+        documents=_documents(batch),
+        sample=sample,
+        scope=import_scope(batch.created_by_id),
+    )
 
 
 # --- processing ---------------------------------------------------------------------

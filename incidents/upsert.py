@@ -34,7 +34,8 @@ from .models import (
     Service,
     TimelineEvent,
 )
-from .validation import Prepared, Rejected
+from .selectors import import_scope
+from .validation import Prepared, Rejected, out_of_scope
 
 LEASE = dt.timedelta(minutes=10)
 INCIDENT_COLUMNS = [
@@ -463,6 +464,15 @@ def _existing(source: str, external_ids: list[str]) -> list[tuple[str, int, str]
     )
 
 
+def _owners(source: str, external_ids: list[str]) -> dict[str, int | None]:
+    """external id → team id of the incidents of `source` that already exist."""
+    return dict(
+        Incident.objects.filter(source=source, external_id__in=external_ids).values_list(
+            "external_id", "team_id"
+        )
+    )
+
+
 def _slug_ids(
     records: Sequence[Prepared],
     known: dict[tuple[str, str], int],
@@ -558,6 +568,12 @@ def chunk_write(
             _begin_chunk(batch.source)
             prepared = [r for r in results if isinstance(r, Prepared)]
             rejected = [r for r in results if isinstance(r, Rejected)]
+            scope = import_scope(batch.created_by_id)
+            if scope is not None and prepared:
+                # Looked up under the source lock, so the owners cannot change meanwhile.
+                owners = _owners(batch.source, [r.external_id for r in prepared])
+                prepared, refused = out_of_scope(prepared, scope, owners)
+                rejected.extend(refused)
             total.rejected = len(rejected)
             for wave in _waves(prepared):
                 counts = _upsert_wave(batch, wave, now, known, learned, hints)

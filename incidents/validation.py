@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,44 @@ class Rejected:
     locator: str
     raw: str
     errors: ErrorList = field(default_factory=list)
+
+
+def out_of_scope(
+    records: Sequence[Prepared],
+    scope: frozenset[int],
+    existing_teams: dict[str, int | None],
+) -> tuple[list[Prepared], list[Rejected]]:
+    """Split valid records into those an importer limited to the teams in `scope` may
+    write and, rejected with the reason, the others: a record for no team or another
+    team, or one that would update an incident (by external id, `existing_teams`:
+    external id → its team) that belongs to another team."""
+    kept: list[Prepared] = []
+    refused: list[Rejected] = []
+    for record in records:
+        team_id = record.fields["team_id"]
+        errors: ErrorList = []
+        if team_id is None:
+            errors.append(
+                {"path": "team", "message": "name the team: you import for the teams you manage"}
+            )
+        elif team_id not in scope:
+            errors.append(
+                {"path": "team", "message": "you may import only for the teams you manage"}
+            )
+        if record.external_id in existing_teams and existing_teams[record.external_id] not in scope:
+            errors.append(
+                {
+                    "path": "external_id",
+                    "message": safe_text(
+                        f"incident {record.external_id!r} belongs to a team you do not manage"
+                    ),
+                }
+            )
+        if errors:
+            refused.append(Rejected(record.position, record.locator, record.raw, errors))
+        else:
+            kept.append(record)
+    return kept, refused
 
 
 @dataclass(slots=True)

@@ -146,6 +146,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(selectors.can_import(request.user))
     batch = get_object_or_404(selectors.batches_visible_to(user=request.user), pk=pk)
     try:
         services.import_batch_commit(batch=batch)
@@ -157,6 +158,7 @@ def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(selectors.can_import(request.user))
     batch = get_object_or_404(selectors.batches_visible_to(user=request.user), pk=pk)
     try:
         services.import_batch_discard(batch=batch)

@@ -20,7 +20,9 @@ def _token_client(api_client, user):
 def test_a_manager_imports_by_token_and_reads_the_batch(
     teams, manager, api_client, django_capture_on_commit_callbacks
 ):
-    # given a manager's API token and a batch with one bad record
+    # given a manager's API token and a batch with one bad record for their teams
+    for team in teams.values():
+        team.managers.add(manager)
     client = _token_client(api_client, manager)
     records = [native_record(1), native_record(2), {"external_id": "X", "title": ""}]
 

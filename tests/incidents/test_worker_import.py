@@ -15,10 +15,11 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.usefixtures("real_broker")
 def test_an_api_import_runs_in_a_separate_worker(api_client):
-    # given a manager and the teams, in committed rows the worker can see
+    # given a manager of the teams, in committed rows the worker can see
+    manager = UserFactory(personas=["learner", "manager"])
     for slug in TEAMS:
-        TeamFactory(slug=slug)
-    api_client.force_authenticate(UserFactory(personas=["learner", "manager"]))
+        TeamFactory(slug=slug, managers=[manager])
+    api_client.force_authenticate(manager)
     records = [native_record(n) for n in range(40)] + [{"external_id": "BAD"}]
 
     # when the records are posted (the task goes through Redis)
