@@ -171,6 +171,17 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -------------------------------------------------------------------------
 # Unset REDIS_URL means no broker: tasks run eagerly, in the caller's process.
 REDIS_URL = env("REDIS_URL", default="")
+# The cache holds only short-lived counters (API sign-in rate limits): shared through
+# Redis when there is one, else per process.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Token requests (email + password) allowed per client address; empty: no limit.
+TRELLIS_AUTH_RATE = env("TRELLIS_AUTH_RATE", default="20/min")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)

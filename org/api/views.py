@@ -19,6 +19,7 @@ from .serializers import (
     TokenInputSerializer,
     TokenOutputSerializer,
 )
+from .throttles import CredentialsRateThrottle
 
 
 class TokenCreateApi(APIView):
@@ -26,7 +27,7 @@ class TokenCreateApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_scope = "auth"
+    throttle_classes = [CredentialsRateThrottle]
 
     @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer})
     def post(self, request: Request) -> Response:

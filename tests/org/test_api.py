@@ -117,3 +117,24 @@ def test_learner_sees_no_teams_and_cannot_import_people(api_client, learner):
         reverse("api-people-import"), {"rows": [{"email": "x@y.z"}]}, format="json"
     )
     assert response.status_code == 403
+
+
+def test_password_guessing_is_throttled_with_a_clear_answer(api_client, db, settings):
+    # given a limit of three token requests a minute per address
+    settings.TRELLIS_AUTH_RATE = "3/min"
+    UserFactory(email="script@example.test")
+    wrong = {"email": "script@example.test", "password": "guess"}
+    right = {"email": "script@example.test", "password": "correct-horse-battery"}
+
+    # when a client guesses three times
+    statuses = [api_client.post("/api/v1/auth/token/", wrong).status_code for _ in range(3)]
+
+    # then the fourth request is refused, even with the right password, saying when to retry
+    response = api_client.post("/api/v1/auth/token/", right)
+    assert statuses == [400, 400, 400]
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "throttled" in response.json()["detail"]
+    # and another address is not affected
+    other = api_client.post("/api/v1/auth/token/", right, REMOTE_ADDR="127.0.0.2")
+    assert other.status_code == 200
