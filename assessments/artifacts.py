@@ -15,6 +15,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from config import safe_yaml
+
 MAX_ARTIFACT_BYTES = 200_000
 
 
@@ -245,18 +247,6 @@ SCHEMAS: dict[str, ArtifactSchema] = {
 }
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors and aliases (no "billion laughs")."""
-
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases are not allowed", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
 def load_document(text: str, filename: str = "") -> Any:
     """Parse JSON or YAML (by extension, else by first character); ValueError if neither."""
     if len(text.encode()) > MAX_ARTIFACT_BYTES:
@@ -268,7 +258,7 @@ def load_document(text: str, filename: str = "") -> Any:
         except json.JSONDecodeError as exc:
             raise ValueError(f"not valid JSON: line {exc.lineno}: {exc.msg}") from exc
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader subclass
+        return safe_yaml.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

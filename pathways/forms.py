@@ -8,6 +8,8 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.urls import reverse_lazy
 
+from config import safe_yaml
+
 from .catalogue.schema import SLUG_PATTERN
 from .models import Pathway, Pillar, Role, Skill
 
@@ -49,7 +51,7 @@ class YamlListField(forms.CharField):
         if not text.strip():
             return []
         try:
-            data = yaml.safe_load(text)
+            data = safe_yaml.load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1})" if mark else ""

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 
+from config.safe_yaml import load as load_yaml
 from incidents.schemas import ACTION_KIND_ALIASES, _key
 
 from .base import Document, Importer, RawRecord, RecordError, strip_bom
@@ -66,20 +67,8 @@ ACTION_ALIASES = {
 _md = MarkdownIt("commonmark").enable("table")
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """YAML without anchors/aliases: a few bytes of aliases can expand exponentially."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases are not allowed", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
 def safe_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_NoAliasLoader)
+    return load_yaml(text)
 
 
 def _plain(value: Any) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from config.safe_yaml import BoundedAliasLoader
 from pathways.exceptions import Issue
 
 Path = tuple[str | int, ...]
@@ -88,7 +89,7 @@ def parse(text: str, file: str) -> tuple[list[RawDocument], list[Issue]]:
     documents: list[RawDocument] = []
     issues: list[Issue] = []
     try:
-        loader = yaml.SafeLoader(text)
+        loader = BoundedAliasLoader(text)
         try:
             while loader.check_node():
                 node = loader.get_node()
@@ -102,6 +103,8 @@ def parse(text: str, file: str) -> tuple[list[RawDocument], list[Issue]]:
                 documents.append(document)
         finally:
             loader.dispose()
+    except RecursionError:
+        return [], [Issue(file=file, path="", line=None, message="the file is nested too deeply")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -389,6 +389,35 @@ def test_malformed_file_is_rejected_with_file_path_and_line_and_nothing_is_writt
     assert {m.__name__: m.objects.count() for m in MODELS} == {m.__name__: 0 for m in MODELS}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
+            + "".join(
+                f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+            ),
+            [
+                "bomb.yaml:6: (document): YAML syntax error: aliases expand this document "
+                "beyond 200,000 values"
+            ],
+            id="billion laughs",
+        ),
+        pytest.param(
+            "kind: track\nslug: deep\nsummary: " + "[" * 5000 + "]" * 5000 + "\n",
+            ["bomb.yaml: (document): the file is nested too deeply"],
+            id="deep nesting",
+        ),
+    ],
+)
+def test_hostile_yaml_is_refused_quickly_and_nothing_is_written(db, text, expected):
+    with pytest.raises(CatalogueError) as caught:
+        catalogue_load(sources=[("bomb.yaml", text)])
+    assert [str(issue) for issue in caught.value.issues] == expected
+    assert {m.__name__: m.objects.count() for m in MODELS} == {m.__name__: 0 for m in MODELS}
+
+
 def test_command_reports_every_problem_and_writes_nothing(db, tmp_path):
     (tmp_path / "skills.yaml").write_text(SKILLS)
     (tmp_path / "roles.yaml").write_text(ROLES)

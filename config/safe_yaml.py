@@ -1,0 +1,76 @@
+"""YAML readers for everything users upload: safe types, and no alias bombs.
+
+A few hundred bytes of nested aliases expand to gigabytes ("billion laughs") for any
+code that walks the document. Uploaded artifacts, mapping files and postmortem front
+matter need no aliases, so there an alias is a syntax error at its line
+(`NoAliasLoader`). Curriculum files use them to share rubric levels, so there a
+document may use aliases as long as it stays small once expanded
+(`BoundedAliasLoader`). Nesting deeper than Python's recursion limit is reported
+instead of crashing.
+"""
+
+from typing import Any
+
+import yaml
+
+
+class NoAliasLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that refuses anchors and aliases."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+class BoundedAliasLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` whose documents expand to at most `max_nodes` nodes."""
+
+    max_nodes = 200_000
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._expanded: dict[int, int] = {}  # id(node) → its size with aliases expanded
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        mark = self.peek_event().start_mark
+        node = super().compose_node(parent, index)
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        size = self._expanded.get(id(node)) or 1 + sum(
+            self._expanded.get(id(child), 1) for child in children
+        )
+        if size > self.max_nodes:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases expand this document beyond {self.max_nodes:,} values",
+                mark,
+            )
+        self._expanded[id(node)] = size
+        return node
+
+
+class TooDeep(yaml.YAMLError):
+    """The document nests deeper than can be read."""
+
+    problem = "the document is nested too deeply"
+    problem_mark = None
+
+    def __str__(self) -> str:
+        return self.problem
+
+
+def load(text: str) -> Any:
+    """The one YAML document in `text` (yaml.YAMLError when it cannot be read)."""
+    try:
+        return yaml.load(text, Loader=NoAliasLoader)
+    except RecursionError as exc:
+        raise TooDeep from exc
