@@ -212,8 +212,13 @@ def _choices(question: Question, layout_order: list[str] | None) -> list[tuple[s
     return [(cid, texts[cid]) for cid in order if cid in texts]
 
 
-def attempt_view(*, attempt: Attempt) -> AttemptView:
-    """Everything the attempt's owner may see now, per the assessment's policy."""
+def attempt_view(*, attempt: Attempt, viewer: User | None = None) -> AttemptView:
+    """Everything the attempt's owner may see now, per the assessment's policy.
+
+    Someone else looking (a manager of the owner's team) sees the points and the
+    feedback, but the correct answers only if they are an author: a manager may be
+    taking the same assessment.
+    """
     attempt = (
         Attempt.objects.select_related(
             "assessment", "assessment__lab", "assessment__capstone", "score", "user"
@@ -225,6 +230,8 @@ def attempt_view(*, attempt: Attempt) -> AttemptView:
     scored = attempt.status == Status.SCORED
     show_feedback = feedback_visible(attempt)
     show_answers = answers_visible(attempt)
+    if viewer is not None and viewer.pk != attempt.user_id and not access.is_author(viewer):
+        show_answers = False
     layout = attempt.layout
     qids = [int(q) for q in layout.get("questions", [])]
     questions = Question.objects.in_bulk(qids)

@@ -107,7 +107,7 @@ def _own(request: HttpRequest, pk: int) -> Attempt:
 def attempt(request: HttpRequest, pk: int) -> HttpResponse:
     """The attempt page: the form while in progress (own attempts only), else the result."""
     found = _attempt_for(request, pk)
-    view = selectors.attempt_view(attempt=found)
+    view = selectors.attempt_view(attempt=found, viewer=request.user)
     mine = found.user_id == request.user.pk
     if view.in_progress and mine:
         return render(request, "assessments/take.html", _take_context(view))

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from assessments import selectors, services
 from assessments.models import Assessment, AssessmentQuestion, Attempt, Question, QuestionBank
+from org.models import User
 from org.permissions import IsAuthor, IsManager
 from pathways.models import Capstone, Lab, Module, Pathway
 
@@ -57,8 +58,8 @@ def _own_attempt(request: Request, pk: int) -> Attempt:
     return get_object_or_404(Attempt.objects.select_related("assessment"), pk=pk, user=request.user)
 
 
-def _detail(attempt: Attempt) -> dict:
-    return AttemptDetailSerializer(selectors.attempt_view(attempt=attempt)).data
+def _detail(attempt: Attempt, viewer: User | None = None) -> dict:
+    return AttemptDetailSerializer(selectors.attempt_view(attempt=attempt, viewer=viewer)).data
 
 
 class AttemptStartApi(APIView):
@@ -84,14 +85,15 @@ class AttemptListApi(generics.ListAPIView):
 
 class AttemptDetailApi(APIView):
     """One attempt: the caller's own, or (managers) one of a person in a team they manage.
-    Feedback and correct answers appear only when the assessment's policy allows."""
+    Feedback and correct answers appear only when the assessment's policy allows, and
+    correct answers only to the owner (and authors)."""
 
     @extend_schema(responses=AttemptDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         attempt = selectors.attempt_for_viewer(viewer=request.user, attempt_id=pk)
         if attempt is None:
             raise Http404
-        return Response(_detail(attempt))
+        return Response(_detail(attempt, viewer=request.user))
 
 
 def _save_kwargs(data: dict) -> dict:

@@ -326,3 +326,26 @@ def test_gains_api_for_managers_only(api_client, manager, learner):
     assert api_client.get(reverse("api-assessments-gains"), {"pathway": "x"}).status_code == 403
     api_client.force_authenticate(manager)
     assert api_client.get(reverse("api-assessments-gains"), {"pathway": "x"}).status_code == 404
+
+
+def test_only_the_owner_sees_the_correct_answers_of_an_attempt(
+    api_client, manager, learner, django_capture_on_commit_callbacks
+):
+    # given a scored attempt whose answers its owner may see, by a learner in a team of a
+    # manager who could be taking the same quiz
+    quiz, (q1,) = quiz_with([T.SINGLE], answers_timing=ANS.WITH_FEEDBACK)
+    MembershipFactory(user=learner, team=TeamFactory(managers=[manager]))
+    attempt = services.attempt_start(user=learner, assessment=quiz)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attempt_submit(attempt=attempt, user=learner, answers={q1.pk: "b"})
+    url = reverse("api-assessments-attempt-detail", args=[attempt.pk])
+
+    def seen_by(user):
+        api_client.force_authenticate(user)
+        detail = api_client.get(url).json()
+        question = detail["questions"][0]
+        return detail["answers_visible"], question["correct_answer"], question["points"]
+
+    # then the owner sees them, the manager only the points
+    assert seen_by(learner) == (True, ["PSI rises"], "0.00")
+    assert seen_by(manager) == (False, None, "0.00")

@@ -484,3 +484,21 @@ def test_the_result_page_polls_until_the_attempt_is_scored(client, learner):
 
     services.attempt_score(attempt_id=attempt.pk)
     assert client.get(url)["HX-Refresh"] == "true"
+
+
+def test_a_manager_reads_a_team_result_without_the_correct_answers(
+    client, manager, learner, django_capture_on_commit_callbacks
+):
+    quiz, (q1,) = quiz_with([T.SINGLE], answers_timing=Assessment.AnswersTiming.WITH_FEEDBACK)
+    MembershipFactory(user=learner, team=TeamFactory(managers=[manager]))
+    attempt = services.attempt_start(user=learner, assessment=quiz)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attempt_submit(attempt=attempt, user=learner, answers={q1.pk: "b"})
+    url = reverse("assessments:attempt", args=[attempt.pk])
+
+    client.force_login(learner)
+    assert "Correct answer:" in _html(client.get(url))
+    client.force_login(manager)
+    page = _html(client.get(url))
+    assert "Score: 0 of 1 (0 %)" in page
+    assert "Correct answer:" not in page and "PSI rises" not in page
