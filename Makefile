@@ -39,11 +39,12 @@ test: install
 
 # The same suite on PostgreSQL + Redis, including tests that start a real Celery worker.
 test-pg: install
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q -m "not e2e"
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) TRELLIS_REQUIRE_SERVICES=1 \
+	  $(PY) -m pytest -q -m "not e2e"
 
 # Browser tests: Playwright driving Debian's Chromium (apt-get install chromium).
 test-e2e: install
-	$(PY) -m pytest -q -m e2e -p no:randomly
+	TRELLIS_REQUIRE_SERVICES=1 $(PY) -m pytest -q -m e2e -p no:randomly
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,7 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Skip tests whose real dependencies are absent, saying which and how to run them."""
     from django.conf import settings
@@ -24,19 +25,20 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     has_redis = bool(settings.REDIS_URL)
     has_chromium = os.path.exists(CHROMIUM)
+    # `make test-pg` and `make test-e2e` set this: there a missing service is an error.
+    required = os.environ.get("TRELLIS_REQUIRE_SERVICES") == "1"
     for item in items:
         if "worker" in item.keywords and not (on_postgres and has_redis):
-            item.add_marker(
-                pytest.mark.skip(
-                    reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL: make test-pg"
-                )
-            )
+            reason = "needs DATABASE_URL (PostgreSQL) and REDIS_URL: make test-pg"
         elif "postgres" in item.keywords and not on_postgres:
-            item.add_marker(
-                pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL): make test-pg")
-            )
+            reason = "needs DATABASE_URL (PostgreSQL): make test-pg"
         elif "e2e" in item.keywords and not has_chromium:
-            item.add_marker(pytest.mark.skip(reason=f"needs {CHROMIUM}: make test-e2e"))
+            reason = f"needs {CHROMIUM}: make test-e2e"
+        else:
+            continue
+        if required:
+            raise pytest.UsageError(f"{item.nodeid} {reason}, but the run requires it")
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")
