@@ -404,6 +404,14 @@ def cohort_snapshot_refresh(*, cohort_id: int, today: dt.date | None = None) -> 
             "refresh_requested_at": None,
         },
     )
+    if cohort.start_date <= today and data.get("team_ids"):
+        # Warm the cached bootstrap intervals of the dashboard's before/after comparison
+        # (the costly part of that page) for the cohort's teams.
+        from .impact import impact_for_teams
+
+        impact_for_teams(
+            team_ids=data["team_ids"], start=cohort.start_date, window_days=90, today=today
+        )
     return snapshot
 
 

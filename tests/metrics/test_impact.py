@@ -119,3 +119,27 @@ def test_an_unfinished_after_window_uses_only_ended_weeks(db):
 
     assert impact.after == (dt.date(2025, 6, 2), dt.date(2025, 6, 16))
     assert impact.after_weeks_observed == 2
+
+
+def test_an_interval_is_computed_once_for_the_same_samples(monkeypatch):
+    from metrics import impact
+
+    calls = []
+    real = impact._bootstrap
+    monkeypatch.setattr(
+        impact, "_bootstrap", lambda *args: calls.append(len(args[0])) or real(*args)
+    )
+    samples = ([5.0, 7.0, 9.0], [4.0, 6.0], [5.0, 8.0, 9.0, 10.0], [6.0, 9.0])
+
+    first = did_estimate(*samples, resamples=200)
+    second = did_estimate(*samples, resamples=200)
+    changed = did_estimate(*samples[:3], [6.0, 9.5], resamples=200)
+
+    # the four samples were resampled once for the first call, not for the second
+    assert calls == [3, 2, 4, 2, 3, 2, 4, 2]
+    assert (second.ci_low, second.ci_high, second.estimate) == (
+        first.ci_low,
+        first.ci_high,
+        first.estimate,
+    )
+    assert changed.estimate != first.estimate
