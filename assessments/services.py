@@ -10,7 +10,7 @@ import logging
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,7 +41,7 @@ from pathways.models import (
     Skill,
     SkillRating,
 )
-from pathways.progress.services import progress_mark
+from pathways.progress.services import progress_mark_many
 
 from . import artifacts, gift, scoring
 from .exceptions import AssessmentError
@@ -844,7 +844,10 @@ def _score_batch(ids: list[int], token: uuid.UUID, worker: str) -> ScoringRun:
             Attempt.objects.filter(pk__in=ids, status=Status.SCORING, claim_token=token)
             .select_for_update(of=("self",))
             .select_related(
-                "assessment", "assessment__module", "assessment__lab", "assessment__capstone"
+                "assessment",
+                "assessment__module",
+                "assessment__lab__module",
+                "assessment__capstone",
             )
             .order_by("pk")
         )
@@ -947,8 +950,7 @@ def _store(
     ]
     if ratings:
         SkillRating.objects.bulk_create(ratings, ignore_conflicts=True)
-    for attempt, score in zip(attempts, scores, strict=True):
-        _record_progress(attempt, score)
+    _record_progress(attempts, scores)
     _award_certifications(triggers=attempts)
     # Item statistics need recomputing for assessments with questions.
     clean = {
@@ -1213,13 +1215,17 @@ def _skill_ratings(attempt: Attempt, score: Score, outcome: _Outcome) -> list[Sk
     ]
 
 
-def _record_progress(attempt: Attempt, score: Score) -> None:
-    assessment = attempt.assessment
-    status = Progress.Status.DONE if score.passed else Progress.Status.IN_PROGRESS
-    if assessment.kind == Kind.QUIZ and assessment.module_id:
-        progress_mark(user_id=attempt.user_id, status=status, module=assessment.module)
-    elif assessment.kind == Kind.LAB_CHECK and assessment.lab_id:
-        progress_mark(user_id=attempt.user_id, status=status, lab=assessment.lab)
+def _record_progress(attempts: Sequence[Attempt], scores: Sequence[Score]) -> None:
+    """A module quiz or lab check moves its module or lab: done when passed."""
+    marks = []
+    for attempt, score in zip(attempts, scores, strict=True):
+        assessment = attempt.assessment
+        status = Progress.Status.DONE if score.passed else Progress.Status.IN_PROGRESS
+        if assessment.kind == Kind.QUIZ and assessment.module_id:
+            marks.append((attempt.user_id, status, assessment.module, None))
+        elif assessment.kind == Kind.LAB_CHECK and assessment.lab_id:
+            marks.append((attempt.user_id, status, None, assessment.lab))
+    progress_mark_many(marks)
 
 
 # --- certifications ------------------------------------------------------------------------

@@ -419,3 +419,49 @@ def test_progress_mark_for_a_pathway_not_followed_does_nothing(learner):
     module = pathway_with_schedule(RoleFactory(), [(1, 2)], labs=0).modules.get()
     assert services.progress_mark(user_id=learner.pk, status="done", module=module) is None
     assert not Progress.objects.exists()
+
+
+def test_progress_mark_many_follows_the_same_rules_in_constant_queries(db):
+    # given a module with a lab, and learners enrolled on it (and one who is not)
+    pathway = pathway_with_schedule(RoleFactory(), [(1, 2)], labs=1)
+    module = pathway.modules.get()
+    lab = module.labs.select_related("module").get()
+
+    def marks_for(count: int) -> list:
+        users = [EnrollmentFactory(pathway=pathway).user_id for _ in range(count)]
+        # each learner: a failed then a passed quiz in the same batch, and a lab started
+        return [
+            mark
+            for user_id in users
+            for mark in (
+                (user_id, "in_progress", module, None),
+                (user_id, "done", module, None),
+                (user_id, "in_progress", None, lab),
+            )
+        ]
+
+    small, large = marks_for(3), marks_for(30)
+    stranger = UserFactory().pk
+
+    # when the marks are written at once (twice for the large set: the second is a no-op
+    # except for the lab, already started)
+    small_queries, written_small = count_queries(
+        lambda: services.progress_mark_many([*small, (stranger, "done", module, None)])
+    )
+    large_queries, written_large = count_queries(lambda: services.progress_mark_many(large))
+    again = services.progress_mark_many([(u, "in_progress", m, la) for u, _, m, la in large])
+
+    # then done wins and is never undone, a stranger gets nothing, and the query count
+    # does not grow with the number of learners
+    assert (written_small, written_large, again) == (6, 60, 0)
+    assert small_queries == large_queries <= 5
+    states = {
+        (p.module_id, p.lab_id, p.status, p.started_at is not None, p.completed_at is not None)
+        for p in Progress.objects.all()
+    }
+    assert states == {
+        (module.pk, None, "done", True, True),
+        (None, lab.pk, "in_progress", True, False),
+    }
+    assert Progress.objects.count() == 66
+    assert not Progress.objects.filter(enrollment__user_id=stranger).exists()
