@@ -6,7 +6,8 @@ each round it fills the scoring queue while the worker is not consuming it, lets
 worker go, and measures completions per second from the first to the last one:
 
 - scoring: 20-question attempts (every question type, skills tagged, a certification
-  that mentions the assessment) scored by `assessments.tasks.score_attempt`;
+  that mentions the assessment, a module quiz of a pathway each learner follows, so
+  progress is recorded too) scored by `assessments.tasks.score_attempt`;
 - baseline: `assessments.tasks.bench_empty`, a task that only records that it ran.
 
 Each scoring run is compared with the mean of the empty-task runs just before and after
@@ -74,6 +75,7 @@ def _seed() -> int:
     from assessments.models import Assessment
     from pathways.models import Certification, Skill
     from tests.assessments.factories import SPECS
+    from tests.cohorts.factories import ModuleFactory, PathwayFactory
 
     skills = [
         Skill.objects.create(slug=f"bench-skill-{i}", name=f"Bench skill {i}", pillar="testing")
@@ -92,8 +94,10 @@ def _seed() -> int:
                 skills=[skills[i % 3]],
             )
         )
+    module = ModuleFactory(pathway=PathwayFactory(slug="bench-track"))
     assessment = services.assessment_create(
         created_by=None,
+        module=module,
         slug="bench-quiz",
         title="Bench quiz",
         kind=Assessment.Kind.QUIZ,
@@ -118,12 +122,22 @@ def _answered_attempts(assessment_id: int, n: int, rng: random.Random) -> list[i
     from assessments import services
     from assessments.models import Assessment, Attempt, Response
     from org.models import User
+    from pathways.models import Enrollment
     from tests.assessments.factories import RIGHT, WRONG
 
     assessment = Assessment.objects.get(pk=assessment_id)
     tag = uuid.uuid4().hex[:8]
     users = User.objects.bulk_create(
         [User(email=f"bench-{tag}-{i}@example.test") for i in range(n)]
+    )
+    # Each learner follows the quiz's pathway, so scoring also records their progress.
+    Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                user=user, pathway_id=assessment.module.pathway_id, pathway_slug="bench-track"
+            )
+            for user in users
+        ]
     )
     template = services.attempt_start(user=users[0], assessment=assessment, rng=rng)
     questions = list(assessment.questions.all())
