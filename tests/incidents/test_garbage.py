@@ -22,11 +22,12 @@ JSON_MAPPING = (
     "  resolved_at: {path: minutes, minutes_after: started_at}\n"
     "  severity: {path: level, map: {'1': SEV1}}\n"
 )
+# CI runs a fixed sequence of examples (the "ci" profile in conftest.py); developers
+# explore new ones on every run.
 SETTINGS = settings(
-    max_examples=12,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,
 )
 
 scalars = st.one_of(
@@ -46,7 +47,56 @@ json_values = st.recursive(
 )
 # Records that look native: real field names with any JSON values.
 near_records = st.dictionaries(st.sampled_from([*FIELDS, "id", "colour"]), json_values, max_size=10)
+
+
+def _shaped(keys: list[str]) -> st.SearchStrategy[dict]:
+    """Objects with a tool's own field names (and some others) holding any JSON values."""
+    return st.dictionaries(st.sampled_from([*keys, "colour"]), json_values, max_size=8)
+
+
+# PagerDuty's REST shapes: an incident with its log entries, or a list of incidents.
+pd_entry = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            ["trigger_log_entry", "acknowledge_log_entry", "resolve_log_entry", "other", ""]
+        )
+        | json_values,
+        "created_at": scalars,
+    },
+    optional={"channel": json_values, "at": json_values},
+)
+pd_incident = _shaped(
+    ["id", "title", "summary", "created_at", "status", "urgency", "priority", "service",
+     "teams", "html_url", "description", "last_status_change_at", "acknowledgements"]
+)  # fmt: skip
+pagerduty_docs = st.one_of(
+    st.fixed_dictionaries(
+        {"incident": pd_incident | json_values, "log_entries": st.lists(pd_entry, max_size=5)}
+    ),
+    st.fixed_dictionaries({"incidents": st.lists(pd_incident, max_size=4)}),
+)
+# Opsgenie's incident shapes: data with a timeline, or a bare list.
+og_data = _shaped(
+    ["id", "tinyId", "message", "description", "status", "priority", "createdAt", "tags",
+     "impactStartDate", "impactEndDate", "impactedServices", "extraProperties", "links"]
+)  # fmt: skip
+og_entry = st.fixed_dictionaries(
+    {"type": st.sampled_from(["ack", "closed", "resolved", "open", ""]), "eventTime": scalars},
+    optional={"content": json_values},
+)
+opsgenie_docs = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "data": og_data | json_values,
+            "timeline": st.fixed_dictionaries({"entries": st.lists(og_entry, max_size=5)})
+            | st.lists(og_entry, max_size=5),
+        }
+    ),
+    st.lists(og_data, max_size=4),
+)
 texts = st.one_of(
+    pagerduty_docs.map(json.dumps),
+    opsgenie_docs.map(json.dumps),
     st.text(max_size=300),
     st.lists(near_records, max_size=5).map(json.dumps),
     st.lists(near_records, max_size=5).map(lambda rs: "\n".join(json.dumps(r) for r in rs)),
@@ -96,8 +146,20 @@ def test_every_importer_survives_garbage(teams, format):
     check()
 
 
+api_bodies = st.one_of(
+    json_values,
+    # records: native-looking, tool-shaped, or anything
+    st.lists(near_records | pd_incident | og_data | json_values, max_size=5),
+    # a file's text, as `content`, with or without a mapping
+    st.fixed_dictionaries(
+        {"content": texts},
+        optional={"mapping": st.sampled_from([MAPPING, JSON_MAPPING, "", "fields: [1"])},
+    ),
+)
+
+
 @SETTINGS
-@given(body=json_values, format=st.sampled_from(sorted(IMPORTERS)))
+@given(body=api_bodies, format=st.sampled_from(sorted(IMPORTERS)))
 def test_the_api_answers_garbage_without_a_500(
     teams, platform_admin, api_client, django_capture_on_commit_callbacks, body, format
 ):
