@@ -1,8 +1,10 @@
 """Writes for incidents: imports (create, preview, commit, process), the training map,
 suggestions, and exercise drafts. Views, the API, the command and tasks call these."""
 
+import contextlib
 import datetime as dt
 import gc
+import importlib
 import logging
 import re
 import time
@@ -532,8 +534,19 @@ def _announce(batch_id: int) -> None:
     """
     from config.celery_app import app
 
+    def send(name: str) -> None:
+        task = app.tasks.get(name)
+        if task is None:  # task names are dotted module paths: load it to run it eagerly
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name.rpartition(".")[0])
+            task = app.tasks.get(name)
+        if task is not None:  # eager without a broker, like every other task
+            task.apply_async(args=[batch_id])
+        else:
+            app.send_task(name, args=[batch_id])
+
     for name in getattr(settings, "INCIDENT_BATCH_DONE_TASKS", ()):
-        transaction.on_commit(lambda name=name: app.send_task(name, args=[batch_id]))
+        transaction.on_commit(lambda name=name: send(name))
 
 
 def import_batches_requeue_stale(*, pending_minutes: int = 10) -> list[int]:

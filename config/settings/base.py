@@ -252,6 +252,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Tasks told (by name, with the batch id) when an import batch finishes: the metrics
+# app notes the incidents it touched and recomputes their rollup buckets (debounced).
+# The per-minute sweep catches anything a lost message misses.
+INCIDENT_BATCH_DONE_TASKS = env.list(
+    "INCIDENT_BATCH_DONE_TASKS", default=["metrics.tasks.rollups_note_batch"]
+)
+
 # --- demo ---------------------------------------------------------------------------
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.
 DEMO_SEEDERS = [

@@ -267,3 +267,20 @@ def test_a_rebuild_over_current_rollups_changes_nothing(sre, ml):
     # and a change nobody noted is what a rebuild repairs
     Incident.objects.filter(external_id="INC-2").update(team=sre)
     assert services.rollups_recompute_all().buckets_changed == 2
+
+
+def test_a_finished_import_updates_the_rollups_without_waiting_for_the_sweep(
+    sre, django_capture_on_commit_callbacks
+):
+    # given rollups that are up to date
+    services.rollups_recompute_all()
+
+    # when an import finishes (tasks run in-process here, as without a broker)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = import_records([record(1), record(2)])
+
+    # then the incidents' buckets were noted and recomputed: no sweep ran, nothing waits
+    assert RollupBatch.objects.filter(batch_id=batch.pk).exists()
+    assert DirtyBucket.objects.count() == 0
+    assert mttr_median("team:sre") == (2, 3600)
+    assert RollupState.objects.get().swept_until < RollupBatch.objects.get().noted_at
