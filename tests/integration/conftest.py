@@ -89,7 +89,12 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Callab
 @pytest.fixture
 def real_broker(monkeypatch, celery_worker_process):
     """Send tasks to Redis (not eagerly) for the duration of one test."""
+    from celery._state import _set_task_join_will_block
+
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    # The test process is never a worker: waiting for a result here is allowed, whatever
+    # an earlier test left in Celery's process-wide "inside a worker" flag.
+    _set_task_join_will_block(False)
     return celery_worker_process
 
 

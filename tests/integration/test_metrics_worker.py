@@ -10,7 +10,7 @@ from incidents.importers import Document
 from incidents.models import ImportBatch
 from incidents.services import import_batch_create
 from metrics import selectors, services
-from metrics.models import DirtyBucket, RollupState
+from metrics.models import DirtyBucket, RollupBatch, RollupState
 from tests.factories import TeamFactory
 from tests.integration.conftest import wait_for
 
@@ -59,9 +59,13 @@ def test_an_import_reaches_the_rollups_through_the_worker(real_broker):
     assert DirtyBucket.objects.count() == 0
 
 
-def test_noting_schedules_one_debounced_run_on_the_worker(real_broker):
+def test_a_finished_import_is_noted_and_processed_on_the_worker_without_a_sweep(real_broker):
+    # given up-to-date rollups (the last sweep was the rebuild)
     TeamFactory(slug="sre")
     services.rollups_recompute_all()
+    swept_until = RollupState.objects.get().swept_until
+
+    # when the worker finishes an import
     batch = import_batch_create(
         format="jsonl",
         documents=[
@@ -83,11 +87,12 @@ def test_noting_schedules_one_debounced_run_on_the_worker(real_broker):
     )
     assert wait_for(lambda: ImportBatch.objects.get(pk=batch.pk).status == "done")
 
-    # when the batch is noted here, processing is queued a few seconds ahead
-    assert services.rollups_note_batch(batch_id=batch.pk) == 1
-    assert RollupState.objects.get().processing_due_at is not None
-    assert DirtyBucket.objects.count() == 1
-
-    # then the worker runs it and clears the schedule
+    # then the batch's own task notes it on the metrics queue, the debounced processing
+    # run recomputes the bucket and clears its schedule; no sweep was involved
+    assert wait_for(lambda: RollupBatch.objects.filter(batch_id=batch.pk).exists())
     assert wait_for(lambda: sre_week() == (1, 1800), timeout=40), sre_week()
     assert wait_for(lambda: RollupState.objects.get().processing_due_at is None)
+    assert DirtyBucket.objects.count() == 0
+    assert RollupState.objects.get().swept_until == swept_until
+    # and noting it again finds nothing to do
+    assert services.rollups_note_batch(batch_id=batch.pk) == 0
