@@ -201,6 +201,39 @@ def test_instant_check_over_the_api(api_client, learner):
     assert (item["outcome"], item["points"], item["checked"]) == ("partial", "0.50", True)
 
 
+@pytest.mark.parametrize(
+    ("answers_timing", "shown"),
+    [(ANS.AFTER_FINAL, None), (ANS.NEVER, None), (ANS.WITH_FEEDBACK, ["PSI", "KL divergence"])],
+)
+def test_an_instant_check_shows_the_answer_only_as_the_policy_allows(
+    api_client, learner, answers_timing, shown
+):
+    # given a quiz with instant feedback and one more attempt to go after this one
+    quiz, (q1, q2) = quiz_with(
+        [T.MULTIPLE, T.SINGLE],
+        feedback_timing="immediate",
+        answers_timing=answers_timing,
+        attempts_allowed=2,
+    )
+    attempt = services.attempt_start(user=learner, assessment=quiz)
+    api_client.force_authenticate(learner)
+
+    # when the learner checks a partly right answer
+    item = api_client.post(
+        reverse("api-assessments-attempt-check", args=[attempt.pk]),
+        {"question": q1.pk, "answer": ["a"]},
+        format="json",
+    ).json()["question"]
+
+    # then the feedback comes at once, the correct answer only when the policy says so
+    assert (item["outcome"], item["points"]) == ("partial", "0.50")
+    assert item["correct_answer"] == shown
+    # and the unchecked question says nothing yet
+    detail = api_client.get(reverse("api-assessments-attempt-detail", args=[attempt.pk])).json()
+    other = next(q for q in detail["questions"] if q["id"] == q2.pk)
+    assert (other["correct_answer"], other["feedback"], other["points"]) == (None, None, None)
+
+
 # --- authors --------------------------------------------------------------------------------
 
 
