@@ -1,12 +1,15 @@
 """Demo incidents: a year of them for the four demo teams, plus a handful of full
 postmortems in Markdown, imported through the product's own import path.
 
-Deterministic (fixed seed, fixed reference date) and idempotent: a run whose
-records would change nothing writes nothing (not even an import batch).
+The year ends on the day the demo is seeded, so the dashboards always have recent
+incidents. Deterministic for a given day (fixed seed; the same offsets from that day)
+and idempotent: a run whose records would change nothing writes nothing (not even an
+import batch); a run on a later day moves the same incidents along.
 
-Durations are log-normal (most incidents are short, a few are very long). From
-TRAINING_EFFECT_FROM on, SRE and ML Platform incidents are detected and mitigated
-faster, so the dashboards have a before/after to show.
+Durations are log-normal (most incidents are short, a few are very long). From the day
+the demo cohort started (it is on day 45 of 90 whenever the demo is seeded), SRE and ML
+Platform incidents are detected and mitigated faster, so the cohort dashboard's
+before/after comparison has an effect to show.
 """
 
 import datetime as dt
@@ -15,6 +18,7 @@ import math
 import random
 
 from django.db import transaction
+from django.utils import timezone
 
 from org.models import Team
 from pathways.models import Skill
@@ -24,9 +28,8 @@ from .importers import Document
 from .models import FailureMode, ImportBatch, Incident, Service, TrainingRule
 
 SEED = 6
-REFERENCE = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 DAYS = 365
-TRAINING_EFFECT_FROM = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
+TRAINED_DAYS_AGO = 44  # the demo cohort started 44 days ago: it is on day 45
 SOURCE = "demo-pagerduty"
 POSTMORTEM_SOURCE = "demo-postmortems"
 
@@ -97,24 +100,28 @@ def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
     return rng.choices([w[0] for w in weighted], weights=[w[1] for w in weighted])[0]
 
 
-def incident_records() -> list[dict]:
-    """The demo year as native records (same output on every run)."""
+def incident_records(today: dt.date | None = None) -> list[dict]:
+    """The demo year up to `today` (default: today, UTC) as native records; the same
+    output for the same day."""
+    today = today or timezone.now().date()
+    reference = dt.datetime.combine(today, dt.time(0), dt.UTC)
+    trained_from = reference - dt.timedelta(days=TRAINED_DAYS_AGO)
     rng = random.Random(SEED)
-    start = REFERENCE - dt.timedelta(days=DAYS)
+    start = reference - dt.timedelta(days=DAYS)
     records = []
     for slug, (services_, per_week, ai_share) in TEAMS.items():
         day = start
         number = 0
         while True:
             day += dt.timedelta(days=rng.expovariate(per_week / 7))
-            if day >= REFERENCE:
+            if day >= reference:
                 break
             number += 1
             service, _tier, ai_powered = rng.choice(services_)
             ai = ai_powered and rng.random() < ai_share / 0.9
             mode = _pick(rng, AI_MODES if ai else OTHER_MODES)
-            trained = slug in ("sre", "ml-platform") and day >= TRAINING_EFFECT_FROM
-            speed = 0.6 if trained else 1.0
+            trained = slug in ("sre", "ml-platform") and day >= trained_from
+            speed = 0.5 if trained else 1.0
             detect = _lognormal(rng, STAGES["detect"][0] * speed, STAGES["detect"][1])
             ack = _lognormal(rng, *STAGES["acknowledge"])
             mitigate = detect + _lognormal(
@@ -124,7 +131,12 @@ def incident_records() -> list[dict]:
             severity = _pick(rng, [("SEV1", 1), ("SEV2", 3), ("SEV3", 8), ("SEV4", 6)])
             rolled_back = mode == FailureMode.BAD_DEPLOYMENT or (ai and rng.random() < 0.3)
             began = day.replace(microsecond=0)
-            at = lambda seconds, b=began: (b + dt.timedelta(seconds=seconds)).isoformat()  # noqa: E731
+
+            def at(seconds: int, b: dt.datetime = began) -> str | None:
+                # A stage not reached by the end of the demo year is still open.
+                moment = b + dt.timedelta(seconds=seconds)
+                return moment.isoformat() if moment <= reference else None
+
             factors = rng.sample(FACTORS[mode], k=min(len(FACTORS[mode]), rng.randint(1, 2)))
             records.append(
                 {

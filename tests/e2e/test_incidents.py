@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import pytest
@@ -5,13 +6,15 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
+# Yesterday's incidents, so they head the list (newest first) above the demo's.
+DAY = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
 CSV = (
     "external_id,title,severity,team,started_at,detected_at,resolved_at,failure_mode\n"
-    "E2E-1,Checkout latency above SLO,SEV2,sre,2025-11-03T10:00:00Z,2025-11-03T10:04:00Z,"
-    "2025-11-03T11:00:00Z,capacity\n"
-    "E2E-2,Ranking model drifted,SEV3,ml-platform,2025-11-04T08:00:00Z,2025-11-04T09:30:00Z,"
-    "2025-11-04T12:00:00Z,drift\n"
-    "E2E-3,Resolved before it began,SEV3,sre,2025-11-05T12:00:00Z,,2025-11-05T11:00:00Z,other\n"
+    f"E2E-1,Checkout latency above SLO,SEV2,sre,{DAY}T10:00:00Z,{DAY}T10:04:00Z,"
+    f"{DAY}T11:00:00Z,capacity\n"
+    f"E2E-2,Ranking model drifted,SEV3,ml-platform,{DAY}T08:00:00Z,{DAY}T09:30:00Z,"
+    f"{DAY}T12:00:00Z,drift\n"
+    f"E2E-3,Resolved before it began,SEV3,sre,{DAY}T12:00:00Z,,{DAY}T11:00:00Z,other\n"
 )
 
 
@@ -51,7 +54,7 @@ def test_manager_uploads_a_csv_previews_commits_and_reads_the_result(
     expect(rejected).to_have_count(1)
     expect(rejected).to_contain_text("incidents.csv line 4")
     expect(rejected).to_contain_text(
-        "resolved_at 2025-11-05T11:00:00Z is before started_at 2025-11-05T12:00:00Z"
+        f"resolved_at {DAY}T11:00:00Z is before started_at {DAY}T12:00:00Z"
     )
     expect(rejected).to_contain_text("E2E-3,Resolved before it began")
 

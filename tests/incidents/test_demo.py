@@ -46,8 +46,61 @@ def test_demo_durations_are_skewed_like_real_ones():
             dt.datetime.fromisoformat(r["resolved_at"]) - dt.datetime.fromisoformat(r["started_at"])
         ).total_seconds()
         for r in records
+        if r["resolved_at"]
     ]
     # a long right tail: the mean is well above the median
     assert statistics.mean(ttr) > 1.3 * statistics.median(ttr)
-    assert min(r["started_at"] for r in records) >= "2025-01-05"
-    assert max(r["started_at"] for r in records) < "2026-01-05T09:00:00+00:00"
+
+
+def test_the_demo_year_ends_on_the_day_it_is_seeded():
+    # given the records of two different days
+    today = dt.date(2027, 3, 10)
+    records = demo.incident_records(today=today)
+    later = demo.incident_records(today=today + dt.timedelta(days=30))
+
+    # then they cover the year up to that day: the same incidents, moved along
+    starts = sorted(r["started_at"] for r in records)
+    assert starts[0] >= "2026-03-10" and starts[-1] < "2027-03-10"
+    assert len(later) == len(records)
+    assert [r["external_id"] for r in later] == [r["external_id"] for r in records]
+    moved = dt.datetime.fromisoformat(later[0]["started_at"]) - dt.datetime.fromisoformat(
+        records[0]["started_at"]
+    )
+    assert moved == dt.timedelta(days=30)
+    # and a stage that would fall after that day is still open, never in the future
+    end = dt.datetime(2027, 3, 10, tzinfo=dt.UTC)
+    stamps = [
+        dt.datetime.fromisoformat(r[field])
+        for r in records
+        for field in ("detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+        if r[field]
+    ]
+    assert max(stamps) <= end
+
+
+def test_trained_teams_detect_and_mitigate_faster_after_the_demo_cohort_started():
+    # given the demo year, whose cohort started 44 days before the day it was seeded
+    today = dt.date(2027, 3, 10)
+    started = dt.datetime(2027, 1, 25, tzinfo=dt.UTC)
+    before = started - dt.timedelta(weeks=13)
+    records = demo.incident_records(today=today)
+
+    def median(stage: str, teams: set[str], after: bool) -> float:
+        window = (started, started + dt.timedelta(days=44)) if after else (before, started)
+        return statistics.median(
+            (
+                dt.datetime.fromisoformat(r[stage]) - dt.datetime.fromisoformat(r["started_at"])
+            ).total_seconds()
+            for r in records
+            if r["team"] in teams
+            and r[stage]
+            and window[0] <= dt.datetime.fromisoformat(r["started_at"]) < window[1]
+        )
+
+    # then the trained teams' detection and mitigation improve beyond the others' change
+    trained, others = {"sre", "ml-platform"}, {"data-eng", "ai-product"}
+    for stage in ("detected_at", "mitigated_at"):
+        change_trained = median(stage, trained, True) - median(stage, trained, False)
+        change_others = median(stage, others, True) - median(stage, others, False)
+        assert change_trained < 0
+        assert change_trained - change_others < -0.1 * median(stage, trained, False)
