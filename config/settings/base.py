@@ -146,6 +146,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many proxies in front of Trellis append to X-Forwarded-For: the client address
+    # for sign-in rate limits is taken that many entries from the end. Unset: the whole
+    # X-Forwarded-For header (or the peer address without one).
+    "NUM_PROXIES": env.int("TRELLIS_NUM_PROXIES", default=None),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trellis API",
