@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from config.safe_yaml import load as load_yaml
+
 from .exceptions import IncidentsError
 from .importers.base import RecordError, get_path
-from .importers.markdown import safe_yaml
 from .models import LIFECYCLE_FIELDS
 from .schemas import IncidentRecord
 
@@ -151,7 +152,7 @@ class MappingSpec(BaseModel):
 def mapping_parse(text: str) -> MappingSpec:
     """The mapping file as a spec; `IncidentsError` saying exactly what is wrong."""
     try:
-        data = safe_yaml(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise IncidentsError(f"The mapping file is not valid YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -1,10 +1,8 @@
 """Writes for incidents: imports (create, preview, commit, process), the training map,
 suggestions, and exercise drafts. Views, the API, the command and tasks call these."""
 
-import contextlib
 import datetime as dt
 import gc
-import importlib
 import logging
 import re
 import time
@@ -248,25 +246,18 @@ def import_preview(
     preview = ImportPreview(total=len(records), validated=len(chosen))
     valid = [r for r in results if isinstance(r, Prepared)]
     preview.rejected = [r for r in results if isinstance(r, Rejected)]
-    if scope is not None and valid:
-        owners: dict[str, int | None] = {}
-        for start in range(0, len(valid), CHUNK_SIZE):
-            keys = [r.external_id for r in valid[start : start + CHUNK_SIZE]]
-            owners.update(
-                Incident.objects.filter(source=request.source, external_id__in=keys).values_list(
-                    "external_id", "team_id"
-                )
-            )
-        valid, refused = out_of_scope(valid, scope, owners)
-        preview.rejected = sorted([*preview.rejected, *refused], key=lambda r: r.position)
-    known: dict[str, str] = {}
+    known: dict[str, str] = {}  # external id → content hash of the incidents there
+    owners: dict[str, int | None] = {}  # … and their teams
     for start in range(0, len(valid), CHUNK_SIZE):
         keys = [r.external_id for r in valid[start : start + CHUNK_SIZE]]
-        known.update(
-            Incident.objects.filter(source=request.source, external_id__in=keys).values_list(
-                "external_id", "content_hash"
-            )
-        )
+        for external_id, content_hash, team_id in Incident.objects.filter(
+            source=request.source, external_id__in=keys
+        ).values_list("external_id", "content_hash", "team_id"):
+            known[external_id] = content_hash
+            owners[external_id] = team_id
+    if scope is not None and valid:
+        valid, refused = out_of_scope(valid, scope, owners)
+        preview.rejected = sorted([*preview.rejected, *refused], key=lambda r: r.position)
     team_names = dict(directory.teams.values())
     seen: dict[str, str] = {}
     for record in valid:
@@ -535,11 +526,9 @@ def _announce(batch_id: int) -> None:
     from config.celery_app import app
 
     def send(name: str) -> None:
+        if name not in app.tasks:
+            app.loader.import_default_modules()  # the apps' task modules, autodiscovered
         task = app.tasks.get(name)
-        if task is None:  # task names are dotted module paths: load it to run it eagerly
-            with contextlib.suppress(ImportError):
-                importlib.import_module(name.rpartition(".")[0])
-            task = app.tasks.get(name)
         if task is not None:  # eager without a broker, like every other task
             task.apply_async(args=[batch_id])
         else:

@@ -175,7 +175,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -------------------------------------------------------------------------
 # Unset REDIS_URL means no broker: tasks run eagerly, in the caller's process.
 REDIS_URL = env("REDIS_URL", default="")
-# The cache holds only short-lived counters (API sign-in rate limits): shared through
+# The cache holds short-lived counters (sign-in rate limits) and bootstrap intervals: shared through
 # Redis when there is one, else per process.
 CACHES = {
     "default": (
@@ -184,7 +184,7 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Token requests (email + password) allowed per client address; empty: no limit.
+# Sign-in attempts (login page and API token) allowed per client address; empty: no limit.
 TRELLIS_AUTH_RATE = env("TRELLIS_AUTH_RATE", default="20/min")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)

@@ -67,10 +67,6 @@ ACTION_ALIASES = {
 _md = MarkdownIt("commonmark").enable("table")
 
 
-def safe_yaml(text: str) -> Any:
-    return load_yaml(text)
-
-
 def _plain(value: Any) -> Any:
     """YAML dates and datetimes back to ISO text, so pydantic sees what was written."""
     if isinstance(value, dt.datetime | dt.date):
@@ -231,7 +227,7 @@ def parse_postmortem(document: Document) -> dict[str, Any]:
         if len(match.group(1)) > MAX_FRONT_MATTER:
             raise RecordError("is larger than 64 KB", path="front_matter")
         try:
-            loaded = safe_yaml(match.group(1))
+            loaded = load_yaml(match.group(1))
         except yaml.YAMLError as exc:
             raise RecordError(f"is not valid YAML: {exc}", path="front_matter") from None
         if loaded is not None and not isinstance(loaded, dict):

@@ -1,4 +1,4 @@
-"""Rate limits for the API's password endpoints."""
+"""The sign-in rate limit, shared by the API token endpoint and the login page."""
 
 import logging
 
