@@ -44,6 +44,7 @@ from pathways.models import (
 from pathways.progress.services import progress_mark_many
 
 from . import artifacts, gift, scoring
+from .claims import claim_heartbeat, claim_take_over, claims_release_dead
 from .exceptions import AssessmentError
 from .models import (
     Assessment,
@@ -789,11 +790,15 @@ def attempt_score(*, attempt_id: int, worker: str = "", batch: int | None = None
     size = batch or getattr(settings, "ASSESSMENTS_SCORING_BATCH", 100)
     token = uuid.uuid4()
     ids = _claim(attempt_id, token, worker, size)
+    if not ids and claim_take_over(attempt_id=attempt_id):
+        # A redelivery after its worker died: take its claims over now.
+        ids = _claim(attempt_id, token, worker, size)
     if not ids:
         return ScoringRun()
     mine = Attempt.objects.filter(pk__in=ids, status=Status.SCORING, claim_token=token)
     try:
-        run = _score_batch(ids, token, worker)
+        with claim_heartbeat(token):
+            run = _score_batch(ids, token, worker)
     except TRANSIENT_ERRORS:
         try:
             mine.update(status=Status.SUBMITTED, claim_token=None, claimed_at=None)
@@ -827,8 +832,13 @@ def _claim(attempt_id: int, token: uuid.UUID, worker: str, size: int) -> list[in
         return []
     # The conditional update is the claim: of two workers that picked the same
     # candidates, the second finds them no longer SUBMITTED and gets none of them.
+    now = timezone.now()
     claimed = Attempt.objects.filter(pk__in=candidates, status=Status.SUBMITTED).update(
-        status=Status.SCORING, claimed_at=timezone.now(), claim_token=token, claimed_by=worker
+        status=Status.SCORING,
+        claimed_at=now,
+        heartbeat_at=now,
+        claim_token=token,
+        claimed_by=worker,
     )
     return candidates if claimed else []
 
@@ -1436,30 +1446,21 @@ def attempts_sweep(
     """Keep attempts moving when a message was lost or a worker died.
 
     - in-progress attempts past their deadline are submitted;
-    - SCORING claims older than `stale_after` (longer than any task may run) go
-      back to SUBMITTED: their worker is gone, and its late write, if any, would
-      fail the claim-token guard;
+    - SCORING claims without a heartbeat for `stale_after` (default: the claim
+      timeout) or held by a local process that exited go back to SUBMITTED: their
+      worker is gone, and its late write, if any, would fail the claim-token guard;
     - SUBMITTED attempts not (re)enqueued for `grace` are enqueued again, e.g.
       because the broker was down when they were submitted.
     """
     if grace is None:
         grace = timedelta(seconds=getattr(settings, "ASSESSMENTS_SWEEP_GRACE", 120))
-    if stale_after is None:
-        # No task outlives the hard time limit, so an older claim belongs to a dead worker.
-        stale_after = timedelta(
-            seconds=getattr(
-                settings, "ASSESSMENTS_SCORING_STALE_AFTER", settings.CELERY_TASK_TIME_LIMIT + 60
-            )
-        )
     now = timezone.now()
     expired = 0
     for attempt in Attempt.objects.filter(
         status=Status.IN_PROGRESS, deadline_at__lt=now - DEADLINE_GRACE
     ).select_related("assessment")[:limit]:
         expired += _submit(attempt, now=now)
-    released = Attempt.objects.filter(
-        status=Status.SCORING, claimed_at__lt=now - stale_after
-    ).update(status=Status.SUBMITTED, claim_token=None, claimed_at=None, enqueued_at=None)
+    released = claims_release_dead(stale_after=stale_after)
     # enqueued_at is set whenever a task is sent; released claims clear it so they go at once.
     due = list(
         Attempt.objects.filter(status=Status.SUBMITTED)

@@ -23,6 +23,8 @@ from psycopg import Copy
 from psycopg.copy import FileWriter
 from psycopg.types.json import Jsonb
 
+from config.claims import claim_timeout
+
 from .models import (
     ActionItem,
     ContributingFactor,
@@ -37,7 +39,6 @@ from .models import (
 from .selectors import import_scope
 from .validation import Prepared, Rejected, out_of_scope
 
-LEASE = dt.timedelta(minutes=10)
 INCIDENT_COLUMNS = [
     f.column
     for f in Incident._meta.concrete_fields
@@ -601,7 +602,8 @@ def chunk_write(
                 updated_count=F("updated_count") + total.updated,
                 unchanged_count=F("unchanged_count") + total.unchanged,
                 rejected_count=F("rejected_count") + total.rejected,
-                lease_expires_at=now + LEASE,
+                lease_expires_at=now + claim_timeout(),
+                heartbeat_at=now,
             )
             if not moved:
                 raise _Stale
