@@ -1,16 +1,14 @@
-"""The Celery application, its queue policy and the on-commit enqueue helper."""
+"""The Celery application and its queue policy. Application code enqueues through
+`config.tasks.enqueue_on_commit`."""
 
-import logging
 import os
 from typing import Any
 
 from celery import Celery, Task
 from celery.signals import after_task_publish, task_postrun
-from kombu.exceptions import OperationalError as BrokerError
 from prometheus_client import Counter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-logger = logging.getLogger(__name__)
 
 app = Celery("trellis")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -33,29 +31,6 @@ class _QueuePolicy:
 
 app.conf.task_annotations = (_QueuePolicy(),)
 app.autodiscover_tasks()
-
-
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Send `task` once the current transaction commits (at once outside one).
-
-    Never send a task from inside a transaction: the worker could run before the
-    rows it needs are visible, or for rows that are then rolled back. Sending never
-    fails the caller, whose work is committed: a message the broker refuses is kept
-    in the outbox (`org.outbox`) and sent when the broker is back.
-    """
-    from django.db import transaction
-
-    def send() -> None:
-        try:
-            task.apply_async(args=args, kwargs=kwargs)
-        except BrokerError as exc:
-            logger.warning("%s%s not sent (%s); kept in the outbox", task.name, args, exc)
-            from org.outbox import outbox_store
-
-            outbox_store(task=task.name, args=args, kwargs=kwargs, error=str(exc))
-
-    # Eager tasks (no broker) run inside send(): let their errors reach the caller.
-    transaction.on_commit(send, robust=not app.conf.task_always_eager)
 
 
 TASKS_PUBLISHED = Counter(

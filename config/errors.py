@@ -2,8 +2,9 @@
 
 Django calls `server_error` (the project's handler500) for any exception that no
 view handled, with the exception still current. A lost database or broker is not a
-bug to report as a 500: the API answers 503 with a JSON body and `Retry-After`, and
-HTML pages a friendly "try again" page with the same status. `/readyz` says which
+bug to report as a 500: HTML pages answer a friendly "try again" page with 503 and
+`Retry-After`, and API requests that fail outside a DRF view (e.g. in a middleware)
+the API's JSON 503 (`config.api` answers those inside DRF views). `/readyz` says which
 dependency is down. Everything else keeps the plain 500 page.
 """
 
@@ -18,7 +19,8 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-RETRY_AFTER_SECONDS = 30
+from config.api import RETRY_AFTER_SECONDS, UNAVAILABLE, BrokerUnavailable, DatabaseUnavailable
+
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 BROKER_ERRORS = (BrokerOperationalError, RedisConnectionError, RedisTimeoutError)
 
@@ -44,14 +46,11 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def unavailable_response(request: HttpRequest, dependency: str) -> HttpResponse:
     if _wants_json(request):
-        response: HttpResponse = JsonResponse(
-            {
-                "detail": f"The service is briefly unavailable ({dependency} unreachable); "
-                f"try again in {RETRY_AFTER_SECONDS} seconds.",
-                "code": f"{dependency}_unavailable",
-            },
-            status=503,
-        )
+        # The API's error shape (config.api), for what fails outside a DRF view.
+        message = UNAVAILABLE[
+            DatabaseUnavailable if dependency == "database" else BrokerUnavailable
+        ]
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
     else:
         # Rendered without the request: context processors could need the database.
         body = loader.get_template("503.html").render(

@@ -140,6 +140,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON parser for every endpoint (deep nesting is a 400); forms and uploads as usual.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -231,6 +237,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 TRELLIS_HEARTBEAT_SECONDS = env.float("TRELLIS_HEARTBEAT_SECONDS", default=10.0)
 TRELLIS_CLAIM_TIMEOUT_SECONDS = env.float("TRELLIS_CLAIM_TIMEOUT_SECONDS", default=30.0)
 TRELLIS_SWEEP_SECONDS = env.float("TRELLIS_SWEEP_SECONDS", default=20.0)
+# Where config.tasks keeps a task message the broker refused (sent again by
+# org.tasks.outbox_send once the broker is back).
+TASK_OUTBOX_STORE = "org.outbox.outbox_store"
 # Periodic jobs; apps add theirs here (dotted task name -> schedule in seconds or crontab).
 CELERY_BEAT_SCHEDULE = {
     "org-clear-expired-sessions": {
