@@ -47,3 +47,5 @@ urlpatterns = [
     path("readyz", org_views.readyz, name="readyz"),
     path("metrics", org_views.prometheus_metrics, name="prometheus-metrics"),
 ]
+
+handler500 = "config.errors.server_error"

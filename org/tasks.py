@@ -12,3 +12,10 @@ def people_import_process(import_id: int) -> None:
 @shared_task(name="org.tasks.sessions_clear_expired")
 def sessions_clear_expired() -> None:
     call_command("clearsessions")
+
+
+@shared_task(name="org.tasks.outbox_send")
+def outbox_send() -> int:
+    from .outbox import outbox_send as send
+
+    return send()
