@@ -290,6 +290,10 @@ INCIDENT_BATCH_DONE_TASKS = env.list(
     "INCIDENT_BATCH_DONE_TASKS", default=["metrics.tasks.rollups_note_batch"]
 )
 
+# The module that tells pathways which modules and labs have a check (a quiz, a lab
+# check) and what the learner has done in it; pathways never imports assessments.
+LEARNING_CHECKS_PROVIDER = "assessments.sequence"
+
 # --- demo ---------------------------------------------------------------------------
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.
 DEMO_SEEDERS = [
