@@ -118,17 +118,23 @@ def people_import_process(*, import_id: int) -> PeopleImport | None:
     try:
         with transaction.atomic():
             batch = PeopleImport.objects.select_for_update().get(pk=import_id)
-            _people_import_apply(batch)
+            new_user_ids = _people_import_apply(batch)
             batch.status = PeopleImport.Status.DONE
             batch.finished_at = timezone.now()
             batch.save()
     except Exception:
         PeopleImport.objects.filter(pk=import_id).update(status=PeopleImport.Status.PENDING)
         raise
+    if new_user_ids:
+        # New people have no usable password: each gets a set-password invitation.
+        from .tasks import invitations_send
+
+        enqueue_on_commit(invitations_send, new_user_ids, batch.created_by_id)
     return batch
 
 
-def _people_import_apply(batch: PeopleImport) -> None:
+def _people_import_apply(batch: PeopleImport) -> list[int]:
+    """Apply the rows; returns the ids of the people it created."""
     teams = {t.slug: t for t in Team.objects.all()}
     valid: list[tuple[int, PersonRow]] = []
     rejected: list[dict[str, Any]] = []
@@ -180,3 +186,4 @@ def _people_import_apply(batch: PeopleImport) -> None:
     batch.created_count = len(new_users)
     batch.updated_count = len(valid) - len(new_users)
     batch.rejected = rejected
+    return sorted(users[u.email].pk for u in new_users)

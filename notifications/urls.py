@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("notifications/", views.inbox, name="inbox"),
+    path("notifications/read/", views.mark_read, name="mark_read"),
+    path("notifications/settings/", views.preferences, name="preferences"),
+    path("notifications/nudge/<int:user_id>/", views.nudge, name="nudge"),
+    path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
