@@ -125,9 +125,7 @@ def people_import_process(*, import_id: int) -> PeopleImport | None:
         raise
     if new_user_ids:
         # New people have no usable password: each gets a set-password invitation.
-        from .tasks import invitations_send
-
-        enqueue_on_commit(invitations_send, new_user_ids, batch.created_by_id)
+        enqueue_on_commit("org.tasks.invitations_send", new_user_ids, batch.created_by_id)
     return batch
 
 
