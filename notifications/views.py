@@ -7,12 +7,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.mail import absolute_url
 from org import access
 from org.models import Persona, User
 from org.permissions import persona_required
 
-from . import selectors, services
-from .models import Kind
+from . import calendar, selectors, services
+from .models import CalendarFeed, Kind
 
 
 @login_required
@@ -44,7 +45,37 @@ def preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your notification settings are saved.")
         return redirect("notifications:preferences")
     rows = selectors.preferences_for(user=request.user)
-    return render(request, "notifications/preferences.html", {"rows": rows})
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    feed_url = (
+        absolute_url(reverse("notifications:calendar_feed", args=[feed.token])) if feed else ""
+    )
+    return render(request, "notifications/preferences.html", {"rows": rows, "feed_url": feed_url})
+
+
+@login_required
+@require_POST
+def calendar_manage(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("action") == "revoke":
+        calendar.feed_revoke(user=request.user)
+        messages.success(request, "Your calendar address is revoked; it no longer works.")
+    else:
+        calendar.feed_regenerate(user=request.user)
+        messages.success(
+            request, "Your calendar has a new private address; any earlier one stopped working."
+        )
+    return redirect("notifications:preferences")
+
+
+@require_http_methods(["GET", "HEAD"])
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private iCalendar feed: the token in the address is the only credential."""
+    user = calendar.feed_user(token=token)
+    if user is None:
+        return HttpResponse("No such calendar.\n", status=404, content_type="text/plain")
+    response = HttpResponse(calendar.ical_for(user=user), content_type="text/calendar")
+    response["Content-Disposition"] = 'inline; filename="trellis.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 # Mail clients send the RFC 8058 one-click POST without a CSRF token; the signed token in

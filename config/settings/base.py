@@ -124,6 +124,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Trellis <trellis@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 TRELLIS_BASE_URL = env("TRELLIS_BASE_URL", default="http://127.0.0.1:8000")
+# What a person's private calendar feed lists: callables f(user) -> [CalendarEvent].
+TRELLIS_CALENDAR_SOURCES = ["pathways.calendar.due_items_for"]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TRELLIS_TIME_ZONE", default="UTC")
