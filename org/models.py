@@ -173,6 +173,7 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)}"
 
+
 class Invitation(models.Model):
     """One invitation e-mail with a set-password link (sent again: a new row)."""
 

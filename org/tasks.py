@@ -21,6 +21,7 @@ def outbox_send() -> int:
 
     return send()
 
+
 @shared_task(name="org.tasks.invitations_send")
 def invitations_send(user_ids: list[int], sent_by_id: int | None = None) -> int:
     sent_by = User.objects.filter(pk=sent_by_id).first() if sent_by_id else None
