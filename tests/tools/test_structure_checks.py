@@ -4,12 +4,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from tools.check_module_size import main as check_module_size
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("config", "org", "pathways", "assessments", "incidents", "metrics")
+PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+    "root_packages"
+]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
