@@ -1,3 +1,4 @@
+import logging
 import os
 import time
 
@@ -18,6 +19,8 @@ from config.celery_app import app as celery_app
 from . import access, selectors, tokens
 from .models import Persona
 from .permissions import persona_required
+
+logger = logging.getLogger(__name__)
 
 HOME_URLS = {
     Persona.LEARNER: "pathways:learn",
@@ -106,10 +109,13 @@ def readyz(request: HttpRequest) -> HttpResponse:
         for name, error in (("database", check_database()), ("broker", check_broker()))
         if error
     }
+    if failures:
+        logger.warning("not ready: %s", failures)
     body = {
         "status": "unavailable" if failures else "ready",
         "failed": sorted(failures),
-        "errors": failures,
+        # The error text can name hosts and users: only DEBUG shows it (the log always has it).
+        **({"errors": failures} if settings.DEBUG else {}),
         "broker": "eager (no broker)" if celery_app.conf.task_always_eager else "redis",
         "seconds": round(time.monotonic() - started, 3),
     }

@@ -171,13 +171,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # DRF's throttles read the client address the same way as the sign-in limits.
     "NUM_PROXIES": TRELLIS_NUM_PROXIES,
 }
+
+# The largest `limit` a list call may ask for; more is a 400.
+API_MAX_PAGE_SIZE = env.int("TRELLIS_API_MAX_PAGE_SIZE", default=200)
 
 # API tokens (django-rest-knox): stored as SHA-512 digests, sent as "Authorization: Token
 # <key>", ending after TRELLIS_TOKEN_TTL_DAYS; each sign-in makes a new token.
@@ -205,6 +208,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "incidents.models.Incident.Status",
         "ImportBatchStatusEnum": "incidents.models.ImportBatch.Status",
         "ActionItemStatusEnum": "incidents.models.ActionItem.Status",
+        "AssessmentKindEnum": "assessments.models.Assessment.Kind",
+        "AttemptStatusEnum": "assessments.models.Attempt.Status",
     },
 }
 
