@@ -179,6 +179,14 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRELLIS_NUM_PROXIES,
 }
 
+# Per-role cohort figures over fewer people than this are merged or hidden for viewers
+# who may not see each of those people (metrics.small_groups).
+METRICS_MIN_GROUP_SIZE = env.int("TRELLIS_MIN_GROUP_SIZE", default=5)
+
+# GIFT imports (page and API) read at most this much text and this many questions at once.
+ASSESSMENTS_GIFT_MAX_BYTES = env.int("TRELLIS_GIFT_MAX_BYTES", default=512 * 1000)
+ASSESSMENTS_GIFT_MAX_QUESTIONS = env.int("TRELLIS_GIFT_MAX_QUESTIONS", default=1000)
+
 # The largest `limit` a list call may ask for; more is a 400.
 API_MAX_PAGE_SIZE = env.int("TRELLIS_API_MAX_PAGE_SIZE", default=200)
 

@@ -13,7 +13,7 @@ from incidents.models import FailureMode, Severity
 from org import access
 from org.models import Team
 
-from .. import presenters, selectors, services
+from .. import presenters, selectors, services, small_groups
 from ..compute import PERIODS
 from ..exceptions import MetricsError
 from ..impact import impact_for_teams
@@ -193,6 +193,11 @@ class CohortTrainingApi(APIView):
             snapshot = CohortSnapshot.objects.filter(cohort=cohort).first()
         data = snapshot.data if snapshot else {}
         at_risk, _ = selectors.at_risk_visible(user=request.user, rows=data.get("at_risk", []))
+        shown = (
+            data
+            if small_groups.viewer_sees_everyone(user=request.user, cohort_id=cohort.pk)
+            else small_groups.suppress(data)
+        )
         scope = selectors.cohort_scope(user=request.user, team_ids=data.get("team_ids", []))
         report = None
         today = timezone.localdate()
@@ -207,8 +212,8 @@ class CohortTrainingApi(APIView):
             "learners": data.get("learners", 0),
             "status_counts": data.get("status_counts", {}),
             "phases": data.get("phases", []),
-            "roles": data.get("roles", []),
-            "heatmap": data.get("heatmap", []),
+            "roles": shown.get("roles", []),
+            "heatmap": shown.get("heatmap", []),
             "kpis": selectors.training_kpis(data=data, report=report, since=cohort.start_date),
             "at_risk_total": data.get("at_risk_total", 0),
             "at_risk": at_risk,

@@ -26,3 +26,26 @@ def test_the_service_filter_lists_only_services_of_visible_incidents(client, lea
     # and asking for the other team's service by name is an error, not a confirmation
     response = client.get("/incidents/?service=secret-model")
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_mapping_file_counts_toward_the_upload_limit(monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from incidents import forms
+
+    monkeypatch.setattr(forms, "MAX_UPLOAD_BYTES", 100)
+    data = {"format": "mapped", "timezone": "UTC"}
+
+    def form(mapping_size):
+        files = {
+            "files": SimpleUploadedFile("export.csv", b"x" * 60),
+            "mapping": SimpleUploadedFile("mapping.yaml", b"y" * mapping_size),
+        }
+        return forms.ImportForm(data, files)
+
+    small, large = form(40), form(41)
+    assert small.is_valid(), small.errors
+    assert not large.is_valid()
+    assert large.non_field_errors() == [
+        "Upload at most 50 MB at once (files and mapping together); split larger exports."
+    ]
