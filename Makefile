@@ -71,11 +71,14 @@ compose-check: install
 	@echo "docker-compose.yml is valid"
 
 # Django's deployment checklist against the production settings with a real secret:
-# any warning fails (docs/security.md explains the one silenced by default).
+# any warning fails (docs/security.md explains the one silenced by default). The
+# static manifest is collected first: URLs resolve static file names at import time.
 check-deploy: install
-	DJANGO_SETTINGS_MODULE=config.settings.production \
+	export DJANGO_SETTINGS_MODULE=config.settings.production \
 	  DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
-	  $(PY) manage.py check --deploy --fail-level WARNING
+	  DJANGO_STATIC_ROOT=$(VENV)/check-deploy-static; \
+	$(PY) manage.py collectstatic --noinput -v 0 && \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
 	$(PY) bench/run_all.py
