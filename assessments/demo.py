@@ -182,6 +182,7 @@ def _sre_check() -> Assessment:
         time_limit_seconds=20 * 60,
         pass_mark=60,
         shuffle_questions=True,
+        shuffle_choices=True,
         feedback_timing=Assessment.FeedbackTiming.ON_SCORED,
         answers_timing=Assessment.AnswersTiming.AFTER_FINAL,
         is_published=True,

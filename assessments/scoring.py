@@ -147,6 +147,9 @@ class NumericSpec(_Spec):
         return self
 
 
+PATTERN_ONLY = "an answer in the form the author accepts (checked against a pattern, not shown)"
+
+
 class MatchMode(StrEnum):
     EXACT = "exact"
     IEXACT = "iexact"
@@ -468,11 +471,12 @@ def correct_answer(qtype: str, spec: Any) -> list[str]:
     if qtype == "numeric":
         return [a.describe() for a in model.answers if a.weight == HUNDRED]
     if qtype == "short_text":
-        return [
-            (f"matching the pattern {a.text}" if a.mode == MatchMode.REGEX else a.text)
-            for a in model.answers
-            if a.weight == HUNDRED
+        # A pattern is the marking scheme, not an answer: showing it would hand over every
+        # variant it accepts (and its internals), so only literal answers are shown.
+        literal = [
+            a.text for a in model.answers if a.weight == HUNDRED and a.mode != MatchMode.REGEX
         ]
+        return literal or [PATTERN_ONLY]
     if qtype == "ordering":
         return [f"{n}. {i.text}" for n, i in enumerate(model.items, start=1)]
     if qtype == "matching":

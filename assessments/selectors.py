@@ -16,7 +16,7 @@ from org import access
 from org.models import Team, User
 from pathways.models import CertificationAward
 
-from . import artifacts, scoring
+from . import artifacts, opaque, scoring
 from .models import (
     Assessment,
     AssessmentQuestion,
@@ -215,9 +215,9 @@ def _choices(question: Question, layout_order: list[str] | None) -> list[tuple[s
 def attempt_view(*, attempt: Attempt, viewer: User | None = None) -> AttemptView:
     """Everything the attempt's owner may see now, per the assessment's policy.
 
-    Someone else looking (a manager of the owner's team) sees the points and the
-    feedback, but the correct answers only if they are an author: a manager may be
-    taking the same assessment.
+    Anyone else looking (a manager of the owner's team, an author, an admin) sees the
+    score and totals only: no answers, per-question outcomes, points or feedback, since
+    they may be taking the same assessment.
     """
     attempt = (
         Attempt.objects.select_related(
@@ -230,8 +230,9 @@ def attempt_view(*, attempt: Attempt, viewer: User | None = None) -> AttemptView
     scored = attempt.status == Status.SCORED
     show_feedback = feedback_visible(attempt)
     show_answers = answers_visible(attempt)
-    if viewer is not None and viewer.pk != attempt.user_id and not access.is_author(viewer):
-        show_answers = False
+    someone_else = viewer is not None and viewer.pk != attempt.user_id
+    if someone_else:
+        show_answers = show_feedback = False
     layout = attempt.layout
     qids = [int(q) for q in layout.get("questions", [])]
     questions = Question.objects.in_bulk(qids)
@@ -244,12 +245,22 @@ def attempt_view(*, attempt: Attempt, viewer: User | None = None) -> AttemptView
             continue
         response = responses.get(qid)
         order = layout.get("choices", {}).get(str(qid))
-        item = ItemView(number=number, question=question, choices=_choices(question, order))
+        item = ItemView(
+            number=number,
+            question=question,
+            choices=[
+                (opaque.to_public(layout, qid, cid), text)
+                for cid, text in _choices(question, order)
+            ],
+        )
         if question.qtype == "matching":
             item.prompts = [(p["id"], p["prompt"]) for p in question.spec["pairs"]]
             item.options = order or scoring.MatchingSpec.model_validate(question.spec).options
+        if someone_else:
+            items.append(item)
+            continue
         if response is not None:
-            item.answer = response.answer
+            item.answer = opaque.to_public(layout, qid, response.answer)
             item.checked = response.checked_at is not None
             item.your_answer = scoring.describe_answer(
                 question.qtype, question.spec, response.answer

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from org.models import Persona
 from org.permissions import persona_required
 
-from . import artifacts, selectors, services
+from . import artifacts, opaque, selectors, services
 from .exceptions import AssessmentError
 from .forms import (
     ArtifactForm,
@@ -155,7 +155,7 @@ def _save_parts(request: HttpRequest, view: selectors.AttemptView) -> dict:
     parts: dict = {}
     answers = answers_from_post(view.items, request.POST)
     if answers:
-        parts["answers"] = answers
+        parts["answers"] = opaque.answers_to_own(attempt.layout, answers)
     if view.checklist and "checklist-present" in request.POST:
         parts["checklist"] = [int(i) for i in request.POST.getlist("checklist") if i.isdigit()]
     if attempt.assessment.kind == Assessment.Kind.RUBRIC:
@@ -207,8 +207,10 @@ def check(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
         answers = answers_from_post(view.items, request.POST)
         others = {k: v for k, v in answers.items() if k != question_id}
         if others:
-            services.attempt_save(attempt=own, user=request.user, answers=others)
-        answer = answer_from_post(item, request.POST)
+            services.attempt_save(
+                attempt=own, user=request.user, answers=opaque.answers_to_own(own.layout, others)
+            )
+        answer = opaque.to_own(own.layout, question_id, answer_from_post(item, request.POST))
         services.attempt_check(
             attempt=own,
             user=request.user,

@@ -5,8 +5,8 @@ code that walks the document. Uploaded artifacts, mapping files and postmortem f
 matter need no aliases, so there an alias is a syntax error at its line
 (`NoAliasLoader`). Curriculum files use them to share rubric levels, so there a
 document may use aliases as long as it stays small once expanded
-(`BoundedAliasLoader`). Nesting deeper than Python's recursion limit is reported
-instead of crashing.
+(`BoundedAliasLoader`: a budget of expanded values and documents per file). Nesting
+deeper than Python's recursion limit is reported instead of crashing.
 """
 
 from typing import Any
@@ -27,13 +27,41 @@ class NoAliasLoader(yaml.SafeLoader):
 
 
 class BoundedAliasLoader(yaml.SafeLoader):
-    """`yaml.SafeLoader` whose documents expand to at most `max_nodes` nodes."""
+    """`yaml.SafeLoader` for a file that expands to at most `max_nodes` values in all and
+    holds at most `max_documents` documents.
+
+    The budget is per file, not per document: otherwise each of many small documents
+    could spend it again (60 documents of aliases cost seconds of CPU each).
+    """
 
     max_nodes = 200_000
+    max_documents = 100
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._expanded: dict[int, int] = {}  # id(node) → its size with aliases expanded
+        self._file_total = 0
+        self._documents = 0
+
+    def compose_document(self) -> Any:  # type: ignore[override]
+        self._documents += 1
+        if self._documents > self.max_documents:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"a file may hold at most {self.max_documents} documents",
+                self.peek_event().start_mark,
+            )
+        node = super().compose_document()
+        self._file_total += self._expanded.get(id(node), 1)
+        if self._file_total > self.max_nodes:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases expand this file beyond {self.max_nodes:,} values",
+                node.start_mark,
+            )
+        return node
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         mark = self.peek_event().start_mark

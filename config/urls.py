@@ -36,6 +36,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/tokens/", org_views.token_list, name="token_list"),
     path("", include("org.urls")),
     path("", include("pathways.urls")),
     path("", include("assessments.urls")),

@@ -6,12 +6,13 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from config.bounds import BoundedDateField
 from org import access
 from org.models import Membership, Team
 from pathways.models import Skill
 
 from .models import FailureMode, Incident, Service, Severity
-from .selectors import incidents_arguing_for_skill
+from .selectors import incidents_arguing_for_skill, incidents_visible_to
 
 
 def _teams(request: HttpRequest | None) -> QuerySet[Team]:
@@ -29,13 +30,26 @@ def _utc_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
+def _services(request: HttpRequest | None) -> QuerySet[Service]:
+    """Only services of incidents the person may see: the list names no other team's."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Service.objects.none()
+    seen = incidents_visible_to(user=user).values("service_id")
+    return Service.objects.filter(pk__in=seen).order_by("name")
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
+
+
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Search titles")
     team = django_filters.ModelChoiceFilter(
         queryset=_teams, to_field_name="slug", empty_label="All teams"
     )
     service = django_filters.ModelChoiceFilter(
-        queryset=Service.objects.order_by("name"), to_field_name="slug", empty_label="All services"
+        queryset=_services, to_field_name="slug", empty_label="All services"
     )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="All severities")
     ai_related = django_filters.BooleanFilter(
@@ -45,10 +59,8 @@ class IncidentFilter(django_filters.FilterSet):
     failure_mode = django_filters.ChoiceFilter(
         choices=FailureMode.choices, empty_label="All failure modes"
     )
-    started_from = django_filters.DateFilter(
-        method="filter_from", label="Started on or after (UTC)"
-    )
-    started_to = django_filters.DateFilter(method="filter_to", label="Started on or before (UTC)")
+    started_from = BoundedDateFilter(method="filter_from", label="Started on or after (UTC)")
+    started_to = BoundedDateFilter(method="filter_to", label="Started on or before (UTC)")
     factor = django_filters.CharFilter(
         field_name="contributing_factors__slug", label="Contributing factor (tag)"
     )

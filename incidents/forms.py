@@ -45,11 +45,15 @@ class ImportForm(forms.Form):
         required=False, label="Mapping file (YAML)", help_text="Needed for the mapped format."
     )
 
-    def clean_files(self):  # type: ignore[no-untyped-def]
-        files = self.cleaned_data["files"]
-        if sum(f.size for f in files) > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("Upload at most 50 MB at once; split larger exports.")
-        return files
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        # The mapping file counts too: the limit is on everything one upload carries.
+        uploads = [*(cleaned.get("files") or []), cleaned.get("mapping")]
+        if sum(f.size for f in uploads if f) > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                "Upload at most 50 MB at once (files and mapping together); split larger exports."
+            )
+        return cleaned
 
 
 def read_upload(upload) -> str:  # type: ignore[no-untyped-def]

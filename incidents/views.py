@@ -119,6 +119,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
+    access.require(selectors.can_import(request.user))
     batches = selectors.batch_list(user=request.user)
     return render(
         request,
@@ -132,6 +133,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(selectors.can_import(request.user))
     batch = get_object_or_404(selectors.batch_list(user=request.user), pk=pk)
     context: dict = {"batch": batch}
     if request.headers.get("HX-Request") and request.GET.get("part") == "progress":

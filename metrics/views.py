@@ -18,7 +18,7 @@ from org import selectors as org_selectors
 from org.models import Persona, Team
 from org.permissions import persona_required
 
-from . import presenters, selectors, services
+from . import presenters, selectors, services, small_groups
 from .exceptions import MetricsError
 from .forms import ImpactForm, IncidentFilterForm
 from .impact import impact_for_teams
@@ -202,7 +202,19 @@ def _cohort_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         snapshot = CohortSnapshot.objects.filter(cohort_id=pk).first()
     data = snapshot.data if snapshot else {}
     scope = selectors.cohort_scope(user=request.user, team_ids=data.get("team_ids", []))
-    return {"cohort": cohort, "snapshot": snapshot, "data": data, "scope": scope}
+    shown = (
+        data
+        if small_groups.viewer_sees_everyone(user=request.user, cohort_id=pk)
+        else small_groups.suppress(data)
+    )
+    # `data` as shown (small groups merged or hidden); KPIs over the whole cohort use `all_data`.
+    return {
+        "cohort": cohort,
+        "snapshot": snapshot,
+        "data": shown,
+        "all_data": data,
+        "scope": scope,
+    }
 
 
 @persona_required(*DASHBOARD_PERSONAS)
@@ -241,7 +253,7 @@ def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "impact": impact_result,
             "objectives": selectors.objectives_for_user(user=request.user),
             "training_kpis": selectors.training_kpis(
-                data=data, report=context.get("report"), since=cohort.start_date
+                data=context["all_data"], report=context.get("report"), since=cohort.start_date
             ),
         }
     )

@@ -1,12 +1,10 @@
-import math
-
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from org.api.throttles import CredentialsRateThrottle
-
 
 class EmailAuthenticationForm(AuthenticationForm):
+    """Sign-in limits apply through the axes backend in `authenticate` (see org.signin)."""
+
     username = forms.EmailField(
         label="Email",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
@@ -15,20 +13,4 @@ class EmailAuthenticationForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "That email and password do not match an active account.",
-        "throttled": (
-            "Too many sign-in attempts from your address. Try again in %(seconds)s seconds."
-        ),
     }
-
-    def clean(self):  # type: ignore[no-untyped-def]
-        # The same per-address limit as the API's token endpoint (TRELLIS_AUTH_RATE): the
-        # password is not even checked once it is reached.
-        if self.request is not None:
-            throttle = CredentialsRateThrottle()
-            if not throttle.allow_request(self.request, None):
-                raise forms.ValidationError(
-                    self.error_messages["throttled"],
-                    code="throttled",
-                    params={"seconds": math.ceil(throttle.wait() or 1)},
-                )
-        return super().clean()

@@ -1,7 +1,9 @@
+import logging
 import os
 import time
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.db.utils import load_backend
@@ -14,9 +16,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from config.celery_app import app as celery_app
 
-from . import access, selectors
+from . import access, selectors, tokens
 from .models import Persona
 from .permissions import persona_required
+
+logger = logging.getLogger(__name__)
 
 HOME_URLS = {
     Persona.LEARNER: "pathways:learn",
@@ -48,6 +52,17 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(access.teams_managed_by(request.user), slug=slug)
     memberships = selectors.team_memberships(team=team)
     return render(request, "org/team_detail.html", {"team": team, "memberships": memberships})
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's API tokens; POST revokes one of them."""
+    if request.method == "POST":
+        if tokens.token_revoke(user=request.user, token_key=request.POST.get("token_id", "")):
+            messages.success(request, "The token was revoked.")
+        return redirect("token_list")
+    items = tokens.token_list_for_user(user=request.user)
+    return render(request, "registration/token_list.html", {"tokens": items})
 
 
 # --- health -----------------------------------------------------------------------
@@ -94,10 +109,13 @@ def readyz(request: HttpRequest) -> HttpResponse:
         for name, error in (("database", check_database()), ("broker", check_broker()))
         if error
     }
+    if failures:
+        logger.warning("not ready: %s", failures)
     body = {
         "status": "unavailable" if failures else "ready",
         "failed": sorted(failures),
-        "errors": failures,
+        # The error text can name hosts and users: only DEBUG shows it (the log always has it).
+        **({"errors": failures} if settings.DEBUG else {}),
         "broker": "eager (no broker)" if celery_app.conf.task_always_eager else "redis",
         "seconds": round(time.monotonic() - started, 3),
     }

@@ -298,10 +298,10 @@ class GiftImportOutputSerializer(serializers.Serializer):
 class AssessmentAuthorSerializer(serializers.ModelSerializer):
     question_ids = serializers.SerializerMethodField()
     skills = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    module = serializers.PrimaryKeyRelatedField(read_only=True)
-    pathway = serializers.PrimaryKeyRelatedField(read_only=True)
-    lab = serializers.PrimaryKeyRelatedField(read_only=True)
-    capstone = serializers.PrimaryKeyRelatedField(read_only=True)
+    module = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    pathway = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    lab = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    capstone = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Assessment

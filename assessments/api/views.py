@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments import selectors, services
+from assessments import opaque, selectors, services
 from assessments.models import Assessment, AssessmentQuestion, Attempt, Question, QuestionBank
 from assessments.services.authoring import _skills_by_slug
 from org.models import User
@@ -97,9 +97,11 @@ class AttemptDetailApi(APIView):
         return Response(_detail(attempt, viewer=request.user))
 
 
-def _save_kwargs(data: dict) -> dict:
+def _save_kwargs(data: dict, attempt: Attempt) -> dict:
     names = ("answers", "checklist", "submission_text", "submission_url")
     kwargs = {k: data[k] for k in names if k in data}
+    if "answers" in kwargs:  # the API speaks the attempt's public ids (assessments.opaque)
+        kwargs["answers"] = opaque.answers_to_own(attempt.layout, kwargs["answers"])
     if "artifact" in data:
         kwargs["artifact"] = services.ArtifactUpload(**data["artifact"])
     return kwargs
@@ -113,7 +115,9 @@ class AttemptSaveApi(APIView):
         attempt = _own_attempt(request, pk)
         serializer = AttemptSaveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.attempt_save(attempt=attempt, user=request.user, **_save_kwargs(serializer.data))
+        services.attempt_save(
+            attempt=attempt, user=request.user, **_save_kwargs(serializer.data, attempt)
+        )
         return Response(_detail(attempt))
 
 
@@ -129,7 +133,11 @@ class AttemptCheckApi(APIView):
             attempt=attempt,
             user=request.user,
             question_id=serializer.validated_data["question"],
-            answer=serializer.validated_data["answer"],
+            answer=opaque.to_own(
+                attempt.layout,
+                serializer.validated_data["question"],
+                serializer.validated_data["answer"],
+            ),
         )
         view = selectors.attempt_view(attempt=attempt)
         item = next(i for i in view.items if i.question.pk == serializer.validated_data["question"])
@@ -145,7 +153,9 @@ class AttemptSubmitApi(APIView):
         attempt = _own_attempt(request, pk)
         serializer = AttemptSaveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.attempt_submit(attempt=attempt, user=request.user, **_save_kwargs(serializer.data))
+        services.attempt_submit(
+            attempt=attempt, user=request.user, **_save_kwargs(serializer.data, attempt)
+        )
         attempt.refresh_from_db()
         return Response(_detail(attempt))
 

@@ -19,7 +19,7 @@ from config.tasks import enqueue_on_commit
 from org.models import User
 from pathways.models import Lab
 
-from .. import artifacts, scoring
+from .. import artifacts, opaque, scoring
 from ..exceptions import AssessmentError
 from ..models import Assessment, Attempt, Question, QuestionType, Response
 from ._common import DEADLINE_GRACE, MAX_ANSWER_CHARS, MAX_SUBMISSION_CHARS, Kind, Status, _clean
@@ -46,6 +46,7 @@ def lab_checklist(lab: Lab | None) -> list[str]:
 
 def _layout(assessment: Assessment, questions: list[Question], rng: random.Random) -> dict:
     ids = [q.id for q in questions]
+    questions_by_id = {q.id: q for q in questions}
     if assessment.shuffle_questions:
         rng.shuffle(ids)
     choices: dict[str, list[str]] = {}
@@ -70,6 +71,12 @@ def _layout(assessment: Assessment, questions: list[Question], rng: random.Rando
     layout: dict[str, Any] = {
         "questions": ids,
         "choices": choices,
+        # What the page and the API call each choice or item (assessments.opaque).
+        "public": {
+            qid: opaque.public_ids(order)
+            for qid, order in choices.items()
+            if questions_by_id[int(qid)].qtype != QuestionType.MATCHING
+        },
         **_skill_snapshot(assessment, ids),
     }
     if assessment.kind == Kind.LAB_CHECK:

@@ -1,7 +1,9 @@
 """GIFT text in and out of a question bank: preview, import, one question each way."""
 
+import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
 from pathways.models import Skill
@@ -38,7 +40,27 @@ def _gift_check_tags(parsed: gift.GiftResult) -> gift.GiftResult:
     return gift.GiftResult(kept, errors)
 
 
+def _gift_check_size(text: str) -> None:
+    """Refuse, before parsing, GIFT text over `ASSESSMENTS_GIFT_MAX_BYTES` or with more than
+    `ASSESSMENTS_GIFT_MAX_QUESTIONS` blank-line separated blocks (questions)."""
+    max_bytes = settings.ASSESSMENTS_GIFT_MAX_BYTES
+    size = len(text.encode())
+    if size > max_bytes:
+        raise AssessmentError(
+            f"The GIFT text is {size / 1000:,.0f} kB; at most {max_bytes / 1000:,.0f} kB is "
+            "read at once. Split it into smaller files."
+        )
+    max_questions = settings.ASSESSMENTS_GIFT_MAX_QUESTIONS
+    blocks = sum(1 for block in re.split(r"\n[ \t]*\n", text) if block.strip())
+    if blocks > max_questions:
+        raise AssessmentError(
+            f"The GIFT text holds {blocks:,} questions; at most {max_questions:,} are read at "
+            "once. Split it into smaller files."
+        )
+
+
 def gift_preview(*, text: str) -> GiftImportReport:
+    _gift_check_size(text)
     parsed = _gift_check_tags(gift.parse_gift(text))
     return GiftImportReport(parsed.questions, parsed.errors)
 

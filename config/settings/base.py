@@ -4,6 +4,7 @@ Everything that differs between machines comes from environment variables; the
 other modules only change defaults. See the configuration table in README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -32,7 +33,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -55,6 +57,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a sign-in refused by the axes backend into the lock-out answer (last, so it
+    # sees the flag the backend set on the request).
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -99,7 +104,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- users ----------------------------------------------------------------------
 AUTH_USER_MODEL = "org.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The axes backend comes first: it refuses the password check for a locked-out caller.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -151,11 +160,31 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# --- sign-in limits (django-axes) ---------------------------------------------------
+# How many proxies in front of Trellis append to X-Forwarded-For. Unset or 0: the client
+# is the socket peer and X-Forwarded-For is ignored (the caller writes it). N: the client
+# is the N-th entry from the end. docker-compose.yml sets it for its own topology.
+TRELLIS_NUM_PROXIES = env.int("TRELLIS_NUM_PROXIES", default=0)
+AXES_ENABLED = env.bool("TRELLIS_SIGNIN_LIMITS", default=True)
+# Failed sign-ins allowed per client address and, separately, per account, counted over
+# the cool-off period; the next attempt within it is refused without checking the password.
+AXES_FAILURE_LIMIT = env.int("TRELLIS_SIGNIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("TRELLIS_SIGNIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "org.signin.client_address"
+AXES_USERNAME_CALLABLE = "org.signin.account_name"
+AXES_LOCKOUT_CALLABLE = "org.signin.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 # --- API --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "org.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -167,14 +196,35 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # How many proxies in front of Trellis append to X-Forwarded-For: the client address
-    # for sign-in rate limits is taken that many entries from the end. Unset: the whole
-    # X-Forwarded-For header (or the peer address without one).
-    "NUM_PROXIES": env.int("TRELLIS_NUM_PROXIES", default=None),
+    # DRF's throttles read the client address the same way as the sign-in limits.
+    "NUM_PROXIES": TRELLIS_NUM_PROXIES,
+}
+
+# Per-role cohort figures over fewer people than this are merged or hidden for viewers
+# who may not see each of those people (metrics.small_groups).
+METRICS_MIN_GROUP_SIZE = env.int("TRELLIS_MIN_GROUP_SIZE", default=5)
+
+# GIFT imports (page and API) read at most this much text and this many questions at once.
+ASSESSMENTS_GIFT_MAX_BYTES = env.int("TRELLIS_GIFT_MAX_BYTES", default=512 * 1000)
+ASSESSMENTS_GIFT_MAX_QUESTIONS = env.int("TRELLIS_GIFT_MAX_QUESTIONS", default=1000)
+
+# The largest `limit` a list call may ask for; more is a 400.
+API_MAX_PAGE_SIZE = env.int("TRELLIS_API_MAX_PAGE_SIZE", default=200)
+
+# Password-reset requests allowed per client address (org.api.throttles); empty: no limit.
+TRELLIS_AUTH_RATE = env("TRELLIS_AUTH_RATE", default="20/min")
+
+# API tokens (django-rest-knox): stored as SHA-512 digests, sent as "Authorization: Token
+# <key>", ending after TRELLIS_TOKEN_TTL_DAYS; each sign-in makes a new token.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("TRELLIS_TOKEN_TTL_DAYS", default=30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": env.int("TRELLIS_TOKEN_LIMIT_PER_USER", default=20),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trellis API",
@@ -194,13 +244,15 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "incidents.models.Incident.Status",
         "ImportBatchStatusEnum": "incidents.models.ImportBatch.Status",
         "ActionItemStatusEnum": "incidents.models.ActionItem.Status",
+        "AssessmentKindEnum": "assessments.models.Assessment.Kind",
+        "AttemptStatusEnum": "assessments.models.Attempt.Status",
     },
 }
 
 # --- Celery -------------------------------------------------------------------------
 # Unset REDIS_URL means no broker: tasks run eagerly, in the caller's process.
 REDIS_URL = env("REDIS_URL", default="")
-# The cache holds short-lived counters (sign-in rate limits) and bootstrap intervals: shared through
+# The cache holds short-lived counters and bootstrap intervals: shared through
 # Redis when there is one, else per process.
 CACHES = {
     "default": (
@@ -215,8 +267,6 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Sign-in attempts (login page and API token) allowed per client address; empty: no limit.
-TRELLIS_AUTH_RATE = env("TRELLIS_AUTH_RATE", default="20/min")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -366,5 +416,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # One line per refused sign-in is enough (axes logs each attempt at INFO).
+        "axes": {"level": "WARNING"},
     },
 }

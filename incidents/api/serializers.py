@@ -56,7 +56,7 @@ class RejectedRecordSerializer(serializers.ModelSerializer):
 
 class ImportBatchSerializer(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     rejected = serializers.SerializerMethodField(
         help_text="The first 100 rejected records; all of them at rejected_url."
     )

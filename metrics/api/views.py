@@ -13,11 +13,11 @@ from incidents.models import FailureMode, Severity
 from org import access
 from org.models import Team
 
-from .. import presenters, selectors, services
+from .. import presenters, selectors, services, small_groups
 from ..compute import PERIODS
 from ..exceptions import MetricsError
 from ..impact import impact_for_teams
-from ..models import CohortSnapshot
+from ..models import CohortSnapshot, Objective
 from ..registry import KPIS
 from .serializers import (
     CohortTrainingSerializer,
@@ -166,6 +166,8 @@ class ObjectiveListApi(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):  # the schema has no user to ask about
+            return Objective.objects.none()
         return selectors.objectives_for_user(user=self.request.user)
 
 
@@ -191,6 +193,11 @@ class CohortTrainingApi(APIView):
             snapshot = CohortSnapshot.objects.filter(cohort=cohort).first()
         data = snapshot.data if snapshot else {}
         at_risk, _ = selectors.at_risk_visible(user=request.user, rows=data.get("at_risk", []))
+        shown = (
+            data
+            if small_groups.viewer_sees_everyone(user=request.user, cohort_id=cohort.pk)
+            else small_groups.suppress(data)
+        )
         scope = selectors.cohort_scope(user=request.user, team_ids=data.get("team_ids", []))
         report = None
         today = timezone.localdate()
@@ -205,8 +212,8 @@ class CohortTrainingApi(APIView):
             "learners": data.get("learners", 0),
             "status_counts": data.get("status_counts", {}),
             "phases": data.get("phases", []),
-            "roles": data.get("roles", []),
-            "heatmap": data.get("heatmap", []),
+            "roles": shown.get("roles", []),
+            "heatmap": shown.get("heatmap", []),
             "kpis": selectors.training_kpis(data=data, report=report, since=cohort.start_date),
             "at_risk_total": data.get("at_risk_total", 0),
             "at_risk": at_risk,

@@ -12,6 +12,7 @@ from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from config.bounds import DATE_RANGE_MESSAGE, date_in_range
 from incidents.models import FailureMode, Service, Severity
 from org import access
 from org.models import Membership, Team
@@ -205,9 +206,12 @@ def date_parse(value: Any, name: str) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value))
+        day = dt.date.fromisoformat(str(value))
     except ValueError:
         raise MetricsError(f"{name} must be a date, YYYY-MM-DD.") from None
+    if not date_in_range(day):
+        raise MetricsError(f"{name}: {DATE_RANGE_MESSAGE}")
+    return day
 
 
 def dates_parse(

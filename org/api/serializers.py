@@ -21,7 +21,15 @@ class TokenInputSerializer(serializers.Serializer):
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="The key, shown only now: send `Token <key>`.")
+    id = serializers.CharField(help_text="The key's public prefix, to list or revoke it.")
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class TokenListOutputSerializer(serializers.Serializer):
+    id = serializers.CharField(source="token_key")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-"""The sign-in rate limit, shared by the API token endpoint and the login page."""
+"""A per-address rate limit for password-reset requests (sign-ins are limited by axes)."""
 
 import logging
 
@@ -9,7 +9,7 @@ logger = logging.getLogger(__name__)
 
 
 class CredentialsRateThrottle(SimpleRateThrottle):
-    """Password guesses per client address (`TRELLIS_AUTH_RATE`, e.g. "20/min").
+    """Requests per client address (`TRELLIS_AUTH_RATE`, e.g. "20/min").
 
     Counted in the default cache: Redis when `REDIS_URL` is set, so every web process
     shares one count. Successful and failed attempts count alike. If the cache cannot

@@ -1,13 +1,13 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from org import access, selectors, services
+from org import access, selectors, services, tokens
 from org.models import Membership, PeopleImport, User
 from org.permissions import IsPlatformAdmin
 
@@ -17,24 +17,54 @@ from .serializers import (
     PeopleImportOutputSerializer,
     TeamSerializer,
     TokenInputSerializer,
+    TokenListOutputSerializer,
     TokenOutputSerializer,
 )
-from .throttles import CredentialsRateThrottle
 
 
 class TokenCreateApi(APIView):
-    """Exchange an email and password for an API token (the same token each time)."""
+    """Exchange an email and password for a new API token.
+
+    The key is shown once; it ends at `expiry` (TRELLIS_TOKEN_TTL_DAYS), when its owner
+    revokes it, or when the owner's password changes. Failed attempts count towards the
+    sign-in limits (per address and per account): past them the answer is 429.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [CredentialsRateThrottle]
 
     @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer})
     def post(self, request: Request) -> Response:
-        serializer = TokenInputSerializer(data=request.data, context={"request": request})
+        # The Django request, so the sign-in limits flag the request the middleware sees.
+        serializer = TokenInputSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response(TokenOutputSerializer({"token": token.key}).data)
+        instance, key = tokens.token_create(user=serializer.validated_data["user"])
+        return Response(
+            TokenOutputSerializer(
+                {"token": key, "id": instance.token_key, "expiry": instance.expiry}
+            ).data
+        )
+
+
+class TokenListApi(generics.ListAPIView):
+    """The caller's own API tokens (never the keys: only their public prefix)."""
+
+    serializer_class = TokenListOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return AuthToken.objects.none()
+        return tokens.token_list_for_user(user=self.request.user)
+
+
+class TokenRevokeApi(APIView):
+    """Revoke one of the caller's own tokens by its id (the key's public prefix)."""
+
+    @extend_schema(request=None, responses={204: None, 404: None})
+    def delete(self, request: Request, token_id: str) -> Response:
+        if not tokens.token_revoke(user=request.user, token_key=token_id):
+            return Response({"detail": "No such token."}, status=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

@@ -149,7 +149,7 @@ class CapstoneOutputSerializer(serializers.ModelSerializer):
 
 
 class PathwayListOutputSerializer(serializers.ModelSerializer):
-    role = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    role = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     module_count = serializers.IntegerField()
 
     class Meta:
@@ -170,7 +170,7 @@ class PathwayListOutputSerializer(serializers.ModelSerializer):
 
 
 class PathwayDetailOutputSerializer(serializers.ModelSerializer):
-    role = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    role = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     module_count = serializers.SerializerMethodField()
     enrolled_version = serializers.SerializerMethodField()
     outcomes = OutcomeOutputSerializer(many=True)

@@ -22,7 +22,7 @@ from . import selectors, services
 
 class RatingOutput(serializers.ModelSerializer):
     skill = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    rated_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    rated_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
 
     class Meta:
         model = SkillRating
@@ -214,13 +214,20 @@ class MemberProgressOutput(serializers.Serializer):
     champion = serializers.BooleanField(source="member.is_champion")
     visible = serializers.BooleanField(help_text="False: not your team, progress withheld.")
     enrolled = serializers.SerializerMethodField()
-    done = serializers.IntegerField(source="progress.done", default=None)
-    total = serializers.IntegerField(source="progress.total", default=None)
-    completion_pct = serializers.IntegerField(source="progress.completion", default=None)
-    overdue = serializers.IntegerField(source="progress.verdict.overdue", default=None)
-    status = serializers.CharField(source="progress.status.value", default=None)
+    done = serializers.IntegerField(source="progress.done", default=None, allow_null=True)
+    total = serializers.IntegerField(source="progress.total", default=None, allow_null=True)
+    completion_pct = serializers.IntegerField(
+        source="progress.completion", default=None, allow_null=True
+    )
+    overdue = serializers.IntegerField(
+        source="progress.verdict.overdue", default=None, allow_null=True
+    )
+    status = serializers.CharField(source="progress.status.value", default=None, allow_null=True)
     reasons = serializers.ListField(
-        child=serializers.CharField(), source="progress.verdict.reasons", default=None
+        child=serializers.CharField(),
+        source="progress.verdict.reasons",
+        default=None,
+        allow_null=True,
     )
 
     def get_enrolled(self, row) -> bool | None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from tests.assessments.factories import (
     SkillFactory,
     quiz_with,
 )
+from tests.assessments.public_ids import public
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +54,10 @@ def test_a_started_attempt_never_carries_the_answers(api_client, learner):
     assert [q["id"] for q in body["questions"]] == [q.pk for q in questions]
     first = body["questions"][0]
     assert first["choices"] == [
-        {"id": "a", "text": "PSI rises"},
-        {"id": "b", "text": "CPU rises"},
-        {"id": "c", "text": "Disk fills"},
+        {"id": public(body["id"], questions[0], own), "text": text}
+        for own, text in (("a", "PSI rises"), ("b", "CPU rises"), ("c", "Disk fills"))
     ]
+    assert {c["id"] for c in first["choices"]}.isdisjoint({"a", "b", "c"})
     assert (first["feedback"], first["correct_answer"], first["points"]) == (None, None, None)
     raw = json.dumps(body)
     for secret in ('"weight"', "That is load.", '"match"', '"tolerance"'):
@@ -72,11 +73,12 @@ def test_save_submit_and_read_the_result(api_client, learner, django_capture_on_
 
     saved = api_client.post(
         reverse("api-assessments-attempt-save", args=[attempt_id]),
-        {"answers": {str(q1.pk): "a", str(q2.pk): "0.3"}},
+        {"answers": {str(q1.pk): public(attempt_id, q1, "a"), str(q2.pk): "0.3"}},
         format="json",
     )
     assert saved.status_code == 200
-    assert [q["answer"] for q in saved.json()["questions"]] == ["a", "0.3"]
+    answers = [q["answer"] for q in saved.json()["questions"]]
+    assert answers == [public(attempt_id, q1, "a"), "0.3"]
 
     with django_capture_on_commit_callbacks(execute=True):
         submitted = api_client.post(reverse("api-assessments-attempt-submit", args=[attempt_id]))
@@ -113,7 +115,7 @@ def test_correct_answers_wait_for_the_final_attempt_in_the_api(
         with django_capture_on_commit_callbacks(execute=True):
             api_client.post(
                 reverse("api-assessments-attempt-submit", args=[attempt_id]),
-                {"answers": {str(q1.pk): answer}},
+                {"answers": {str(q1.pk): public(attempt_id, q1, answer)}},
                 format="json",
             )
         ids.append(attempt_id)
@@ -193,7 +195,7 @@ def test_instant_check_over_the_api(api_client, learner):
     api_client.force_authenticate(learner)
     response = api_client.post(
         reverse("api-assessments-attempt-check", args=[attempt.pk]),
-        {"question": q1.pk, "answer": ["a"]},
+        {"question": q1.pk, "answer": public(attempt, q1, ["a"])},
         format="json",
     )
     assert response.status_code == 200
@@ -221,7 +223,7 @@ def test_an_instant_check_shows_the_answer_only_as_the_policy_allows(
     # when the learner checks a partly right answer
     item = api_client.post(
         reverse("api-assessments-attempt-check", args=[attempt.pk]),
-        {"question": q1.pk, "answer": ["a"]},
+        {"question": q1.pk, "answer": public(attempt, q1, ["a"])},
         format="json",
     ).json()["question"]
 
@@ -379,6 +381,6 @@ def test_only_the_owner_sees_the_correct_answers_of_an_attempt(
         question = detail["questions"][0]
         return detail["answers_visible"], question["correct_answer"], question["points"]
 
-    # then the owner sees them, the manager only the points
+    # then the owner sees them, the manager neither them nor the question's points
     assert seen_by(learner) == (True, ["PSI rises"], "0.00")
-    assert seen_by(manager) == (False, None, "0.00")
+    assert seen_by(manager) == (False, None, None)

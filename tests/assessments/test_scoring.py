@@ -339,7 +339,12 @@ def test_invalid_specs_are_refused_with_a_reason(qtype, spec, message):
         (
             "short_text",
             {"answers": [{"text": "p9.", "mode": "regex"}]},
-            ["matching the pattern p9."],
+            [scoring.PATTERN_ONLY],
+        ),
+        (
+            "short_text",
+            {"answers": [{"text": "p9.", "mode": "regex"}, {"text": "p99"}]},
+            ["p99"],
         ),
         ("ordering", ORDERING, ["1. A", "2. B", "3. C", "4. D"]),
         (

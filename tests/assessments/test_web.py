@@ -18,6 +18,7 @@ from tests.assessments.factories import (
     QuestionBankFactory,
     quiz_with,
 )
+from tests.assessments.public_ids import public
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.utils import count_queries
 
@@ -53,7 +54,7 @@ def test_learner_takes_a_quiz_in_the_browser(client, learner, django_capture_on_
     # when they autosave (htmx) and then submit
     save = client.post(
         reverse("assessments:save", args=[attempt.pk]),
-        {f"q-{q1.pk}": "b", f"q-{q3.pk}": "0.21"},
+        {f"q-{q1.pk}": public(attempt, q1, "b"), f"q-{q3.pk}": "0.21"},
         HTTP_HX_REQUEST="true",
     )
     assert "Saved at" in _html(save)
@@ -65,10 +66,10 @@ def test_learner_takes_a_quiz_in_the_browser(client, learner, django_capture_on_
         done = client.post(
             reverse("assessments:submit", args=[attempt.pk]),
             {
-                f"q-{q1.pk}": "a",
-                f"q-{q2.pk}-a": "1",
-                f"q-{q2.pk}-b": "2",
-                f"q-{q2.pk}-c": "3",
+                f"q-{q1.pk}": public(attempt, q1, "a"),
+                f"q-{q2.pk}-{public(attempt, q2, 'a')}": "1",
+                f"q-{q2.pk}-{public(attempt, q2, 'b')}": "2",
+                f"q-{q2.pk}-{public(attempt, q2, 'c')}": "3",
                 f"q-{q3.pk}": "0.21",
             },
         )
@@ -91,7 +92,7 @@ def test_instant_check_returns_the_question_with_its_feedback(client, learner):
     fragment = _html(
         client.post(
             reverse("assessments:check", args=[attempt.pk, q1.pk]),
-            {f"q-{q1.pk}": "b", f"q-{q2.pk}": "a"},
+            {f"q-{q1.pk}": public(attempt, q1, "b"), f"q-{q2.pk}": public(attempt, q2, "a")},
             HTTP_HX_REQUEST="true",
         )
     )
@@ -113,7 +114,7 @@ def test_instant_check_hides_the_answer_until_the_policy_allows(client, learner)
     fragment = _html(
         client.post(
             reverse("assessments:check", args=[attempt.pk, q1.pk]),
-            {f"q-{q1.pk}": "c"},
+            {f"q-{q1.pk}": public(attempt, q1, "c")},
             HTTP_HX_REQUEST="true",
         )
     )

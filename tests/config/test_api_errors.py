@@ -3,8 +3,8 @@
 import pytest
 from django.db import OperationalError as DatabaseError
 from django.urls import reverse
+from knox.models import AuthToken
 from kombu.exceptions import OperationalError as BrokerError
-from rest_framework.authtoken.models import Token
 
 from org.api import views as org_api_views
 
@@ -16,8 +16,8 @@ def _deep_json() -> str:
 
 
 def _token_client(api_client, user):
-    token = Token.objects.create(user=user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = AuthToken.objects.create(user=user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api_client
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from incidents.models import ImportBatch, Incident
 from tests.factories import MembershipFactory, TeamFactory
@@ -12,8 +12,8 @@ from tests.incidents.records import native_record
 
 
 def _token_client(api_client, user):
-    token = Token.objects.create(user=user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = AuthToken.objects.create(user=user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api_client
 
 

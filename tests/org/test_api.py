@@ -32,7 +32,7 @@ def test_token_authenticates_api_calls(api_client, db):
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert len(token) == 40
+    assert len(token) == 64
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = api_client.get("/api/v1/me/")
@@ -41,12 +41,15 @@ def test_token_authenticates_api_calls(api_client, db):
     assert me.json()["personas"] == ["learner"]
 
 
-def test_same_credentials_return_the_same_token(api_client, db):
+def test_each_sign_in_makes_a_new_token_and_both_work(api_client, db):
     UserFactory(email="script@example.test")
     body = {"email": "script@example.test", "password": "correct-horse-battery"}
     first = api_client.post("/api/v1/auth/token/", body, format="json").json()["token"]
     second = api_client.post("/api/v1/auth/token/", body, format="json").json()["token"]
-    assert first == second
+    assert first != second
+    for key in (first, second):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api_client.get("/api/v1/me/").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -85,7 +88,7 @@ def test_inactive_user_gets_no_token(api_client, db):
 
 
 def test_bad_token_gets_401(api_client, db):
-    api_client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    api_client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)
     response = api_client.get("/api/v1/me/")
     assert response.status_code == 401
     assert response.json() == {"detail": "Invalid token."}
@@ -119,28 +122,7 @@ def test_learner_sees_no_teams_and_cannot_import_people(api_client, learner):
     assert response.status_code == 403
 
 
-def test_password_guessing_is_throttled_with_a_clear_answer(api_client, db, settings):
-    # given a limit of three token requests a minute per address
-    settings.TRELLIS_AUTH_RATE = "3/min"
-    UserFactory(email="script@example.test")
-    wrong = {"email": "script@example.test", "password": "guess"}
-    right = {"email": "script@example.test", "password": "correct-horse-battery"}
-
-    # when a client guesses three times
-    statuses = [api_client.post("/api/v1/auth/token/", wrong).status_code for _ in range(3)]
-
-    # then the fourth request is refused, even with the right password, saying when to retry
-    response = api_client.post("/api/v1/auth/token/", right)
-    assert statuses == [400, 400, 400]
-    assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
-    assert "throttled" in response.json()["detail"]
-    # and another address is not affected
-    other = api_client.post("/api/v1/auth/token/", right, REMOTE_ADDR="127.0.0.2")
-    assert other.status_code == 200
-
-
-def test_sign_in_works_when_the_rate_limit_cache_is_down(api_client, db, settings):
+def test_sign_in_works_when_the_cache_is_down(api_client, db, settings):
     # given a cache nobody answers on (the settings change resets Django's cache handlers)
     settings.CACHES = {
         "default": {
@@ -154,4 +136,4 @@ def test_sign_in_works_when_the_rate_limit_cache_is_down(api_client, db, setting
     body = {"email": "script@example.test", "password": "correct-horse-battery"}
     response = api_client.post("/api/v1/auth/token/", body)
     assert response.status_code == 200
-    assert len(response.json()["token"]) == 40
+    assert len(response.json()["token"]) == 64

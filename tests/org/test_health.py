@@ -17,7 +17,8 @@ def test_readyz_is_ready_when_dependencies_answer(client, db):
     assert response.json()["failed"] == []
 
 
-def test_readyz_names_an_unreachable_database(client, db, monkeypatch):
+def test_readyz_names_an_unreachable_database(client, db, monkeypatch, settings):
+    settings.DEBUG = True
     params = connections.settings["default"]
     if params["ENGINE"].endswith("sqlite3"):
         monkeypatch.setitem(params, "NAME", "/nonexistent-dir/trellis.sqlite3")
@@ -32,13 +33,29 @@ def test_readyz_names_an_unreachable_database(client, db, monkeypatch):
     assert "OperationalError" in body["errors"]["database"]
 
 
-def test_readyz_names_an_unreachable_broker(client, db, monkeypatch):
+def test_readyz_names_an_unreachable_broker(client, db, monkeypatch, settings):
+    settings.DEBUG = True
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failed"] == ["broker"]
     assert "refused" in response.json()["errors"]["broker"].lower()
+
+
+def test_readyz_keeps_error_text_from_anonymous_callers_without_debug(client, db, monkeypatch):
+    # given DEBUG off (as in production) and a broker that refuses connections
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+
+    response = client.get("/readyz")
+
+    # then it names the failed dependency but not the error text
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failed"] == ["broker"]
+    assert "errors" not in body
+    assert "refused" not in response.content.decode().lower()
 
 
 @pytest.mark.worker

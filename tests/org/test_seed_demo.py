@@ -1,5 +1,6 @@
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from org import access
 from org.models import Membership, Team, User
@@ -20,7 +21,11 @@ def test_seed_demo_is_idempotent_and_has_the_fixed_logins(db):
 
     homes = {}
     for persona in ("learner", "author", "manager", "admin"):
-        user = authenticate(username=f"{persona}@demo.example", password="trellis-demo")
+        user = authenticate(
+            RequestFactory().post("/accounts/login/"),
+            username=f"{persona}@demo.example",
+            password="trellis-demo",
+        )
         assert user is not None, persona
         homes[persona] = access.home_persona(user)
     assert homes == {

@@ -165,23 +165,3 @@ def test_logout_requires_post_and_ends_the_session(client, learner):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
-
-
-def test_password_guessing_in_the_browser_is_throttled(client, db, settings):
-    from tests.factories import UserFactory
-
-    # given a limit of three sign-ins a minute per address
-    settings.TRELLIS_AUTH_RATE = "3/min"
-    UserFactory(email="lee@example.test")
-    url = "/accounts/login/"
-
-    # when three guesses fail
-    for _ in range(3):
-        page = client.post(url, {"username": "lee@example.test", "password": "guess"})
-        assert "do not match an active account" in page.content.decode()
-
-    # then even the right password is refused for now, with a clear message
-    page = client.post(url, {"username": "lee@example.test", "password": "correct-horse-battery"})
-    assert page.status_code == 200
-    assert "Too many sign-in attempts from your address. Try again in" in page.content.decode()
-    assert "_auth_user_id" not in client.session
