@@ -233,3 +233,19 @@ def test_a_certificate_on_my_learning_opens(client, learner):
 
     assert response.status_code == 200
     assert "Observability" in response.content.decode()
+
+
+def test_my_learning_queries_do_not_grow_with_modules(client, db):
+    from tests.factories import UserFactory
+
+    def queries(count: int) -> int:
+        user = UserFactory(personas=["learner"])
+        EnrollmentFactory(user=user, pathway=pathway_with_modules(count, slug=f"p{count}"))
+        client.force_login(user)
+        client.get(reverse("pathways:catalogue"))  # warm the session
+        used, response = count_queries(lambda: client.get(reverse("pathways:learn")))
+        # each module and its lab, linked from the full schedule
+        assert response.content.decode().count("/learn/items/") >= 2 * count
+        return used
+
+    assert queries(5) == queries(50)
