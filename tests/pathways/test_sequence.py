@@ -249,3 +249,15 @@ def test_my_learning_queries_do_not_grow_with_modules(client, db):
         return used
 
     assert queries(5) == queries(50)
+
+
+def test_version_history_counts_modules_and_learners_once(db):
+    from pathways import selectors
+
+    pathway = pathway_with_modules(3, slug="history")
+    for _ in range(4):
+        EnrollmentFactory(pathway=pathway)
+
+    row = selectors.pathway_versions(slug="history").get()
+
+    assert (row.module_count, row.enrollment_count) == (3, 4)
