@@ -261,3 +261,19 @@ def test_version_history_counts_modules_and_learners_once(db):
     row = selectors.pathway_versions(slug="history").get()
 
     assert (row.module_count, row.enrollment_count) == (3, 4)
+
+
+def test_my_learning_shows_every_enrolment_nearest_due_first(client, learner):
+    later = pathway_with_modules(2, slug="later", duration_weeks=12)
+    sooner = pathway_with_modules(2, slug="sooner", duration_weeks=12)
+    Module = sooner.modules.model
+    Module.objects.filter(pathway=later).update(week_start=9, week_end=10)
+    EnrollmentFactory(user=learner, pathway=sooner)
+    EnrollmentFactory(user=learner, pathway=later)  # the newer enrolment
+    client.force_login(learner)
+
+    html = client.get(reverse("pathways:learn")).content.decode()
+
+    assert html.index('data-pathway="sooner"') < html.index('data-pathway="later"')
+    first = sooner.modules.order_by("order").first()
+    assert f'<a href="/learn/items/module/{first.pk}/">{first.title}</a>' in html
