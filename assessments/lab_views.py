@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from org.models import Persona
 from org.permissions import persona_required
 from pathways import selectors as pathway_selectors
-from pathways import sequence as pathway_sequence
 from pathways.models import Lab
+from pathways.progress import sequence as pathway_sequence
 
 from . import artifacts, selectors, services
 from .exceptions import AssessmentError

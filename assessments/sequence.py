@@ -1,4 +1,4 @@
-"""What the learner's sequence (pathways.sequence) asks of assessments: which modules and
+"""What the learner's sequence (pathways.progress.sequence) asks of assessments: which modules and
 labs are completed by passing a check, and the state of the learner's checks on a
 module page or lab page (named by settings.LEARNING_CHECKS_PROVIDER)."""
 

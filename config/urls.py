@@ -41,6 +41,8 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("incidents.urls")),
     path("", include("metrics.urls")),
+    path("", include("notifications.urls")),
+    path("", include("org.account_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -55,3 +57,5 @@ urlpatterns = [
     path("readyz", org_views.readyz, name="readyz"),
     path("metrics", org_views.prometheus_metrics, name="prometheus-metrics"),
 ]
+
+handler500 = "config.errors.server_error"

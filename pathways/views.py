@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 from org.models import Persona
 from org.permissions import persona_required
 
-from . import selectors, sequence, services
+from . import selectors, services
 from .exceptions import PathwayError
 from .models import Pathway, Role
+from .progress import sequence
 from .progress import services as progress_services
 from .progress.exceptions import ProgressError
 

@@ -75,7 +75,7 @@ def progress_mark_by_learner(
 ) -> Progress | None:
     """The learner's own "Start" / "Mark as done": refused (ProgressError) for an item
     completed by passing its check (a module's quiz, a lab's lab check)."""
-    from pathways import sequence
+    from . import sequence
 
     if status == Progress.Status.DONE:
         key = ("lab", lab.pk) if lab is not None else ("module", module.pk)  # type: ignore[union-attr]

@@ -22,9 +22,9 @@ from django.conf import settings
 
 from org.models import User
 
-from .models import Cohort, CohortMember, Enrollment, Lab, Module, Pathway, Progress
-from .progress import rules
-from .progress.rules import ItemState
+from ..models import Cohort, CohortMember, Enrollment, Lab, Module, Pathway, Progress
+from . import rules
+from .rules import ItemState
 
 Key = tuple[str, int]  # ("module" | "lab", pk)
 
