@@ -19,7 +19,8 @@ def limit_of_five(monkeypatch):
 
 
 def _counts(queries) -> list[str]:
-    """The counts over incidents (the page header counts other things, e.g. unread notifications)."""
+    """The counts over incidents (the page header counts other things, e.g. unread
+    notifications)."""
     return [
         q["sql"]
         for q in queries

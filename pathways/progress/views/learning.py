@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from org.models import Persona
 from org.permissions import persona_required
-from pathways import sequence
 from pathways.models import Lab, Module, Skill
+from pathways.progress import sequence
 
 from .. import rules, selectors, services
 from ..exceptions import ProgressError
