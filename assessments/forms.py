@@ -213,7 +213,8 @@ class ReviewForm(forms.Form):
                 label=criterion.criterion,
                 help_text=criterion.description,
                 choices=[
-                    (i, f"{label} ({points:g} points)") for i, label, points in criterion.levels
+                    (i, f"{label} ({points:g} point{'' if points == 1 else 's'})")
+                    for i, label, points in criterion.levels
                 ],
                 coerce=int,
                 widget=forms.RadioSelect,

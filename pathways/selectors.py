@@ -69,7 +69,10 @@ def pathway_versions(*, slug: str) -> QuerySet[Pathway]:
     return (
         Pathway.objects.filter(slug=slug)
         .select_related("created_by")
-        .annotate(module_count=Count("modules"), enrollment_count=Count("enrollments"))
+        .annotate(
+            module_count=Count("modules", distinct=True),
+            enrollment_count=Count("enrollments", distinct=True),
+        )
         .order_by("-version")
     )
 

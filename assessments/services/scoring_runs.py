@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from config.tasks import enqueue_on_commit
 from pathways.models import Progress, SkillRating
 from pathways.progress.services import progress_mark_many
 
@@ -245,7 +246,15 @@ def _store(
         if not a.assessment.stats_dirty and a.assessment.uses_questions
     }
     if clean:
+        # Debounced: only the attempt that turns an assessment's statistics dirty
+        # schedules a recompute; attempts scored before it runs find them dirty
+        # already. The recompute clears the flag first, so later scores schedule again.
         Assessment.objects.filter(pk__in=clean).update(stats_dirty=True)
+        delay = settings.ITEM_STATISTICS_DEBOUNCE_SECONDS
+        for assessment_id in sorted(clean):
+            enqueue_on_commit(
+                "assessments.tasks.item_statistics_recompute", assessment_id, countdown=delay
+            )
     return {score.attempt_id: score for score in scores}
 
 

@@ -385,6 +385,10 @@ INCIDENT_BATCH_DONE_TASKS = env.list(
     "INCIDENT_BATCH_DONE_TASKS", default=["metrics.tasks.rollups_note_batch"]
 )
 
+# Item statistics are recomputed by the worker this long after the first attempt scored
+# since they were last computed (debounced); the periodic sweep catches anything missed.
+ITEM_STATISTICS_DEBOUNCE_SECONDS = env.int("ITEM_STATISTICS_DEBOUNCE_SECONDS", default=60)
+
 # The module that tells pathways which modules and labs have a check (a quiz, a lab
 # check) and what the learner has done in it; pathways never imports assessments.
 LEARNING_CHECKS_PROVIDER = "assessments.sequence"

@@ -36,3 +36,24 @@ def filters_text(filters: dict) -> str:
             values = value if isinstance(value, list) else [value]
             parts.append(f"{key.replace('_', ' ')} {', '.join(map(str, values))}")
     return "; ".join(parts)
+
+
+@register.filter
+def kpi_name(key: str) -> str:
+    """A KPI's name from the registry ("Manual cleanup hours"), else the key as given."""
+    from metrics.registry import REGISTRY
+
+    kpi = REGISTRY.get(key)
+    return kpi.name if kpi else key
+
+
+@register.filter
+def figure(value: Decimal | float | None) -> str:
+    """A measured figure as people read it: one decimal from 10 up (160.665 → 160.7),
+    two below (0.054 → 0.05), no trailing zeros (12.000 → 12)."""
+    if value is None:
+        return "—"
+    number = Decimal(str(value))
+    rounded = round(number, 1 if abs(number) >= 10 else 2)
+    text = f"{rounded:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

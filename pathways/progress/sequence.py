@@ -83,6 +83,21 @@ class Journey:
     items: dict[Key, ItemStatus]
     checklists: dict[int, list[int]]  # lab id -> ticked items
     module_of: dict[Key, int]  # item -> its module id
+    titles: dict[Key, str]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for i in self.items.values() if i.state is ItemState.DONE)
+
+    @property
+    def next_status(self) -> ItemStatus | None:
+        here = self.here
+        return self.items[here] if here else None
+
+    @property
+    def next_title(self) -> str:
+        here = self.here
+        return self.titles[here] if here else ""
 
     @property
     def here_module_id(self) -> int | None:
@@ -151,9 +166,12 @@ def journey_for(*, user: User, pathway: Pathway, today: date) -> Journey | None:
     order: list[Key] = []
     items: dict[Key, ItemStatus] = {}
     module_of: dict[Key, int] = {}
+    titles: dict[Key, str] = {}
     for module in modules:
         due = rules.due_day(module.week_end)
         due_on = rules.day_date(start, due)
+        titles[("module", module.pk)] = module.title
+        titles.update({("lab", lab.pk): lab.title for lab in labs.get(module.pk, [])})
         for key in [("module", module.pk), *(("lab", lab.pk) for lab in labs.get(module.pk, []))]:
             status = stored.get(key, ItemState.NOT_STARTED.value)
             state = rules.item_state(status=status, due=due, day=day)
@@ -167,7 +185,7 @@ def journey_for(*, user: User, pathway: Pathway, today: date) -> Journey | None:
                 checked=is_checked,
                 self_reported=state is ItemState.DONE and not is_checked,
             )
-    return Journey(enrollment, start, day, order, items, checklists, module_of)
+    return Journey(enrollment, start, day, order, items, checklists, module_of, titles)
 
 
 def neighbours(pathway: Pathway, module: Module) -> tuple[Module | None, Module | None]:
@@ -211,3 +229,25 @@ def lab_checklist_of(*, user: User, lab: Lab) -> list[int]:
         .first()
     )
     return [i for i in row or [] if isinstance(i, int) and not isinstance(i, bool)]
+
+
+def journeys_of(*, user: User, today: date) -> list[Journey]:
+    """Every active enrolment of the learner, the one with the nearest open item first
+    (finished ones last). A few queries per enrolment; learners have a handful."""
+    journeys = []
+    for enrollment in (
+        Enrollment.objects.filter(user=user, status=Enrollment.Status.ACTIVE)
+        .select_related("pathway")
+        .order_by("-enrolled_at", "-pk")
+    ):
+        journey = journey_for(user=user, pathway=enrollment.pathway, today=today)
+        if journey is not None:
+            journeys.append(journey)
+
+    def nearest(journey: Journey) -> tuple[int, date]:
+        status = journey.next_status
+        if status is None or status.due_on is None:
+            return (1, date.max)
+        return (0, status.due_on)
+
+    return sorted(journeys, key=nearest)

@@ -307,3 +307,23 @@ def test_one_batch_awards_the_certification_to_each_learner_who_earned_it():
         (cert.pk, people[0].pk),
         (cert.pk, people[2].pk),
     }
+
+
+def test_review_form_says_one_point_not_one_points():
+    from types import SimpleNamespace
+
+    from assessments.forms import ReviewForm
+
+    criterion = SimpleNamespace(
+        criterion="Runbook",
+        description="",
+        levels=[(0, "Missing", 0), (1, "Developing", 1), (2, "Tested", 2.5)],
+    )
+
+    form = ReviewForm(criteria=[criterion])
+
+    assert [label for _, label in form.fields["criterion_0"].choices] == [
+        "Missing (0 points)",
+        "Developing (1 point)",
+        "Tested (2.5 points)",
+    ]

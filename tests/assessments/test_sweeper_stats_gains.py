@@ -45,12 +45,13 @@ def test_sweeper_sends_attempts_left_submitted_and_they_are_scored(
         report = services.attempts_sweep()
     assert (report.requeued, len(sent)) == (0, 0)
 
-    # after it, the attempt is sent again and scored
+    # after it, the attempt is sent again and scored (which then schedules the
+    # item statistics recompute)
     Attempt.objects.filter(pk=attempt.pk).update(enqueued_at=timezone.now() - timedelta(minutes=5))
     with django_capture_on_commit_callbacks(execute=True) as sent:
         report = services.attempts_sweep()
     attempt.refresh_from_db()
-    assert (report.requeued, len(sent), attempt.status) == (1, 1, "scored")
+    assert (report.requeued, len(sent), attempt.status) == (1, 2, "scored")
     assert attempt.score.points == D("1.00")
 
 
@@ -105,11 +106,11 @@ def test_item_statistics_facility_and_discrimination(django_capture_on_commit_ca
             services.attempt_submit(
                 attempt=attempt, user=learner, answers={q1.pk: a1, q2.pk: a2, q3.pk: a3}
             )
-    assert Assessment.objects.get(pk=quiz.pk).stats_dirty is True
 
-    # when the statistics are recomputed (the periodic task finds the dirty assessment)
+    # when scoring has run, the worker has recomputed them (no one pressed Recompute),
+    # so the periodic task finds nothing dirty
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.item_statistics_recompute_dirty() == 1
+        assert services.item_statistics_recompute_dirty() == 0
 
     # then each question has n, facility and the corrected item-total correlation
     def expected(index):
@@ -260,3 +261,35 @@ def test_a_question_with_answers_keeps_its_answers(learner, django_capture_on_co
     services.question_update(question=q1, text="Reworded, same answers")
     q1.refresh_from_db()
     assert q1.text == "Reworded, same answers"
+
+
+def test_scoring_schedules_one_statistics_recompute_until_it_runs(
+    monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    # given a quiz whose statistics are clean, and a broker that records what is sent
+    from config import tasks
+
+    settings.ITEM_STATISTICS_DEBOUNCE_SECONDS = 45
+    sent = []
+    real_send = tasks.send
+
+    def record(name, *args, countdown=None):
+        sent.append((name, args, countdown))
+        if name == "assessments.tasks.score_attempt":
+            real_send(name, *args, countdown=countdown)
+
+    monkeypatch.setattr(tasks, "send", record)
+    quiz, (q1,) = quiz_with([T.SINGLE])
+
+    # when two attempts are scored before the recompute runs
+    for answer in ("a", "b"):
+        learner = UserFactory()
+        attempt = services.attempt_start(user=learner, assessment=quiz)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.attempt_submit(attempt=attempt, user=learner, answers={q1.pk: answer})
+
+    # then one recompute is scheduled, delayed by the debounce
+    assert [s for s in sent if s[0] == "assessments.tasks.item_statistics_recompute"] == [
+        ("assessments.tasks.item_statistics_recompute", (quiz.pk,), 45)
+    ]
+    assert Attempt.objects.filter(assessment=quiz, status="scored").count() == 2

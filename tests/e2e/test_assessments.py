@@ -78,7 +78,7 @@ def test_author_scores_a_submission_and_the_learner_sees_it(page, live_server, d
         "Clarity": "Exemplary (3 points)",
         "Grounding": "Solid (2 points)",
         "Safety": "Solid (2 points)",
-        "Completeness": "Developing (1 points)",
+        "Completeness": "Developing (1 point)",
         "Format compliance": "Exemplary (3 points)",
     }
     for criterion, level in levels.items():

@@ -233,3 +233,47 @@ def test_a_certificate_on_my_learning_opens(client, learner):
 
     assert response.status_code == 200
     assert "Observability" in response.content.decode()
+
+
+def test_my_learning_queries_do_not_grow_with_modules(client, db):
+    from tests.factories import UserFactory
+
+    def queries(count: int) -> int:
+        user = UserFactory(personas=["learner"])
+        EnrollmentFactory(user=user, pathway=pathway_with_modules(count, slug=f"p{count}"))
+        client.force_login(user)
+        client.get(reverse("pathways:catalogue"))  # warm the session
+        used, response = count_queries(lambda: client.get(reverse("pathways:learn")))
+        # each module and its lab, linked from the full schedule
+        assert response.content.decode().count("/learn/items/") >= 2 * count
+        return used
+
+    assert queries(5) == queries(50)
+
+
+def test_version_history_counts_modules_and_learners_once(db):
+    from pathways import selectors
+
+    pathway = pathway_with_modules(3, slug="history")
+    for _ in range(4):
+        EnrollmentFactory(pathway=pathway)
+
+    row = selectors.pathway_versions(slug="history").get()
+
+    assert (row.module_count, row.enrollment_count) == (3, 4)
+
+
+def test_my_learning_shows_every_enrolment_nearest_due_first(client, learner):
+    later = pathway_with_modules(2, slug="later", duration_weeks=12)
+    sooner = pathway_with_modules(2, slug="sooner", duration_weeks=12)
+    Module = sooner.modules.model
+    Module.objects.filter(pathway=later).update(week_start=9, week_end=10)
+    EnrollmentFactory(user=learner, pathway=sooner)
+    EnrollmentFactory(user=learner, pathway=later)  # the newer enrolment
+    client.force_login(learner)
+
+    html = client.get(reverse("pathways:learn")).content.decode()
+
+    assert html.index('data-pathway="sooner"') < html.index('data-pathway="later"')
+    first = sooner.modules.order_by("order").first()
+    assert f'<a href="/learn/items/module/{first.pk}/">{first.title}</a>' in html

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from org.models import Persona
 from org.permissions import persona_required
 from pathways.models import Lab, Module, Skill
+from pathways.progress import sequence
 
 from .. import rules, selectors, services
 from ..exceptions import ProgressError
@@ -44,6 +45,7 @@ def learn(request: HttpRequest) -> HttpResponse:
     day = home.current.day if home.current else 0
     context = {
         "home": home,
+        "journeys": sequence.journeys_of(user=request.user, today=_today()),
         "progress": home.current,
         "profile": home.profile,
         "chart": _chart_data(home.profile, day),
