@@ -294,6 +294,17 @@ class Incident(models.Model):
         ContributingFactor, through="IncidentFactor", related_name="incidents", blank=True
     )
 
+    attributes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the source says that is not an incident field (key → value).",
+    )
+    dropped_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Impossible values left out on import: [{"path", "message", "value"}].',
+    )
+
     raw = models.TextField(blank=True, help_text="The record exactly as it was received.")
     raw_format = models.CharField(max_length=16, choices=ImportBatch.Format.choices, blank=True)
     content_hash = models.CharField(
