@@ -6,6 +6,7 @@ app_name = "incidents"
 
 urlpatterns = [
     path("incidents/", views.incident_list, name="list"),
+    path("incidents/export.csv", views.incident_list_csv, name="list_csv"),
     path("incidents/<int:pk>/", views.incident_detail, name="detail"),
     path("incidents/<int:pk>/exercise/", views.exercise_create, name="exercise_create"),
     path("incidents/import/", views.import_upload, name="import"),
