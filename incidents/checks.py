@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .importers import Document, RecordError
+from .mappings import zone
 from .services import ImportRequest
 from .validation import Directory, Rejected, validate_record
 
@@ -30,7 +31,7 @@ def import_check(
     report = CheckReport()
     importer = request.importer
     directory = Directory.load()
-    tz = _zone(request.timezone)
+    tz = zone(request.timezone)
     for position, raw in enumerate(importer.split(documents)):
         raw.position = position
         report.total += 1
@@ -49,9 +50,3 @@ def import_check(
         if result.fields["dropped_fields"]:
             report.dropped.append((result.locator, result.fields["dropped_fields"]))
     return report
-
-
-def _zone(name: str) -> Any:
-    from .mappings import zone
-
-    return zone(name)
