@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .importers import Document, RecordError
-from .mappings import zone
+from .importers.mappings import zone
 from .services import ImportRequest
 from .validation import Directory, Rejected, validate_record
 

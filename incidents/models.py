@@ -168,6 +168,12 @@ class ImportBatch(models.Model):
     lease_expires_at = models.DateTimeField(
         null=True, blank=True, help_text="A running task owns the batch until then."
     )
+    claimed_by = models.CharField(
+        max_length=200, blank=True, help_text="The run that holds the lease (host, pid, token)."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the run holding the lease."
+    )
     error = models.TextField(blank=True, help_text="Why the whole batch failed, if it did.")
 
     class Meta:
@@ -201,12 +207,16 @@ class ImportBatch(models.Model):
 
 
 class ImportDocument(models.Model):
-    """One input file (or API body) of a batch, kept verbatim."""
+    """One input file (or API body) of a batch, or one part of a large one, kept verbatim
+    (see `incidents.streaming`)."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="documents")
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=255, blank=True)
     content = models.TextField()
+    line_offset = models.PositiveIntegerField(
+        default=0, help_text="Lines of the file before this part (large files are stored in parts)."
+    )
 
     class Meta:
         ordering = ["batch", "position"]
@@ -575,71 +585,5 @@ class IncidentExercise(models.Model):
         return f"Exercise from incident {self.incident_id}"
 
 
-class IncidentSource(models.Model):
-    """An incident tool Trellis pulls from (PagerDuty) or that pushes to it by webhook.
-
-    Secrets are stored encrypted (`incidents.connectors.secrets`); `cursor` is where
-    the next incremental sync starts."""
-
-    class Kind(models.TextChoices):
-        PAGERDUTY = "pagerduty", "PagerDuty (REST API v2 and v3 webhooks)"
-        GENERIC = "generic", "Any JSON webhook, read through a mapping"
-
-    class SyncStatus(models.TextChoices):
-        NEVER = "never", "Never synced"
-        OK = "ok", "OK"
-        ERROR = "error", "Error"
-
-    name = models.SlugField(
-        max_length=64, unique=True, help_text="Also the source of its incidents, e.g. pagerduty."
-    )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    base_url = models.URLField(
-        max_length=300, default="https://api.pagerduty.com", help_text="The API's address."
-    )
-    token_encrypted = models.TextField(blank=True, editable=False)
-    webhook_secret_encrypted = models.TextField(blank=True, editable=False)
-    mapping = models.TextField(
-        blank=True, help_text="Generic webhooks: the YAML mapping (format json) for the body."
-    )
-    enabled = models.BooleanField(default=True, help_text="Pulled by the beat job.")
-    first_sync_days = models.PositiveIntegerField(
-        default=180, help_text="How far back the first (full) sync reaches."
-    )
-    cursor = models.DateTimeField(
-        null=True, blank=True, help_text="The next incremental sync asks for changes since."
-    )
-    last_sync_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.CharField(
-        max_length=8, choices=SyncStatus.choices, default=SyncStatus.NEVER
-    )
-    last_error = models.TextField(blank=True)
-    last_batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class WebhookDelivery(models.Model):
-    """A webhook event taken in, by the sender's event id: a replay is acknowledged
-    and not imported again."""
-
-    source = models.ForeignKey(IncidentSource, on_delete=models.CASCADE, related_name="deliveries")
-    event_id = models.CharField(max_length=200)
-    received_at = models.DateTimeField(default=timezone.now)
-    batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["source", "event_id"], name="incidents_delivery_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source} {self.event_id}"
+# Connector models live in their own module (models.py stays one screenful of concerns).
+from .source_models import IncidentSource, WebhookDelivery  # noqa: E402, F401

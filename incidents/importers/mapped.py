@@ -9,8 +9,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from incidents.mappings import MappingSpec, mapping_apply, mapping_parse
-
 from .base import (
     Document,
     Importer,
@@ -23,6 +21,7 @@ from .base import (
     strip_bom,
 )
 from .csvfile import read_csv
+from .mappings import MappingSpec, mapping_apply, mapping_parse
 
 
 @dataclass(frozen=True, slots=True)

@@ -408,7 +408,7 @@ class MarkdownImporter(Importer):
         super().__init__(options)
         self.spec = None
         if self.options.mapping.strip():
-            from incidents.mappings import mapping_parse
+            from .mappings import mapping_parse
 
             # Raises IncidentsError, naming the problem, for an invalid mapping.
             self.spec = mapping_parse(self.options.mapping, for_format="markdown")
@@ -416,7 +416,7 @@ class MarkdownImporter(Importer):
     def to_native(self, record: RawRecord) -> Any:
         if self.spec is None:
             return parse_postmortem(record.data)
-        from incidents.mappings import mapping_apply, mapping_paths
+        from .mappings import mapping_apply, mapping_paths
 
         spec = self.spec
         used = mapping_paths(spec)

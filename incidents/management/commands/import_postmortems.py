@@ -2,10 +2,12 @@
 [--timezone TZ] [--dry-run | --check [--show N]] [--sync]
 
 A PATH is a file, a folder (its files of the format, at any depth) or a glob; all of
-them make one batch, files in name order, each record naming its file."""
+them make one batch, files in name order, each record naming its file. Files are read
+from disk in blocks as they are stored (see incidents.streaming)."""
 
 import glob
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -13,9 +15,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from config.safe_yaml import load as load_yaml
 from incidents import services
 from incidents.checks import import_check
+from incidents.encoding import decode_input
 from incidents.exceptions import IncidentsError
 from incidents.importers import IMPORTERS, Document
 from incidents.models import ImportBatch
+from incidents.streaming import document_parts, file_blocks
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 SUFFIXES = {
@@ -31,7 +35,8 @@ GLOB_CHARS = frozenset("*?[")
 
 
 def _read(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", errors="replace")
+    # Invalid UTF-8 is kept (marked) so that exactly the records holding it are rejected.
+    return decode_input(path.read_bytes())
 
 
 class Command(BaseCommand):
@@ -97,9 +102,7 @@ class Command(BaseCommand):
         except IncidentsError as exc:
             raise CommandError(str(exc)) from None
         if options["sync"]:
-            services.import_batch_process(
-                batch_id=batch.pk, time_budget=float("inf"), documents=documents
-            )
+            services.import_batch_process(batch_id=batch.pk, time_budget=float("inf"))
         batch.refresh_from_db()
         self._report(batch)
 
@@ -112,8 +115,9 @@ class Command(BaseCommand):
             spec_format = "json"
         return SUFFIXES.get(str(spec_format), (".json",))
 
-    def _documents(self, paths: list[str], format: str, mapping: str) -> list[Document]:
-        """Every file named, found under a folder or matched by a glob, once, by name."""
+    def _documents(self, paths: list[str], format: str, mapping: str) -> Iterator[Document]:
+        """Every file named, found under a folder or matched by a glob, once, by name;
+        each read from disk in blocks as it is stored."""
         suffixes = self._suffixes(format, mapping)
         found: dict[Path, str] = {}
         for given in paths:
@@ -137,9 +141,15 @@ class Command(BaseCommand):
             else:
                 raise CommandError(f"No file or folder at {path}.")
         ordered = sorted(found.items(), key=lambda item: item[1])
-        return [Document(name, _read(path)) for path, name in ordered]
+        self.file_count = len(ordered)
+        return self._parts(ordered, format)
 
-    def _check(self, documents: list[Document], options: dict, mapping: str) -> None:
+    def _parts(self, files: list[tuple[Path, str]], format: str) -> Iterator[Document]:
+        for path, name in files:
+            with path.open("rb") as handle:
+                yield from document_parts(name, file_blocks(handle), format)
+
+    def _check(self, documents: Iterator[Document], options: dict, mapping: str) -> None:
         request = services.import_request_check(
             format=options["format"],
             source=options["source"],
@@ -148,7 +158,7 @@ class Command(BaseCommand):
         )
         report = import_check(request=request, documents=documents, show=options["show"])
         self.stdout.write(
-            f"Check ({request.source}): {len(documents)} files, {report.total} records: "
+            f"Check ({request.source}): {self.file_count} files, {report.total} records: "
             f"{report.valid} valid ({len(report.dropped)} with values left out), "
             f"{len(report.rejected)} rejected. Nothing was written."
         )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0004_incident_attributes_dropped_fields'),
+        ('incidents', '0005_incident_attributes_dropped_fields'),
     ]
 
     operations = [

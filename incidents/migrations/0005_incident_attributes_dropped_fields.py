@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0003_importdocument_lz4'),
+        ('incidents', '0004_importbatch_claims_document_parts'),
     ]
 
     operations = [
