@@ -96,9 +96,21 @@ class TooDeep(yaml.YAMLError):
         return self.problem
 
 
-def load(text: str) -> Any:
+class TextTimestampLoader(NoAliasLoader):
+    """`NoAliasLoader` that leaves dates and times as the text written, so an impossible
+    one (`2019-02-30`) is a value to report, not a document that cannot be read."""
+
+
+TextTimestampLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),
+)
+
+
+def load(text: str, *, timestamps_as_text: bool = False) -> Any:
     """The one YAML document in `text` (yaml.YAMLError when it cannot be read)."""
+    loader = TextTimestampLoader if timestamps_as_text else NoAliasLoader
     try:
-        return yaml.load(text, Loader=NoAliasLoader)
+        return yaml.load(text, Loader=loader)
     except RecursionError as exc:
         raise TooDeep from exc

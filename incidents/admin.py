@@ -1,16 +1,20 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
+from .connectors.services import source_secrets_set, source_sync
 from .models import (
     ActionItem,
     ContributingFactor,
     ImportBatch,
     Incident,
     IncidentRevision,
+    IncidentSource,
     RejectedRecord,
     Service,
     TimelineEvent,
     TrainingRule,
     TrainingSuggestion,
+    WebhookDelivery,
 )
 
 
@@ -99,3 +103,63 @@ class TrainingSuggestionAdmin(admin.ModelAdmin):
     list_display = ["incident", "skill", "module", "score", "status"]
     list_filter = ["status"]
     raw_id_fields = ["incident"]
+
+
+class IncidentSourceForm(forms.ModelForm):
+    """Secrets are write-only: typed in, stored encrypted, never shown again."""
+
+    token = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="The API token (PagerDuty: a REST API key). Leave empty to keep the stored one.",
+    )
+    webhook_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="The webhook signing secret. Leave empty to keep the stored one.",
+    )
+
+    base_url = forms.URLField(
+        max_length=300,
+        assume_scheme="https",
+        initial="https://api.pagerduty.com",
+        help_text="The API's address.",
+    )
+
+    class Meta:
+        model = IncidentSource
+        fields = ["name", "kind", "base_url", "mapping", "enabled", "first_sync_days"]
+
+
+@admin.register(IncidentSource)
+class IncidentSourceAdmin(admin.ModelAdmin):
+    form = IncidentSourceForm
+    list_display = ["name", "kind", "enabled", "last_sync_at", "last_status", "has_token"]
+    readonly_fields = ["cursor", "last_sync_at", "last_status", "last_error", "last_batch"]
+    actions = ["sync_now"]
+
+    @admin.display(boolean=True, description="Token stored")
+    def has_token(self, obj: IncidentSource) -> bool:
+        return bool(obj.token_encrypted)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        source_secrets_set(
+            source=obj,
+            token=form.cleaned_data.get("token", ""),
+            webhook_secret=form.cleaned_data.get("webhook_secret", ""),
+        )
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request, queryset):  # type: ignore[no-untyped-def]
+        for source in queryset:
+            result = source_sync(source_id=source.pk)
+            level = messages.SUCCESS if result.status == "ok" else messages.ERROR
+            text = f"{source.name}: {result.records} incidents pulled"
+            self.message_user(request, f"{text}; {result.error}" if result.error else text, level)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["source", "event_id", "received_at", "batch"]
+    list_filter = ["source"]

@@ -1,9 +1,12 @@
 """Filters for incident lists (HTML and API), with django-filter."""
 
 import datetime as dt
+import json
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 
 from config.bounds import BoundedDateField
@@ -65,6 +68,12 @@ class IncidentFilter(django_filters.FilterSet):
         field_name="contributing_factors__slug", label="Contributing factor (tag)"
     )
     skill = django_filters.CharFilter(method="filter_skill", label="Argues for skill (slug)")
+    attribute = django_filters.CharFilter(
+        method="filter_attribute",
+        label="Attribute (name=value)",
+        help_text="An attribute kept from the source, e.g. company=Example Cloud; a list "
+        "attribute matches when one of its items is the value.",
+    )
 
     class Meta:
         model = Incident
@@ -85,3 +94,19 @@ class IncidentFilter(django_filters.FilterSet):
             return queryset.none()
         arguing = incidents_arguing_for_skill(skill=skill, user=self.request.user)
         return queryset.filter(pk__in=arguing.values("pk"))
+
+    def filter_attribute(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet:
+        key, sep, wanted = value.partition("=")
+        key, wanted = key.strip(), wanted.strip()
+        if not sep or not key:
+            return queryset.filter(attributes__has_key=key) if key else queryset
+        # As plain text: the JSON-aware lookups of a key transform would read the value
+        # as JSON.
+        text = Cast(KeyTextTransform(key, "attributes"), output_field=TextField())
+        queryset = queryset.alias(_attribute=text)
+        # A scalar equals the value; a list (kept as JSON text) holds it as an item.
+        return queryset.filter(
+            Q(_attribute=wanted)
+            | Q(_attribute__contains=json.dumps(wanted, ensure_ascii=False))
+            | Q(_attribute__contains=json.dumps(wanted))
+        )

@@ -136,6 +136,8 @@ class ImportBatch(models.Model):
         UPLOAD = "upload", "Upload page"
         API = "api", "API"
         COMMAND = "command", "Command line"
+        CONNECTOR = "connector", "Connector (pull)"
+        WEBHOOK = "webhook", "Webhook (push)"
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -302,6 +304,17 @@ class Incident(models.Model):
     lessons_got_lucky = models.TextField(blank=True)
     contributing_factors = models.ManyToManyField(
         ContributingFactor, through="IncidentFactor", related_name="incidents", blank=True
+    )
+
+    attributes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the source says that is not an incident field (key → value).",
+    )
+    dropped_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Impossible values left out on import: [{"path", "message", "value"}].',
     )
 
     raw = models.TextField(blank=True, help_text="The record exactly as it was received.")
@@ -570,3 +583,7 @@ class IncidentExercise(models.Model):
 
     def __str__(self) -> str:
         return f"Exercise from incident {self.incident_id}"
+
+
+# Connector models live in their own module (models.py stays one screenful of concerns).
+from .source_models import IncidentSource, WebhookDelivery  # noqa: E402, F401

@@ -26,8 +26,11 @@ from .models import ActionItem, DetectionMethod, FailureMode, Incident, Severity
 
 UTC = dt.UTC
 TEXT_MAX = 100_000
-EARLIEST = dt.datetime(1990, 1, 1, tzinfo=UTC)
-LATEST = dt.datetime(2100, 1, 1, tzinfo=UTC)
+# Any real date: what Python and PostgreSQL can both hold (postmortem collections go
+# back decades, and nothing here depends on a narrower range).
+EARLIEST = dt.datetime(1, 1, 1, tzinfo=UTC)
+ATTRIBUTE_KEYS = 100
+ATTRIBUTE_TEXT = 10_000
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -238,7 +241,7 @@ def _paragraphs(description: str) -> Any:
 def to_utc_second(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     """Naive → `tz`; then UTC, whole seconds (sub-second parts are dropped).
 
-    ValueError outside 1990–2099.
+    ValueError when the moment is not in years 1–9999 once in UTC.
     """
     offset = value.utcoffset()
     if offset is None:
@@ -248,16 +251,10 @@ def to_utc_second(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
         if offset:
             value = value - offset
         elif not value.microsecond:
-            utc = value  # already UTC, whole seconds (the common case): no copy
-            if not EARLIEST <= utc < LATEST:
-                raise ValueError(f"{utc:%Y-%m-%d} is outside the supported range (1990–2099)")
-            return utc
-        utc = value.replace(tzinfo=UTC, microsecond=0)
+            return value  # already UTC, whole seconds (the common case): no copy
+        return value.replace(tzinfo=UTC, microsecond=0)
     except OverflowError:
-        raise ValueError("is outside the supported range (1990–2099)") from None
-    if not EARLIEST <= utc < LATEST:
-        raise ValueError(f"{utc:%Y-%m-%d} is outside the supported range (1990–2099)")
-    return utc
+        raise ValueError("is outside the years 1–9999 once in UTC") from None
 
 
 Timestamp = Annotated[
@@ -284,6 +281,39 @@ def _hours(value: Decimal | None) -> Decimal | None:
         raise ValueError("should have at most two decimal places")
     return value
 
+
+def _attributes(value: Any) -> Any:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("should be an object of name: value")
+    if len(value) > ATTRIBUTE_KEYS:
+        raise ValueError(f"at most {ATTRIBUTE_KEYS} attributes")
+    cleaned: dict[str, Any] = {}
+    for key, item in value.items():
+        name = str(key).strip()
+        if not name or len(name) > 100:
+            raise ValueError("attribute names have 1–100 characters")
+        if isinstance(item, dt.datetime | dt.date):
+            item = item.isoformat()
+        if isinstance(item, str) and len(item) > ATTRIBUTE_TEXT:
+            raise ValueError(f"{name}: at most {ATTRIBUTE_TEXT:,} characters")
+        cleaned[name] = item
+    return cleaned
+
+
+Attributes = Annotated[
+    dict[str, Any],
+    BeforeValidator(_attributes),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": ATTRIBUTE_KEYS,
+            "description": "What the source says that is not an incident field (name: value);"
+            " shown on the incident page and filterable.",
+        }
+    ),
+]
 
 Name = Annotated[str, Field(max_length=200)] | None
 LIFECYCLE = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
@@ -431,6 +461,7 @@ class IncidentRecord(Strict):
     lessons: LessonsIn = Field(default_factory=LessonsIn)
     timeline: list[TimelineEventIn] = Field(default_factory=list, max_length=500)
     action_items: list[ActionItemIn] = Field(default_factory=list, max_length=200)
+    attributes: Attributes = Field(default_factory=dict)
 
 
 def native_json_schema() -> dict[str, Any]:

@@ -88,8 +88,8 @@ def import_request_check(
         raise IncidentsError(f"Time zone: {exc}.") from None
     if format == ImportBatch.Format.MAPPED and not mapping.strip():
         raise IncidentsError("The mapped format needs a mapping file.")
-    if mapping.strip() and format != ImportBatch.Format.MAPPED:
-        raise IncidentsError("A mapping file is used with the mapped format only.")
+    if mapping.strip() and format not in (ImportBatch.Format.MAPPED, ImportBatch.Format.MARKDOWN):
+        raise IncidentsError("A mapping file is used with the mapped and markdown formats only.")
     if (not_utf8 := invalid_utf8(mapping)) is not None:
         raise IncidentsError(
             f"The mapping file is not UTF-8: {not_utf8.replace('record', 'file')}."

@@ -26,3 +26,10 @@ def import_batches_requeue_stale() -> None:
 @shared_task(name="incidents.tasks.training_suggestions_refresh")
 def training_suggestions_refresh() -> None:
     services.training_suggestions_refresh()
+
+
+@shared_task(name="incidents.tasks.incident_sources_sync")
+def incident_sources_sync() -> None:
+    from .connectors.services import sources_sync_enabled
+
+    sources_sync_enabled()

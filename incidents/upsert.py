@@ -67,6 +67,8 @@ SCALAR_FIELDS = [
     "lessons_went_well",
     "lessons_went_wrong",
     "lessons_got_lucky",
+    "attributes",
+    "dropped_fields",
 ]
 
 

@@ -1,11 +1,18 @@
 from django.urls import path
 
 from . import views
+from .connectors import views as connector_views
 
 app_name = "incidents"
 
 urlpatterns = [
     path("incidents/", views.incident_list, name="list"),
+    path(
+        "api/v1/incident-sources/<slug:name>/webhook/",
+        connector_views.webhook,
+        name="source_webhook",
+    ),
+    path("incidents/export.csv", views.incident_list_csv, name="list_csv"),
     path("incidents/<int:pk>/", views.incident_detail, name="detail"),
     path("incidents/<int:pk>/exercise/", views.exercise_create, name="exercise_create"),
     path("incidents/import/", views.import_upload, name="import"),

@@ -21,8 +21,6 @@ from .encoding import escaped, invalid_utf8
 from .importers.base import Importer, RawRecord, RecordError
 from .models import LIFECYCLE_ORDER, Incident, Service
 from .schemas import (
-    EARLIEST,
-    LATEST,
     LIFECYCLE,
     IncidentRecord,
     severity_parse,
@@ -197,8 +195,8 @@ def normalise(record: IncidentRecord, tz: dt.tzinfo) -> ErrorList:
         stamp = values[name]
         if stamp is None:
             continue
-        if not stamp.microsecond and stamp.utcoffset() == ZERO and EARLIEST <= stamp < LATEST:
-            continue  # already UTC, whole seconds, in range: the common case
+        if not stamp.microsecond and stamp.utcoffset() == ZERO:
+            continue  # already UTC, whole seconds: the common case
         try:
             values[name] = to_utc_second(stamp, tz)
         except ValueError as exc:
@@ -247,6 +245,86 @@ def derived_status(record: IncidentRecord) -> str:
     return Incident.Status.OPEN.value
 
 
+# Without these a record is no postmortem: an error in them rejects the record.
+ESSENTIAL = frozenset({"external_id", "title"})
+LIST_FIELDS = frozenset({"timeline", "action_items"})
+MAX_LENIENT_PASSES = 5
+
+
+def _dropped_entry(path: str, message: str, value: Any) -> dict[str, str]:
+    return {
+        "path": safe_text(path, 300),
+        "message": safe_text(message),
+        "value": safe_text(_short(value) if not isinstance(value, str) else value, 300),
+    }
+
+
+def _validate_leniently(data: Any) -> tuple[IncidentRecord, ErrorList]:
+    """Validate, leaving out each field (or timeline / action item entry) whose value is
+    impossible, as long as what remains is a postmortem. Raises the ValidationError
+    when an essential field is wrong or the record is not an object."""
+    dropped: ErrorList = []
+    for _ in range(MAX_LENIENT_PASSES):
+        try:
+            return IncidentRecord.model_validate(data), dropped
+        except ValidationError as exc:
+            if not isinstance(data, dict):
+                raise
+            problems = exc.errors(include_url=False)
+            remove: dict[str, set[int] | None] = {}
+            for problem in problems:
+                loc = problem["loc"]
+                if not loc or loc[0] in ESSENTIAL or loc[0] not in IncidentRecord.model_fields:
+                    raise
+                name = str(loc[0])
+                if name in LIST_FIELDS and len(loc) > 1 and isinstance(loc[1], int):
+                    if remove.get(name, set()) is not None:
+                        remove.setdefault(name, set()).add(loc[1])  # type: ignore[union-attr]
+                else:
+                    remove[name] = None
+            for problem in pydantic_errors(exc):
+                name, _, rest = problem["path"].partition(".")
+                value = data.get(name)
+                if name in LIST_FIELDS and rest and remove.get(name) is not None:
+                    index = rest.split(".", 1)[0]
+                    value = value[int(index)] if index.isdigit() else value
+                dropped.append(_dropped_entry(problem["path"], problem["message"], value))
+            data = dict(data)
+            for name, indexes in remove.items():
+                if indexes is None:
+                    data.pop(name, None)
+                else:
+                    data[name] = [v for i, v in enumerate(data[name]) if i not in indexes]
+    return IncidentRecord.model_validate(data), dropped
+
+
+def _drop_values(record: IncidentRecord, errors: ErrorList, dropped: ErrorList) -> ErrorList:
+    """Leave out the values `normalise` found impossible (a severity nobody can read, a
+    moment outside years 1–9999); errors left are the ones that reject the record."""
+    values = record.__dict__
+    kept: ErrorList = []
+    timeline_drop: set[int] = set()
+    for error in errors:
+        path = error["path"]
+        if path == "severity":
+            dropped.append(_dropped_entry(path, error["message"], values["severity"]))
+            if not values["severity_original"]:
+                values["severity_original"] = str(values["severity"])[:64]
+            values["severity"] = None
+        elif path in LIFECYCLE:
+            dropped.append(_dropped_entry(path, error["message"], str(values[path])))
+            values[path] = None
+        elif path.startswith("timeline.") and path.endswith(".at"):
+            index = int(path.split(".")[1])
+            dropped.append(_dropped_entry(path, error["message"], str(record.timeline[index].at)))
+            timeline_drop.add(index)
+        else:
+            kept.append(error)
+    if timeline_drop:
+        values["timeline"] = [e for i, e in enumerate(record.timeline) if i not in timeline_drop]
+    return kept
+
+
 def validate_record(
     raw: RawRecord,
     importer: Importer,
@@ -273,9 +351,12 @@ def validate_record(
                 for e in raw.errors
             ]
         )
+    dropped: ErrorList = []
     try:
         if raw.json_text is not None:
             record = IncidentRecord.model_validate_json(raw.json_text)
+        elif importer.lenient:
+            record, dropped = _validate_leniently(importer.to_native(raw))
         else:
             record = IncidentRecord.model_validate(importer.to_native(raw))
     except ValidationError as exc:
@@ -294,7 +375,11 @@ def validate_record(
         message = f"could not read this record ({type(exc).__name__}: {exc})"
         return rejected([{"path": "", "message": safe_text(message)}])
 
+    if raw.dropped:
+        dropped[:0] = raw.dropped
     errors = normalise(record, tz)
+    if errors and importer.lenient:
+        errors = _drop_values(record, errors, dropped)
     if _suspect(raw.raw) or (raw.json_text is not raw.raw and _suspect(raw.json_text or "")):
         errors.extend(unstorable(record.model_dump(mode="python")))
     if errors:
@@ -328,7 +413,10 @@ def validate_record(
 
     status = derived_status(record)
     values["status"] = status
-    content_hash = hashlib.sha256(record.model_dump_json().encode()).hexdigest()
+    dump = record.model_dump_json()
+    if dropped:
+        dump += repr(dropped)
+    content_hash = hashlib.sha256(dump.encode()).hexdigest()
     lessons = values["lessons"].__dict__
     fields = {
         "title": values["title"],
@@ -356,6 +444,8 @@ def validate_record(
         "lessons_went_well": lessons["went_well"],
         "lessons_went_wrong": lessons["went_wrong"],
         "lessons_got_lucky": lessons["got_lucky"],
+        "attributes": values["attributes"],
+        "dropped_fields": dropped,
     }
     timeline = [
         {"position": n, "at": e.at, "kind": e.kind, "description": e.description}

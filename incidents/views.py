@@ -14,6 +14,7 @@ from org.permissions import persona_required
 
 from . import selectors, services
 from .exceptions import IncidentsError
+from .export import incidents_csv
 from .filters import IncidentFilter
 from .forms import ExerciseForm, ImportForm, TrainingRuleForm, read_upload
 from .models import ImportBatch, Incident, IncidentExercise, TrainingRule, TrainingSuggestion
@@ -45,10 +46,33 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             # Large scopes: no COUNT(*) over every row per page (config.pagination).
             "page": EstimatedCountPaginator(incidents, PAGE_SIZE).get_page(request.GET.get("page")),
             "query": query.urlencode(),
+            "csv_query": request.GET.urlencode(),
             "can_import": selectors.can_import(request.user),
             "is_author": access.is_author(request.user),
         },
     )
+
+
+@login_required
+def incident_list_csv(request: HttpRequest) -> HttpResponse:
+    """The list's incidents (same filters) as CSV; an invalid filter is a 400."""
+    filterset = IncidentFilter(
+        request.GET or None,
+        queryset=selectors.incident_list(user=request.user),
+        request=request,
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
+        return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
+    incidents = (filterset.qs if filterset.is_bound else filterset.queryset).select_related(
+        "team", "service"
+    )
+    response = HttpResponse(
+        incidents_csv(incidents.prefetch_related("contributing_factors")),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="incidents.csv"'
+    return response
 
 
 @login_required

@@ -22,7 +22,9 @@ P90 = Fraction(9, 10)
 MICROSECOND = Decimal("0.000001")
 CENTS = Decimal("0.01")
 
-PERIODS = ("week", "month", "quarter")
+# `all`: one period over the whole range asked for (whole months, the smallest unit
+# rollups can be cut at that is independent of weekdays).
+PERIODS = ("week", "month", "quarter", "year", "all")
 
 
 # --- values ------------------------------------------------------------------------
@@ -197,14 +199,19 @@ def period_start(day: dt.date, period: str) -> dt.date:
         return day.replace(day=1)
     if period == "quarter":
         return day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+    if period == "year":
+        return day.replace(month=1, day=1)
+    if period == "all":
+        return day.replace(day=1)
     raise ValueError(f"unknown period {period!r}")
 
 
 def period_end(start: dt.date, period: str) -> dt.date:
-    """The first day after the period starting at `start`."""
+    """The first day after the period starting at `start` (for `all`: after its month;
+    the caller knows where its range ends)."""
     if period == "week":
         return start + dt.timedelta(days=7)
-    months = {"month": 1, "quarter": 3}.get(period)
+    months = {"month": 1, "quarter": 3, "year": 12, "all": 1}.get(period)
     if months is None:
         raise ValueError(f"unknown period {period!r}")
     month0 = start.month - 1 + months
@@ -214,6 +221,8 @@ def period_end(start: dt.date, period: str) -> dt.date:
 def periods_between(first: dt.date, last: dt.date, period: str) -> list[dt.date]:
     """Starts of every period from the one holding `first` to the one holding `last`."""
     start = period_start(first, period)
+    if period == "all":
+        return [start]
     starts = []
     while start <= last:
         starts.append(start)

@@ -31,6 +31,13 @@ class IncidentFilterForm(forms.Form):
     )
 
 
+# The API's names (`from`, `to`: Python keywords, so renamed after the class is built).
+IncidentFilterForm.base_fields = {
+    {"date_from": "from", "date_to": "to"}.get(name, name): field
+    for name, field in IncidentFilterForm.base_fields.items()
+}
+
+
 class ImpactForm(forms.Form):
     teams = forms.MultipleChoiceField(
         choices=[], widget=forms.CheckboxSelectMultiple, help_text="The trained teams."

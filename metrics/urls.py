@@ -16,6 +16,18 @@ urlpatterns = [
         views.team_incidents_csv,
         name="team_incidents_csv",
     ),
+    path("dashboards/org/incidents/", views.org_incidents, name="org_incidents"),
+    path("dashboards/org/incidents.csv", views.org_incidents_csv, name="org_incidents_csv"),
+    path(
+        "dashboards/services/<slug:slug>/incidents/",
+        views.service_incidents,
+        name="service_incidents",
+    ),
+    path(
+        "dashboards/services/<slug:slug>/incidents.csv",
+        views.service_incidents_csv,
+        name="service_incidents_csv",
+    ),
     path("dashboards/cohorts/<int:pk>/", views.cohort_dashboard, name="cohort"),
     path(
         "dashboards/cohorts/<int:pk>/incidents.csv",

@@ -45,6 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "teams": teams,
             "cohorts": cohort_list(viewer=request.user),
             "can_see_program": selectors.may_see_everything(request.user),
+            "services": selectors.services_for_user(user=request.user),
             "rollups": selectors.rollup_status(),
         },
     )
@@ -62,11 +63,19 @@ def _report_from_request(
     params = request.GET
     form = IncidentFilterForm(params or None)
     try:
+        selectors.parameters_check(params)
+    except MetricsError as exc:
+        messages.error(request, f"{exc} It was not applied.")
+        params = params.copy()
+        for name in set(params) - set(selectors.REPORT_PARAMETERS):
+            params.pop(name)
+        form = IncidentFilterForm(params or None)
+    try:
         period = params.get("period") or period
         first, last = selectors.dates_parse(
             period=period,
-            date_from=params.get("date_from") or date_from,
-            date_to=params.get("date_to"),
+            date_from=params.get("from") or date_from,
+            date_to=params.get("to"),
         )
         filters = selectors.filters_parse(params)
     except MetricsError as exc:
@@ -78,8 +87,8 @@ def _report_from_request(
         scope=scope, period=period, first=first, last=last, filters=filters
     )
     note = ""
-    chosen = params.get("date_from") or params.get("date_to") or date_from
-    if not chosen and not report.total.incident_count:
+    chosen = params.get("from") or params.get("to") or date_from
+    if not chosen and not report.total.incident_count and period != "all":
         # Nothing recent: show the same number of periods up to the latest incident.
         latest = selectors.latest_incident_day(scope=scope, filters=filters)
         if latest is not None and latest < first:
@@ -130,27 +139,70 @@ def _incident_panel(
     return context
 
 
-@persona_required(*DASHBOARD_PERSONAS)
-def team_incidents(request: HttpRequest, slug: str) -> HttpResponse:
-    scope = selectors.scope_for_user(user=request.user, text=f"team:{slug}")
+def _scope_dashboard(request: HttpRequest, text: str, csv_url: str) -> HttpResponse:
+    """The incident dashboard of a scope (team, service, organisation): one template."""
+    scope = selectors.scope_for_user(user=request.user, text=text)
     services.rollups_refresh_requested()
-    context = _incident_panel(
-        request, scope, csv_url=reverse("metrics:team_incidents_csv", args=[slug])
-    )
+    context = _incident_panel(request, scope, csv_url=csv_url)
     template = (
         "metrics/_incident_panel.html" if context["partial"] else "metrics/team_incidents.html"
     )
     return render(request, template, context)
 
 
-@persona_required(*DASHBOARD_PERSONAS)
-def team_incidents_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    scope = selectors.scope_for_user(user=request.user, text=f"team:{slug}")
-    report = _report_from_request(request, scope)["report"]
+def _scope_csv(request: HttpRequest, text: str, name: str) -> HttpResponse:
+    """The dashboard's figures as CSV; an unknown parameter is a 400, not a default."""
+    scope = selectors.scope_for_user(user=request.user, text=text)
+    try:
+        selectors.parameters_check(request.GET)
+        period = request.GET.get("period") or "week"
+        first, last = selectors.dates_parse(
+            period=period, date_from=request.GET.get("from"), date_to=request.GET.get("to")
+        )
+        filters = selectors.filters_parse(request.GET)
+    except MetricsError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    report = selectors.incident_report(
+        scope=scope, period=period, first=first, last=last, filters=filters
+    )
     response = HttpResponse(presenters.csv_text(report), content_type="text/csv; charset=utf-8")
-    name = f"incident-kpis-{slug}-{report.period}-{report.first}-{report.last}.csv"
+    name = f"incident-kpis-{name}-{report.period}-{report.first}-{report.last}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def team_incidents(request: HttpRequest, slug: str) -> HttpResponse:
+    return _scope_dashboard(
+        request, f"team:{slug}", reverse("metrics:team_incidents_csv", args=[slug])
+    )
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def team_incidents_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    return _scope_csv(request, f"team:{slug}", slug)
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def org_incidents(request: HttpRequest) -> HttpResponse:
+    return _scope_dashboard(request, "org", reverse("metrics:org_incidents_csv"))
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def org_incidents_csv(request: HttpRequest) -> HttpResponse:
+    return _scope_csv(request, "org", "org")
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def service_incidents(request: HttpRequest, slug: str) -> HttpResponse:
+    return _scope_dashboard(
+        request, f"service:{slug}", reverse("metrics:service_incidents_csv", args=[slug])
+    )
+
+
+@persona_required(*DASHBOARD_PERSONAS)
+def service_incidents_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    return _scope_csv(request, f"service:{slug}", f"service-{slug}")
 
 
 @persona_required(*DASHBOARD_PERSONAS)

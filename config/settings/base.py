@@ -330,6 +330,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.item_statistics_recompute_dirty",
         "schedule": 15 * 60,
     },
+    "incidents-sync-sources": {
+        "task": "incidents.tasks.incident_sources_sync",
+        "schedule": 5 * 60,
+    },
     "incidents-requeue-stale-imports": {
         "task": "incidents.tasks.import_batches_requeue_stale",
         "schedule": TRELLIS_SWEEP_SECONDS,

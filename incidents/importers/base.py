@@ -33,6 +33,8 @@ class RawRecord:
     json_text: str | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     position: int = 0
+    # Values a lenient importer left out while reading the record (path, message, value).
+    dropped: list[dict[str, str]] = field(default_factory=list)
 
 
 class RecordError(Exception):
@@ -55,6 +57,9 @@ class Importer:
     format: ClassVar[str]
     # The source name used when the caller gives none.
     default_source: ClassVar[str]
+    # Formats people write by hand (or archives read through a mapping) lose only the
+    # field with an impossible value, not the whole record (incidents.validation).
+    lenient: ClassVar[bool] = False
 
     def __init__(self, options: ImportOptions | None = None) -> None:
         self.options = options or ImportOptions()

@@ -1,7 +1,12 @@
-"""Any JSON, JSON Lines or CSV export, read through a YAML mapping file."""
+"""Any JSON, JSON Lines or CSV export, read through a YAML mapping file.
+
+JSON records come from a list or from an object keyed by id (`records`); each
+record's key (or list index) is the path `$key`, its file name `$file`.
+"""
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .base import (
@@ -19,9 +24,17 @@ from .csvfile import read_csv
 from .mappings import MappingSpec, mapping_apply, mapping_parse
 
 
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    value: Any
+    key: Any
+    file: str
+
+
 class MappedImporter(Importer):
     format = "mapped"
     default_source = "mapped"
+    lenient = True
 
     def __init__(self, options: ImportOptions | None = None) -> None:
         super().__init__(options)
@@ -31,13 +44,16 @@ class MappedImporter(Importer):
     def split(self, documents: Sequence[Document]) -> Iterator[RawRecord]:
         for document in documents:
             if self.spec.format == "csv":
-                for locator, raw, row in read_csv(document, self.spec.delimiter):
+                for row_number, (locator, raw, row) in enumerate(
+                    read_csv(document, self.spec.delimiter), start=1
+                ):
                     if isinstance(row, str):
                         yield RawRecord(
                             locator=locator, raw=raw, errors=[{"path": "", "message": row}]
                         )
                     else:
-                        yield RawRecord(locator=locator, raw=raw, data=row)
+                        data = SourceRecord(row, row_number, document.name)
+                        yield RawRecord(locator=locator, raw=raw, data=data)
             elif self.spec.format == "jsonl":
                 yield from self._lines(document)
             else:
@@ -50,17 +66,23 @@ class MappedImporter(Importer):
                 continue
             locator = f"{document.name} line {number}".strip()
             try:
-                yield RawRecord(locator=locator, raw=line, data=json.loads(line))
+                value = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield RawRecord(
                     locator=locator,
                     raw=line,
                     errors=[{"path": "", "message": _json_error(line, exc)}],
                 )
+            else:
+                data = SourceRecord(value, number, document.name)
+                yield RawRecord(locator=locator, raw=line, data=data)
 
     def _json(self, document: Document) -> Iterator[RawRecord]:
         if not self.spec.records:
-            yield from iter_json_records(document, ())
+            for index, record in enumerate(iter_json_records(document, ())):
+                if not record.errors:
+                    record.data = SourceRecord(record.data, index, document.name)
+                yield record
             return
         text = strip_bom(document.content)
         try:
@@ -72,18 +94,37 @@ class MappedImporter(Importer):
                 errors=[{"path": "", "message": _json_error(text, exc)}],
             )
             return
-        items = get_path(value, self.spec.records)
-        if not isinstance(items, list):
+        where = self.spec.records
+        items = value if where in (".", "$") else get_path(value, where)
+        if isinstance(items, dict):
+            pairs = list(items.items())
+        elif isinstance(items, list):
+            pairs = list(enumerate(items))
+        else:
             yield RawRecord(
                 locator=document.name,
                 raw=document.content,
-                errors=[{"path": "", "message": f"no list of records at {self.spec.records!r}"}],
+                errors=[
+                    {"path": "", "message": f"no list or keyed object of records at {where!r}"}
+                ],
             )
             return
-        for index, item in enumerate(items):
+        label = "" if where in (".", "$") else where
+        for key, item in pairs:
+            locator = f"{document.name} {label}[{json.dumps(key, ensure_ascii=False)}]"
             yield RawRecord(
-                locator=f"{document.name} {self.spec.records}[{index}]", raw=dump(item), data=item
+                locator=locator.replace(" [", "[", 1) if not label else locator,
+                raw=dump(item),
+                data=SourceRecord(item, key, document.name),
             )
 
     def to_native(self, record: RawRecord) -> dict[str, Any]:
-        return mapping_apply(self.spec, record.data, self.options.timezone)
+        data = record.data
+        return mapping_apply(
+            self.spec,
+            data.value,
+            self.options.timezone,
+            dropped=record.dropped,
+            key=data.key,
+            file=data.file,
+        )

@@ -7,7 +7,7 @@ file name (without `.md`) is the external id when the front matter has none.
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from config.safe_yaml import load as load_yaml
 from incidents.schemas import ACTION_KIND_ALIASES, _key
 
-from .base import Document, Importer, RawRecord, RecordError, strip_bom
+from .base import Document, Importer, ImportOptions, RawRecord, RecordError, strip_bom
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 MAX_FRONT_MATTER = 64 * 1024
@@ -64,7 +64,110 @@ ACTION_ALIASES = {
     "ticket": "url",
 }
 
+# Front matter names teams use for native fields (compared by letters and digits only,
+# so `Start time`, `start-time` and `start_time` are one name). docs/incidents.md
+# lists them; a mapping file renames anything else.
+FRONT_MATTER_ALIASES: dict[str, tuple[str, ...]] = {
+    "external_id": ("id", "uuid", "incidentid", "key", "ticket"),
+    "title": ("name", "headline", "subject"),
+    "summary": ("description", "overview", "abstract"),
+    "started_at": (
+        "starttime",
+        "started",
+        "start",
+        "impactstart",
+        "impactstarted",
+        "begin",
+        "began",
+        "startdate",
+        "date",
+    ),
+    "detected_at": ("detected", "detectiontime", "detectedtime", "discovered"),
+    "acknowledged_at": ("acknowledged", "acked", "acktime", "acknowledgedtime"),
+    "mitigated_at": ("mitigated", "mitigationtime", "mitigatedtime"),
+    "resolved_at": (
+        "endtime",
+        "resolved",
+        "resolvedtime",
+        "impactend",
+        "impactended",
+        "end",
+        "ended",
+        "enddate",
+    ),
+    "severity": ("sev", "priority", "level"),
+    "service": ("product", "component", "system", "affectedservice"),
+    "contributing_factors": ("tags", "factors"),
+    "url": ("link", "sourceurl"),
+    "customer_impact": ("impact",),
+    "root_causes": ("rootcause", "cause"),
+}
+NATIVE_KEYS = {
+    _key(name): name
+    for name in (
+        "external_id",
+        "title",
+        "summary",
+        "url",
+        "severity",
+        "severity_original",
+        "status",
+        "team",
+        "service",
+        "started_at",
+        "detected_at",
+        "acknowledged_at",
+        "mitigated_at",
+        "resolved_at",
+        "detection_method",
+        "ai_related",
+        "failure_mode",
+        "rolled_back",
+        "deployment_ref",
+        "customer_impact",
+        "cleanup_hours",
+        "trigger",
+        "root_causes",
+        "contributing_factors",
+        "resolution",
+        "lessons",
+        "timeline",
+        "action_items",
+        "attributes",
+    )
+}
+ALIAS_KEYS = {alias: target for target, names in FRONT_MATTER_ALIASES.items() for alias in names}
+
 _md = MarkdownIt("commonmark").enable("table")
+
+
+def front_matter_fields(front: dict[str, Any]) -> dict[str, Any]:
+    """Front matter → native fields: native names as they are, aliases renamed (the
+    first one given wins; a native name beats its aliases), everything else kept
+    under `attributes`."""
+    data: dict[str, Any] = {}
+    attributes: dict[str, Any] = {}
+    aliased: list[tuple[str, str, Any]] = []
+    for name, value in front.items():
+        key = _key(name)
+        if key in NATIVE_KEYS:
+            target = NATIVE_KEYS[key]
+            if target == "attributes" and isinstance(value, dict):
+                attributes.update(value)
+            else:
+                data[target] = value
+        elif key in ALIAS_KEYS:
+            aliased.append((name, ALIAS_KEYS[key], value))
+        else:
+            attributes[name] = value
+    for name, target, value in aliased:
+        if target in data or value is None or value == "":
+            attributes[name] = value
+        else:
+            data[target] = value
+    if attributes:
+        data["attributes"] = attributes
+    return data
 
 
 def _plain(value: Any) -> Any:
@@ -218,7 +321,12 @@ def _action_items(text: str) -> list[dict[str, Any]]:
     return items
 
 
-def parse_postmortem(document: Document) -> dict[str, Any]:
+def parse_postmortem(
+    document: Document, mapped: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The native fields of one Markdown postmortem; `mapped` (a mapping applied to the
+    front matter) gives the fields it maps, the rest of the front matter is read as
+    usual."""
     text = strip_bom(document.content)
     data: dict[str, Any] = {}
     match = FRONT_MATTER.match(text)
@@ -227,17 +335,14 @@ def parse_postmortem(document: Document) -> dict[str, Any]:
         if len(match.group(1)) > MAX_FRONT_MATTER:
             raise RecordError("is larger than 64 KB", path="front_matter")
         try:
-            loaded = load_yaml(match.group(1))
+            loaded = load_yaml(match.group(1), timestamps_as_text=True)
         except yaml.YAMLError as exc:
             raise RecordError(f"is not valid YAML: {exc}", path="front_matter") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise RecordError("should be a YAML mapping of field: value", path="front_matter")
         data = _plain(loaded or {})
         body = text[match.end() :]
-    if "id" in data and "external_id" not in data:
-        data["external_id"] = data.pop("id")
-    if "tags" in data and "contributing_factors" not in data:
-        data["contributing_factors"] = data.pop("tags")
+    data = mapped(data) if mapped is not None else front_matter_fields(data)
     for name in ("external_id", "title", "deployment_ref", "team", "service"):
         if isinstance(data.get(name), int | float) and not isinstance(data.get(name), bool):
             data[name] = str(data[name])
@@ -247,9 +352,17 @@ def parse_postmortem(document: Document) -> dict[str, Any]:
     lessons: dict[str, str] = {}
     lessons_intro = ""
     anchor = data.get("started_at") or data.get("detected_at")
-    for level, heading, section in _sections(body):
-        if level == 1 and "title" not in data:
-            data["title"] = heading
+    sections = _sections(body)
+    if "title" not in data or data["title"] in (None, ""):
+        title = next((h for level, h, _ in sections if level == 1 and h), None) or next(
+            (h for _, h, _ in sections if h and _key(h) not in HEADING_FIELD), None
+        )
+        if title is None and document.name:
+            stem = PurePosixPath(document.name).stem
+            title = re.sub(r"[-_]+", " ", stem).strip() or stem
+        if title:
+            data["title"] = title
+    for _, heading, section in sections:
         target = HEADING_FIELD.get(_key(heading))
         if target is None or (target in data and target not in LESSON_FIELDS):
             continue
@@ -282,6 +395,7 @@ def parse_postmortem(document: Document) -> dict[str, Any]:
 class MarkdownImporter(Importer):
     format = "markdown"
     default_source = "postmortems"
+    lenient = True
 
     def split(self, documents: Sequence[Document]) -> Iterator[RawRecord]:
         for document in documents:
@@ -290,5 +404,36 @@ class MarkdownImporter(Importer):
                     locator=document.name or "document", raw=document.content, data=document
                 )
 
+    def __init__(self, options: ImportOptions | None = None) -> None:
+        super().__init__(options)
+        self.spec = None
+        if self.options.mapping.strip():
+            from .mappings import mapping_parse
+
+            # Raises IncidentsError, naming the problem, for an invalid mapping.
+            self.spec = mapping_parse(self.options.mapping, for_format="markdown")
+
     def to_native(self, record: RawRecord) -> Any:
-        return parse_postmortem(record.data)
+        if self.spec is None:
+            return parse_postmortem(record.data)
+        from .mappings import mapping_apply, mapping_paths
+
+        spec = self.spec
+        used = mapping_paths(spec)
+
+        def mapped(front: dict[str, Any]) -> dict[str, Any]:
+            native = mapping_apply(
+                spec,
+                front,
+                self.options.timezone,
+                dropped=record.dropped,
+                key=record.locator,
+            )
+            rest = front_matter_fields({k: v for k, v in front.items() if k not in used})
+            attributes = {**rest.pop("attributes", {}), **native.pop("attributes", {})}
+            data = {**rest, **native}
+            if attributes:
+                data["attributes"] = attributes
+            return data
+
+        return parse_postmortem(record.data, mapped)

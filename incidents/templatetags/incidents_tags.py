@@ -1,3 +1,5 @@
+import json
+
 from django import template
 from django.utils.safestring import SafeString
 
@@ -24,3 +26,21 @@ def duration(seconds: int | None) -> str:
 def markdown(text: str) -> SafeString:
     """Markdown from imported postmortems, rendered and sanitised."""
     return render_markdown(text)
+
+
+@register.filter
+def attribute_rows(attributes: dict | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(name, [(text, list filter query)…]) per attribute; a list gives one link per item."""
+    from urllib.parse import urlencode
+
+    rows = []
+    for name, value in (attributes or {}).items():
+        items = value if isinstance(value, list) else [value]
+        links = []
+        for item in items:
+            text = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+            filterable = isinstance(item, str | int | float) and not isinstance(item, bool)
+            query = urlencode({"attribute": f"{name}={text}"}) if filterable else ""
+            links.append((text, query))
+        rows.append((str(name), links))
+    return rows

@@ -91,6 +91,7 @@ class IncidentKpiApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
+        selectors.parameters_check(params, ("scope", *selectors.REPORT_PARAMETERS))
         scope = selectors.scope_for_user(user=request.user, text=params.get("scope", "org"))
         period = params.get("period", "week")
         first, last = selectors.dates_parse(

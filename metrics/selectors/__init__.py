@@ -20,6 +20,7 @@ from .scopes import (
     DEFAULT_PERIODS,
     HIGH_RISK_SEVERITIES,
     MAX_PERIODS,
+    REPORT_PARAMETERS,
     Filters,
     Scope,
     cohort_for_user,
@@ -29,11 +30,13 @@ from .scopes import (
     filters_parse,
     latest_incident_day,
     may_see_everything,
+    parameters_check,
     periods_back,
     scope_check,
     scope_for_user,
     scope_parse,
     scopes_for_user,
+    services_for_user,
 )
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "MAX_PERIODS",
     "NO_DATA",
     "PROGRAM_COHORTS",
+    "REPORT_PARAMETERS",
     "Figure",
     "Filters",
     "IncidentReport",
@@ -61,6 +65,7 @@ __all__ = [
     "may_see_everything",
     "method_metadata",
     "objectives_for_user",
+    "parameters_check",
     "periods_back",
     "program_table",
     "rollup_status",
@@ -68,5 +73,6 @@ __all__ = [
     "scope_for_user",
     "scope_parse",
     "scopes_for_user",
+    "services_for_user",
     "training_kpis",
 ]

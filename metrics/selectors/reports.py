@@ -123,8 +123,13 @@ def method_metadata(*, period: str) -> dict[str, Any]:
     return {
         "period": period,
         "period_timestamp": PERIOD_TIMESTAMP,
-        "periods": f"calendar {period}s in {bucket_time_zone()} (weeks start on Monday); an "
-        f"incident belongs to the period its {PERIOD_TIMESTAMP} falls in",
+        "periods": (
+            f"one period over the whole range (whole months in {bucket_time_zone()}); an "
+            f"incident belongs to it when its {PERIOD_TIMESTAMP} falls in the range"
+            if period == "all"
+            else f"calendar {period}s in {bucket_time_zone()} (weeks start on Monday); an "
+            f"incident belongs to the period its {PERIOD_TIMESTAMP} falls in"
+        ),
         "time_zone": bucket_time_zone(),
         "unit": "seconds",
         "median": "interpolated (percentile_cont 0.5)",
@@ -152,7 +157,7 @@ def incident_report(
     """Per-period and total incident KPIs for a scope, from rollups: one query."""
     filters = filters or Filters()
     starts = periods_between(first, last, period)
-    end = period_end(starts[-1], period)
+    end = last + dt.timedelta(days=1) if period == "all" else period_end(starts[-1], period)
     rows = scope.filter(filters.apply(IncidentRollup.objects.order_by()))
     rows = rows.filter(
         Q(slice_start__gte=starts[0], slice_start__lt=end) | Q(slice_start__isnull=True)
@@ -167,9 +172,12 @@ def incident_report(
         decoded = {
             key: decode_values(text) for key, text in zip(DURATION_FIELDS, row[8:], strict=True)
         }
-        by_period[period_start(row[0], period)].add(row, decoded)
+        by_period[starts[0] if period == "all" else period_start(row[0], period)].add(row, decoded)
         total.add(row, decoded)
-    periods = [_figures(acc, start, period_end(start, period)) for start, acc in by_period.items()]
+    periods = [
+        _figures(acc, start, end if period == "all" else period_end(start, period))
+        for start, acc in by_period.items()
+    ]
     return IncidentReport(
         scope=scope,
         period=period,

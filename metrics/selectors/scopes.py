@@ -21,7 +21,7 @@ from ..compute import PERIODS, period_end, period_start, periods_between
 from ..exceptions import MetricsError
 from ..models import IncidentRollup
 
-DEFAULT_PERIODS = {"week": 12, "month": 12, "quarter": 4}
+DEFAULT_PERIODS = {"week": 12, "month": 12, "quarter": 4, "year": 5}
 MAX_PERIODS = 520
 HIGH_RISK_SEVERITIES = (Severity.SEV1, Severity.SEV2)
 
@@ -225,6 +225,13 @@ def dates_parse(
 
     last = date_parse(date_to, "to") or today
     first = date_parse(date_from, "from")
+    if period == "all":
+        # One total from the month holding `from` (default: the first year there is) to
+        # the end of the month holding `to`.
+        first = (first or dt.date.min).replace(day=1)
+        if first > last:
+            raise MetricsError("from must not be after to.")
+        return first, period_end(period_start(last, "month"), "month") - dt.timedelta(days=1)
     if first is None:
         first = last
         for _ in range(DEFAULT_PERIODS[period] - 1):
@@ -282,3 +289,30 @@ def cohort_scope(*, user: Any, team_ids: Sequence[int]) -> Scope | None:
         label=", ".join(name for _, _, name in rows),
         team_ids=tuple(sorted(pk for pk, _, _ in rows)),
     )
+
+
+# The parameters of an incident report, the same in the API and on the dashboards
+# (the API also takes `scope`).
+REPORT_PARAMETERS = ("period", "from", "to", "severity", "ai_related", "failure_mode")
+
+
+def parameters_check(params: Any, allowed: Sequence[str] = REPORT_PARAMETERS) -> None:
+    """MetricsError naming the first parameter that is not one of `allowed`: a typo or
+    another page's name must not quietly fall back to a default."""
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        names = ", ".join(unknown)
+        raise MetricsError(
+            f"Unknown parameter{'s' if len(unknown) > 1 else ''} {names}; use {', '.join(allowed)}."
+        )
+
+
+def services_for_user(*, user: Any) -> QuerySet[Service]:
+    """Services whose dashboards the user may see: all for admins and authors, those
+    owned by the teams they manage for managers, none otherwise."""
+    services = Service.objects.select_related("team").order_by("name")
+    if may_see_everything(user):
+        return services
+    if not access.is_manager(user):
+        return services.none()
+    return services.filter(team__in=access.teams_managed_by(user))

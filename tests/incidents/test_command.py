@@ -100,7 +100,11 @@ def test_without_sync_a_task_is_queued(teams, django_capture_on_commit_callbacks
     ("args", "message"),
     [
         (["missing.json", "--format", "json"], "No file or folder at missing.json."),
-        ([str(DATA), "--format", "csv"], "A folder can be imported with --format markdown only."),
+        (
+            [str(DATA / "postmortem_collection"), "--format", "csv"],
+            f"No .csv files under {DATA / 'postmortem_collection'}.",
+        ),
+        (["no/such/*.json", "--format", "json"], "No file matches no/such/*.json."),
         (
             [str(DATA / "legacy_tracker.csv"), "--format", "mapped"],
             "The mapped format needs a mapping file.",

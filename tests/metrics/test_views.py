@@ -17,7 +17,7 @@ from tests.metrics.factories import incident
 from tests.metrics.rollup_helpers import import_records
 from tests.utils import count_queries
 
-RANGE = {"period": "week", "date_from": "2025-03-03", "date_to": "2025-03-09"}
+RANGE = {"period": "week", "from": "2025-03-03", "to": "2025-03-09"}
 
 
 @pytest.fixture
@@ -110,9 +110,7 @@ def test_unknown_team_is_404(client, week, sre_manager):
 def test_bad_filters_fall_back_with_a_message(client, week, sre_manager):
     client.force_login(sre_manager)
 
-    response = client.get(
-        reverse("metrics:team_incidents", args=["sre"]), {"date_from": "yesterday"}
-    )
+    response = client.get(reverse("metrics:team_incidents", args=["sre"]), {"from": "yesterday"})
 
     assert response.status_code == 200
     assert "from must be a date, YYYY-MM-DD." in response.content.decode()
@@ -121,7 +119,7 @@ def test_bad_filters_fall_back_with_a_message(client, week, sre_manager):
 def test_team_dashboard_queries_do_not_grow_with_incidents(client, sre, sre_manager):
     client.force_login(sre_manager)
     url = reverse("metrics:team_incidents", args=["sre"])
-    params = {"period": "month", "date_from": "2025-01-01", "date_to": "2025-12-31"}
+    params = {"period": "month", "from": "2025-01-01", "to": "2025-12-31"}
     incident(team=sre, start=at("2025-03-03T10:00"), ttr=60)
     services.rollups_recompute_all()
     client.get(url, params)

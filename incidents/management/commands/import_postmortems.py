@@ -1,12 +1,20 @@
-"""manage.py import_postmortems FILE --format FMT [--mapping FILE] [--source NAME]
-[--timezone TZ] [--dry-run] [--sync]"""
+"""manage.py import_postmortems PATH [PATH…] --format FMT [--mapping FILE] [--source NAME]
+[--timezone TZ] [--dry-run | --check [--show N]] [--sync]
 
+A PATH is a file, a folder (its files of the format, at any depth) or a glob; all of
+them make one batch, files in name order, each record naming its file. Files are read
+from disk in blocks as they are stored (see incidents.streaming)."""
+
+import glob
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.safe_yaml import load as load_yaml
 from incidents import services
+from incidents.checks import import_check
 from incidents.encoding import decode_input
 from incidents.exceptions import IncidentsError
 from incidents.importers import IMPORTERS, Document
@@ -14,7 +22,16 @@ from incidents.models import ImportBatch
 from incidents.streaming import document_parts, file_blocks
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+SUFFIXES = {
+    "markdown": MARKDOWN_SUFFIXES,
+    "json": (".json",),
+    "jsonl": (".jsonl", ".ndjson"),
+    "csv": (".csv",),
+    "pagerduty": (".json",),
+    "opsgenie": (".json",),
+}
 SHOW_REJECTED = 20
+GLOB_CHARS = frozenset("*?[")
 
 
 def _read(path: Path) -> str:
@@ -29,9 +46,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="The file, or a folder of Markdown postmortems.")
+        parser.add_argument(
+            "file",
+            nargs="+",
+            help="Files, folders (every file of the format under them) or globs; one batch.",
+        )
         parser.add_argument("--format", required=True, choices=list(IMPORTERS))
-        parser.add_argument("--mapping", help="YAML mapping file (with --format mapped).")
+        parser.add_argument(
+            "--mapping", help="YAML mapping file (with --format mapped or markdown)."
+        )
         parser.add_argument("--source", default="", help="Source name; default per format.")
         parser.add_argument(
             "--timezone", default="UTC", help="Zone for timestamps without an offset."
@@ -40,19 +63,29 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Validate and report; write nothing."
         )
         parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Show the first mapped records and every problem; write nothing.",
+        )
+        parser.add_argument(
+            "--show", type=int, default=5, help="With --check: how many records to show."
+        )
+        parser.add_argument(
             "--sync", action="store_true", help="Import in this process instead of a task."
         )
 
     def handle(self, *args, **options) -> None:
-        path = Path(options["file"])
-        documents = self._documents(path, options["format"])
         mapping = ""
         if options["mapping"]:
             mapping_path = Path(options["mapping"])
             if not mapping_path.is_file():
                 raise CommandError(f"No mapping file at {mapping_path}.")
             mapping = _read(mapping_path)
+        documents = self._documents(options["file"], options["format"], mapping)
         try:
+            if options["check"]:
+                self._check(documents, options, mapping)
+                return
             if options["dry_run"]:
                 self._dry_run(documents, options, mapping)
                 return
@@ -73,22 +106,74 @@ class Command(BaseCommand):
         batch.refresh_from_db()
         self._report(batch)
 
-    def _documents(self, path: Path, format: str) -> Iterator[Document]:
-        """The input, read from disk in blocks as it is stored (see incidents.streaming)."""
-        if path.is_dir():
-            if format != ImportBatch.Format.MARKDOWN:
-                raise CommandError("A folder can be imported with --format markdown only.")
-            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in MARKDOWN_SUFFIXES)
-            if not files:
-                raise CommandError(f"No .md files under {path}.")
-            return (Document(str(p.relative_to(path)), _read(p)) for p in files)
-        if not path.is_file():
-            raise CommandError(f"No file or folder at {path}.")
-        return self._parts(path, format)
+    def _suffixes(self, format: str, mapping: str) -> tuple[str, ...]:
+        if format != ImportBatch.Format.MAPPED:
+            return SUFFIXES[format]
+        try:
+            spec_format = (load_yaml(mapping) or {}).get("format", "json")
+        except Exception:  # the import itself reports a broken mapping
+            spec_format = "json"
+        return SUFFIXES.get(str(spec_format), (".json",))
 
-    def _parts(self, path: Path, format: str) -> Iterator[Document]:
-        with path.open("rb") as handle:
-            yield from document_parts(path.name, file_blocks(handle), format)
+    def _documents(self, paths: list[str], format: str, mapping: str) -> Iterator[Document]:
+        """Every file named, found under a folder or matched by a glob, once, by name;
+        each read from disk in blocks as it is stored."""
+        suffixes = self._suffixes(format, mapping)
+        found: dict[Path, str] = {}
+        for given in paths:
+            path = Path(given)
+            if path.is_dir():
+                files = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes]
+                if not files:
+                    wanted = " or ".join(suffixes)
+                    raise CommandError(f"No {wanted} files under {path}.")
+                for file in files:
+                    found.setdefault(file.resolve(), str(file.relative_to(path)))
+            elif path.is_file():
+                found.setdefault(path.resolve(), path.name if len(paths) == 1 else given)
+            elif GLOB_CHARS & set(given):
+                matches = [Path(m) for m in glob.glob(given, recursive=True)]
+                matches = [m for m in matches if m.is_file()]
+                if not matches:
+                    raise CommandError(f"No file matches {given}.")
+                for match in matches:
+                    found.setdefault(match.resolve(), str(match))
+            else:
+                raise CommandError(f"No file or folder at {path}.")
+        ordered = sorted(found.items(), key=lambda item: item[1])
+        self.file_count = len(ordered)
+        return self._parts(ordered, format)
+
+    def _parts(self, files: list[tuple[Path, str]], format: str) -> Iterator[Document]:
+        for path, name in files:
+            with path.open("rb") as handle:
+                yield from document_parts(name, file_blocks(handle), format)
+
+    def _check(self, documents: Iterator[Document], options: dict, mapping: str) -> None:
+        request = services.import_request_check(
+            format=options["format"],
+            source=options["source"],
+            timezone=options["timezone"],
+            mapping=mapping,
+        )
+        report = import_check(request=request, documents=documents, show=options["show"])
+        self.stdout.write(
+            f"Check ({request.source}): {self.file_count} files, {report.total} records: "
+            f"{report.valid} valid ({len(report.dropped)} with values left out), "
+            f"{len(report.rejected)} rejected. Nothing was written."
+        )
+        for locator, sample in report.samples:
+            text = json.dumps(sample, indent=2, ensure_ascii=False, default=str)
+            self.stdout.write(f"--- {locator}\n{text}")
+        for locator, dropped in report.dropped:
+            for entry in dropped:
+                self.stdout.write(
+                    f"  left out {locator}: {entry['path']}: {entry['message']} "
+                    f"(was {entry['value']})"
+                )
+        for locator, errors in report.rejected:
+            problems = "; ".join(f"{e['path'] or 'record'}: {e['message']}" for e in errors)
+            self.stdout.write(f"  rejected {locator}: {problems}")
 
     def _dry_run(self, documents: list[Document], options: dict, mapping: str) -> None:
         request = services.import_request_check(
