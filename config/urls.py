@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("incidents.urls")),
     path("", include("metrics.urls")),
+    path("", include("lrs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

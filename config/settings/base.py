@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "assessments",
     "incidents",
     "metrics",
+    "lrs",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,8 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# The public address of this Trellis: xAPI activity ids and account home pages live under it.
+TRELLIS_BASE_URL = env("TRELLIS_BASE_URL", default="http://127.0.0.1:8000")
 # Sign-in attempts (login page and API token) allowed per client address; empty: no limit.
 TRELLIS_AUTH_RATE = env("TRELLIS_AUTH_RATE", default="20/min")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
