@@ -115,3 +115,23 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.doc_id}"
+
+
+class OutboxEntry(models.Model):
+    """A statement waiting to be forwarded to the external LRS (LRS_FORWARD_URL).
+
+    Sent with PUT /statements?statementId=…, so a retry after a lost answer stores
+    nothing twice at the other end.
+    """
+
+    statement_id = models.UUIDField(unique=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"outbox {self.statement_id}"

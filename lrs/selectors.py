@@ -152,6 +152,7 @@ def ids_format(statement: dict) -> dict:
 
     def body(node: dict) -> None:
         node["actor"] = ids_only(node["actor"])
+        node["verb"] = {"id": node["verb"]["id"]}
         target = node["object"]
         kind = validation.object_type_of(target)
         if kind == "Activity":

@@ -191,7 +191,19 @@ def statements_store(
                 sha2=part.sha2,
                 defaults={"content_type": part.content_type, "content": part.content},
             )
+        if client is not None:
+            statements_stored_notify([d["id"] for d in prepared if d["id"] not in existing])
     return [d["id"] for d in prepared]
+
+
+def statements_stored_notify(statement_ids: list[str]) -> None:
+    """Queue, on commit, the tasks named in LRS_STATEMENTS_STORED_TASKS with the new ids."""
+    from config.tasks import enqueue_on_commit
+
+    if not statement_ids:
+        return
+    for name in getattr(settings, "LRS_STATEMENTS_STORED_TASKS", ()):
+        enqueue_on_commit(name, statement_ids)
 
 
 def context_activities_as_lists(body: dict) -> None:
@@ -310,6 +322,7 @@ def document_write(
     if_match: str | None,
     if_none_match: str | None,
     require_precondition: bool,
+    conflict_without_precondition: bool = False,
 ) -> None:
     """PUT (replace) or POST (merge JSON objects) one document."""
     with transaction.atomic():
@@ -321,6 +334,14 @@ def document_write(
                     "the document exists: send If-Match with its ETag, or If-None-Match: *"
                 )
             raise BadRequest("a PUT of a profile sends If-Match or If-None-Match")
+        if (
+            conflict_without_precondition
+            and not merge
+            and document is not None
+            and if_match is None
+            and if_none_match is None
+        ):
+            raise Conflict("the document exists: send If-Match with its ETag, or If-None-Match: *")
         if merge and document is not None:
             if not (is_json_type(document.content_type) and is_json_type(content_type)):
                 raise BadRequest("only JSON documents can be merged")
@@ -353,3 +374,29 @@ def documents_delete(*, key: dict, if_match: str | None = None) -> None:
         document = Document.objects.filter(**key).first()
         check_preconditions(document, if_match=if_match, if_none_match=None)
     Document.objects.filter(**key).delete()
+
+
+# ---- this Trellis's own statements -----------------------------------------------------
+
+
+def statement_record(*, statement: dict) -> str:
+    """Store a statement this Trellis makes about its own learners and, when forwarding
+    is set up, put it in the outbox for the external LRS (sent once the transaction
+    commits, retried until it arrives)."""
+    from config.tasks import enqueue_on_commit
+
+    from .forwarding import forwarding_enabled
+    from .models import OutboxEntry
+
+    body = {**statement, "id": statement.get("id") or str(uuid.uuid4())}
+    with transaction.atomic():
+        [statement_id] = statements_store(statements=[body], client=None)
+        if forwarding_enabled():
+            stored = Statement.objects.get(statement_id=statement_id).data
+            payload = {k: v for k, v in stored.items() if k not in ("stored", "authority")}
+            OutboxEntry.objects.get_or_create(
+                statement_id=statement_id,
+                defaults={"payload": payload, "next_attempt_at": timezone.now()},
+            )
+            enqueue_on_commit("lrs.tasks.outbox_flush")
+    return statement_id

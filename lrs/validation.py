@@ -327,7 +327,35 @@ def check_result(value: Any, path: str) -> None:
         check_extensions(value["extensions"], f"{path}.extensions")
 
 
-def check_context(value: Any, path: str, object_type: str) -> None:
+def check_context_members(value: Any, path: str, key: str) -> None:
+    """xAPI 2.0 contextAgents / contextGroups: typed agents or groups with relevant types."""
+    kind, member = (
+        ("contextAgent", "agent") if key == "contextAgents" else ("contextGroup", "group")
+    )
+    if not isinstance(value, list):
+        fail(path, "must be an array")
+    for i, item in enumerate(value):
+        where = f"{path}[{i}]"
+        check_object(item, where)
+        check_keys(item, {"objectType", member, "relevantTypes"}, where, {"objectType", member})
+        if item["objectType"] != kind:
+            fail(f"{where}.objectType", f"must be {kind!r}")
+        if member == "agent":
+            check_agent(item[member], f"{where}.agent")
+        else:
+            group = check_object(item[member], f"{where}.group")
+            if group.get("objectType") != "Group":
+                fail(f"{where}.group", "must be a Group")
+            check_group(group, f"{where}.group")
+        if "relevantTypes" in item:
+            types = item["relevantTypes"]
+            if not isinstance(types, list) or not types:
+                fail(f"{where}.relevantTypes", "must be a non-empty array of IRIs")
+            for n, iri in enumerate(types):
+                check_iri(iri, f"{where}.relevantTypes[{n}]")
+
+
+def check_context(value: Any, path: str, object_type: str, *, strict: bool = False) -> None:
     check_object(value, path)
     allowed = {
         "registration",
@@ -340,7 +368,12 @@ def check_context(value: Any, path: str, object_type: str) -> None:
         "statement",
         "extensions",
     }
+    if strict:
+        allowed |= {"contextAgents", "contextGroups"}
     check_keys(value, allowed, path)
+    for key in ("contextAgents", "contextGroups"):
+        if key in value:
+            check_context_members(value[key], f"{path}.{key}", key)
     if "registration" in value:
         check_uuid(value["registration"], f"{path}.registration")
     if "instructor" in value:
@@ -399,7 +432,7 @@ def object_type_of(value: dict) -> str:
     return value.get("objectType", "Activity")
 
 
-def check_statement_object(value: Any, path: str, *, sub: bool) -> str:
+def check_statement_object(value: Any, path: str, *, sub: bool, strict: bool = False) -> str:
     check_object(value, path)
     kind = object_type_of(value)
     if kind == "Activity":
@@ -426,7 +459,7 @@ def check_statement_object(value: Any, path: str, *, sub: bool) -> str:
             path,
             {"actor", "verb", "object"},
         )
-        check_body(value, path, sub=True)
+        check_body(value, path, sub=True, strict=strict)
     else:
         fail(f"{path}.objectType", f"{kind!r} is not allowed here")
     return kind
@@ -436,13 +469,13 @@ def check_body(value: dict, path: str, *, sub: bool, strict: bool = False) -> No
     prefix = f"{path}." if path else ""
     check_actor(value["actor"], f"{prefix}actor")
     check_verb(value["verb"], f"{prefix}verb")
-    kind = check_statement_object(value["object"], f"{prefix}object", sub=sub)
+    kind = check_statement_object(value["object"], f"{prefix}object", sub=sub, strict=strict)
     if value["verb"]["id"] == VOIDED and not sub and kind != "StatementRef":
         fail(f"{prefix}object", "a voiding statement targets a StatementRef")
     if "result" in value:
         check_result(value["result"], f"{prefix}result")
     if "context" in value:
-        check_context(value["context"], f"{prefix}context", kind)
+        check_context(value["context"], f"{prefix}context", kind, strict=strict)
     if "timestamp" in value:
         parse_timestamp(value["timestamp"], f"{prefix}timestamp", strict=strict)
     if "attachments" in value:

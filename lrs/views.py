@@ -139,6 +139,8 @@ def dispatch(request: HttpRequest, resource: str = "") -> HttpResponse:
         stated = xreq.headers.get("x-experience-api-version")
         if stated is not None and stated.startswith("2."):
             version = "2.0.0"
+            if request.GET.get("method") is not None:
+                raise BadRequest("xAPI 2.0 has no alternate request syntax")
         handler = ROUTES.get(resource)
         if handler is None and resource.startswith("statements/more/"):
             handler = statements_more
@@ -514,6 +516,8 @@ def document_handler(resource: DocumentResource):
                 if_match=xreq.headers.get("if-match"),
                 if_none_match=xreq.headers.get("if-none-match"),
                 require_precondition=resource.requires_precondition,
+                # xAPI 2.0 extends the concurrency rules to the State resource.
+                conflict_without_precondition=xreq.version.startswith("2."),
             )
             return HttpResponse(status=204)
         if method == "GET":

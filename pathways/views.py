@@ -12,6 +12,7 @@ from org.permissions import persona_required
 from . import selectors, services
 from .exceptions import PathwayError
 from .models import Pathway, Role
+from .xapi import module_opened
 
 
 def _version_param(request: HttpRequest) -> int | None:
@@ -99,6 +100,7 @@ def module_detail(request: HttpRequest, slug: str, module_slug: str) -> HttpResp
     if module is None:
         raise Http404("No such module.")
     index = modules.index(module)
+    module_opened(user=request.user, module=module)
     return render(
         request,
         "pathways/module_detail.html",

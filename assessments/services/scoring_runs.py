@@ -20,7 +20,7 @@ from django.utils import timezone
 from pathways.models import Progress, SkillRating
 from pathways.progress.services import progress_mark_many
 
-from .. import artifacts, scoring
+from .. import artifacts, scoring, xapi
 from ..exceptions import AssessmentError
 from ..models import Assessment, Attempt, Question, Response, Review, Score
 from ._common import CENT, TRANSIENT_ERRORS, Kind, Status
@@ -219,6 +219,8 @@ def _store(
         )
         attempt.status = Status.SCORED
     Score.objects.bulk_create(scores)
+    for attempt, score in zip(attempts, scores, strict=True):
+        xapi.attempt_scored(attempt=attempt, score=score)
     ratings = [
         rating
         for attempt, score in zip(attempts, scores, strict=True)

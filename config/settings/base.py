@@ -187,6 +187,17 @@ CACHES = {
 }
 # The public address of this Trellis: xAPI activity ids and account home pages live under it.
 TRELLIS_BASE_URL = env("TRELLIS_BASE_URL", default="http://127.0.0.1:8000")
+# Optional: forward this Trellis's own xAPI statements to an external LRS (its xAPI base
+# URL, e.g. https://lrs.example.com/xapi, and HTTP Basic credentials there).
+LRS_FORWARD_URL = env("LRS_FORWARD_URL", default="")
+LRS_FORWARD_KEY = env("LRS_FORWARD_KEY", default="")
+LRS_FORWARD_SECRET = env("LRS_FORWARD_SECRET", default="")
+LRS_FORWARD_TIMEOUT = env.float("LRS_FORWARD_TIMEOUT", default=10.0)
+# Dotted Celery task names the LRS queues with the ids of statements its clients store
+# (the LRS knows nothing of pathways; pathways turns them into skill evidence).
+LRS_STATEMENTS_STORED_TASKS = env.list(
+    "LRS_STATEMENTS_STORED_TASKS", default=["pathways.tasks.xapi_statements_stored"]
+)
 # Sign-in attempts (login page and API token) allowed per client address; empty: no limit.
 TRELLIS_AUTH_RATE = env("TRELLIS_AUTH_RATE", default="20/min")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -223,6 +234,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic jobs; apps add theirs here (dotted task name -> schedule in seconds or crontab).
 CELERY_BEAT_SCHEDULE = {
+    # Retries statements the external LRS did not take yet (LRS_FORWARD_URL).
+    "lrs-outbox-flush": {
+        "task": "lrs.tasks.outbox_flush",
+        "schedule": 60,
+    },
     "org-clear-expired-sessions": {
         "task": "org.tasks.sessions_clear_expired",
         "schedule": 24 * 3600,
