@@ -13,7 +13,8 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/trellis
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo serve test test-pg test-e2e lint format bench migrations-check compose-check check-deploy clean
+.PHONY: install demo serve test test-pg test-e2e lint format bench migrations-check compose-check check-deploy clean \
+	lrs-conformance
 
 install: $(VENV)/.installed
 
@@ -45,6 +46,12 @@ test-pg: install
 # Browser tests: Playwright driving Debian's Chromium (apt-get install chromium).
 test-e2e: install
 	TRELLIS_REQUIRE_SERVICES=1 $(PY) -m pytest -q -m e2e -p no:randomly
+
+# The ADL LRS conformance suite against the live app (gunicorn on PostgreSQL, a throw-away
+# database): fails unless xAPI 1.0.3 passes whole; LRS_CONFORMANCE_V2=1 adds the 2.0.0 count.
+LRS_SUITE_SRC ?= ../shared/lrs-conformance-test-suite
+lrs-conformance: install
+	LRS_SUITE_SRC=$(LRS_SUITE_SRC) .ci/lrs-conformance
 
 lint: install
 	$(VENV)/bin/ruff check .

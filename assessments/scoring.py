@@ -111,7 +111,8 @@ class NumericAnswer(_Spec):
     tolerance: Decimal = Field(default=ZERO, ge=0)
     low: Decimal | None = None
     high: Decimal | None = None
-    weight: Annotated[Decimal, Field(gt=0, le=100)] = HUNDRED
+    # 0: a wrong or feedback-only answer, matched for its feedback (GIFT ~ and =%0%).
+    weight: Annotated[Decimal, Field(ge=0, le=100)] = HUNDRED
     feedback: str = ""
 
     @model_validator(mode="after")
@@ -159,7 +160,8 @@ class MatchMode(StrEnum):
 class ShortAnswer(_Spec):
     text: str = Field(min_length=1, max_length=500)
     mode: MatchMode = MatchMode.IEXACT
-    weight: Annotated[Decimal, Field(gt=0, le=100)] = HUNDRED
+    # 0: a feedback-only answer or catch-all (GIFT =%0% and =%0%*).
+    weight: Annotated[Decimal, Field(ge=0, le=100)] = HUNDRED
     feedback: str = ""
 
     @model_validator(mode="after")

@@ -384,7 +384,10 @@ def gift_import(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             if report.written:
-                messages.success(request, f"{len(report.created)} question(s) imported.")
+                messages.success(
+                    request,
+                    f"{len(report.created)} question(s) imported, {len(report.updated)} updated.",
+                )
                 if report.errors:
                     messages.warning(
                         request, f"{len(report.errors)} question(s) with errors were left out."

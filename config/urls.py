@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("metrics.urls")),
     path("", include("notifications.urls")),
     path("", include("org.account_urls")),
+    path("", include("lrs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -17,6 +17,7 @@ from .models import (
     Role,
     RoleSkill,
     Skill,
+    XAPISkillMapping,
 )
 
 
@@ -112,3 +113,10 @@ class CertificationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "pathway_slug"]
     search_fields = ["name", "slug"]
     filter_horizontal = ["skills"]
+
+
+@admin.register(XAPISkillMapping)
+class XAPISkillMappingAdmin(admin.ModelAdmin):
+    list_display = ("verb_id", "activity_pattern", "skill", "level", "created_at")
+    list_filter = ("skill",)
+    search_fields = ("verb_id", "activity_pattern")

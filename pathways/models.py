@@ -363,6 +363,7 @@ class SkillRating(models.Model):
         CODE_REVIEW = "code_review", "Code review"
         INCIDENT_REVIEW = "incident_review", "Incident review"
         LAB = "lab", "Lab"
+        XAPI = "xapi", "xAPI"
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skill_ratings"
@@ -419,3 +420,28 @@ __all__ = [
     "Skill",
     "SkillRating",
 ]
+
+
+class XAPISkillMapping(models.Model):
+    """Statements from outside (a lab platform, a simulator) whose verb is `verb_id` and whose
+    activity id matches `activity_pattern` (shell-style: `*` any run, `?` one character)
+    count as evidence of `skill` at `level`, source "xAPI"."""
+
+    verb_id = models.URLField(max_length=500)
+    activity_pattern = models.CharField(max_length=500)
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="xapi_mappings")
+    level = models.PositiveSmallIntegerField(validators=Level)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["verb_id", "activity_pattern", "skill"], name="xapi_mapping_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb_id} {self.activity_pattern} → {self.skill} {self.level}"

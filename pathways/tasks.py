@@ -1,8 +1,9 @@
-"""Periodic learner reminders (queue `default`); each calls one service."""
+"""Periodic learner reminders (queue `default`) and skill evidence from xAPI statements;
+each calls one service."""
 
 from celery import shared_task
 
-from . import reminders
+from . import reminders, xapi_evidence
 
 
 @shared_task(name="pathways.notify.learner_digests_send")
@@ -13,3 +14,9 @@ def learner_digests_send() -> int:
 @shared_task(name="pathways.notify.overdue_alerts_send")
 def overdue_alerts_send() -> int:
     return reminders.overdue_alerts_send()
+
+
+@shared_task(name="pathways.tasks.xapi_statements_stored", ignore_result=True)
+def xapi_statements_stored(statement_ids: list[str]) -> int:
+    """Queued by the LRS (LRS_STATEMENTS_STORED_TASKS) after statements from outside."""
+    return xapi_evidence.skill_evidence_from_statements(statement_ids=statement_ids)

@@ -16,6 +16,7 @@ from .models import Pathway, Role
 from .progress import sequence
 from .progress import services as progress_services
 from .progress.exceptions import ProgressError
+from .xapi import module_opened
 
 
 def _version_param(request: HttpRequest) -> int | None:
@@ -107,6 +108,7 @@ def module_detail(request: HttpRequest, slug: str, module_slug: str) -> HttpResp
     previous, following = sequence.neighbours(pathway, module)
     journey = sequence.journey_for(user=request.user, pathway=pathway, today=timezone.localdate())
     labs = [(lab, journey.status("lab", lab.pk) if journey else None) for lab in module.labs.all()]
+    module_opened(user=request.user, module=module)
     return render(
         request,
         "pathways/module_detail.html",

@@ -43,6 +43,17 @@ def _restore(text: str) -> str:
     return "".join(_RESTORE.get(ch, ch) for ch in text).strip()
 
 
+def _text(raw: str) -> str:
+    """Answer, feedback or pair text as Moodle reads it: unescaped, without a leading format
+    marker ([html], [markdown], [plain], [moodle]), trimmed line by line at both ends."""
+    text = _restore(raw)
+    for marker in _FORMATS:
+        if text.startswith(marker):
+            text = text[len(marker) :].strip()
+            break
+    return text
+
+
 def _blocks(text: str) -> list[list[tuple[int, str]]]:
     """Lines grouped into blank-line separated blocks, with 1-based line numbers.
 
@@ -228,13 +239,13 @@ def _split_general(content: str) -> tuple[str, str]:
     index = content.find("####")
     if index < 0:
         return content, ""
-    return content[:index], _restore(content[index + 4 :])
+    return content[:index], _text(content[index + 4 :])
 
 
 def _split_feedback(token: str) -> tuple[str, str]:
     if "#" in token:
         text, feedback = token.split("#", 1)
-        return text, _restore(feedback)
+        return text, _text(feedback)
     return token, ""
 
 
@@ -305,8 +316,6 @@ def _parse_answers(
     tildes = [t for t in tokens if t[0] == "~"]
     if equals and not tildes and all("->" in t[1] for t in equals):
         return "matching", _matching(equals), general
-    if any("->" in t[1] for t in tokens):
-        raise _Problem("mix of matching pairs (->) and other answers", tokens[0][2])
     if equals and not tildes:
         return "short_text", _short(equals), general
     qtype = _choices(tokens, equals)
@@ -319,9 +328,10 @@ def _numeric(content: str, base: int) -> dict[str, Any]:
     answers: list[dict[str, Any]] = []
     if body.lstrip().startswith("="):
         for marker, token, offset in _tokens(body, base + content.find("#") + 1, "=~"):
-            if marker == "~":
-                raise _Problem("numeric answers start with =", offset)
             weight, rest = _weight(token, offset)
+            if marker == "~":
+                # As in Moodle: a ~ answer is a wrong one, matched for its feedback.
+                weight = Decimal(0)
             value, feedback = _split_feedback(rest)
             answers.append(_numeric_answer(value, weight, feedback, offset))
     else:
@@ -345,8 +355,8 @@ def _numeric_answer(raw: str, weight: Decimal | None, feedback: str, offset: int
     text = _restore(raw)
     answer: dict[str, Any] = {"feedback": feedback}
     if weight is not None:
-        if weight <= 0:
-            raise _Problem("numeric answers need a positive weight", offset)
+        if weight < 0:
+            raise _Problem("numeric answers need a weight of 0 or more", offset)
         answer["weight"] = _dec(weight)
     if ".." in text:
         low, high = text.split("..", 1)
@@ -378,7 +388,7 @@ def _matching(equals: list[tuple[str, str, int]]) -> dict[str, Any]:
         text, feedback = _split_feedback(token)
         if feedback:
             raise _Problem("matching pairs take no feedback", offset)
-        prompt, match = (_restore(part) for part in text.split("->", 1))
+        prompt, match = (_text(part) for part in text.split("->", 1))
         if not match:
             raise _Problem("a matching pair has nothing after ->", offset)
         if prompt:
@@ -393,11 +403,11 @@ def _short(equals: list[tuple[str, str, int]]) -> dict[str, Any]:
     for _, token, offset in equals:
         weight, rest = _weight(token, offset)
         text, feedback = _split_feedback(rest)
-        value = _restore(text)
+        value = _text(text)
         if not value:
             raise _Problem("an accepted answer is empty", offset)
-        if weight is not None and weight <= 0:
-            raise _Problem("short answers need a positive weight", offset)
+        if weight is not None and weight < 0:
+            raise _Problem("short answers need a weight of 0 or more", offset)
         answer: dict[str, Any] = {"text": value, "mode": "iexact", "feedback": feedback}
         if len(value) > 2 and value.startswith("/") and value.endswith("/"):
             answer.update(text=value[1:-1], mode="regex")
@@ -411,11 +421,8 @@ def _short(equals: list[tuple[str, str, int]]) -> dict[str, Any]:
 
 
 def _choices(tokens: list[tuple[str, str, int]], equals: list[tuple[str, str, int]]) -> str:
-    if len(equals) > 1:
-        raise _Problem(
-            "several = answers with ~ answers: use ~%n% weights for multiple response", equals[1][2]
-        )
     if equals:
+        # As in Moodle: with ~ answers, every = answer is a fully right single choice.
         return "single"
     weights = [_weight(t[1], t[2])[0] for t in tokens]
     positive = [w for w in weights if w is not None and w > 0]
@@ -431,13 +438,13 @@ def _choice_spec(tokens: list[tuple[str, str, int]], qtype: str) -> dict[str, An
     for marker, token, offset in tokens:
         weight, rest = _weight(token, offset)
         text, feedback = _split_feedback(rest)
-        if not _restore(text):
+        if not _text(text):
             raise _Problem("an answer is empty", offset)
         if marker == "=":
             if weight is not None and weight != 100:
                 raise _Problem("= marks the right answer; use ~%n% for partial credit", offset)
             weight = Decimal(100)
-        parsed.append((weight, _restore(text), feedback))
+        parsed.append((weight, _text(text), feedback))
     right = sum(1 for w, _, _ in parsed if w is not None and w > 0)
     if qtype == "single" or not right:
         penalty = Decimal(0)

@@ -8,6 +8,7 @@ One module per concern:
 
 - `authoring`: question banks, questions, assessments;
 - `gift_import`: GIFT text in and out;
+- `qti_import`: QTI items and packages in, QTI 3.0 packages out;
 - `attempts`: start, save, check, submit (enqueues scoring);
 - `scoring_runs`: claim and score submitted attempts (the pure scorer per question
   type is `assessments.scoring`);
@@ -45,6 +46,7 @@ from .gift_import import (
     question_as_gift,
     question_from_gift,
 )
+from .qti_import import QtiImportReport, qti_export, qti_import
 from .reviews import review_submit
 from .scoring_runs import ScoringRun, _score_batch, attempt_score
 from .statistics import (
@@ -58,6 +60,7 @@ __all__ = [
     "ArtifactUpload",
     "CheckedAnswer",
     "GiftImportReport",
+    "QtiImportReport",
     "ScoringRun",
     "SweepReport",
     "_score_batch",
@@ -79,6 +82,8 @@ __all__ = [
     "item_statistics_recompute_dirty",
     "item_statistics_request",
     "lab_checklist",
+    "qti_export",
+    "qti_import",
     "question_as_gift",
     "question_bank_create",
     "question_bank_update",

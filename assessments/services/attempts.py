@@ -19,7 +19,7 @@ from config.tasks import enqueue_on_commit
 from org.models import User
 from pathways.models import Lab
 
-from .. import artifacts, opaque, scoring
+from .. import artifacts, opaque, scoring, xapi
 from ..exceptions import AssessmentError
 from ..models import Assessment, Attempt, Question, QuestionType, Response
 from ._common import DEADLINE_GRACE, MAX_ANSWER_CHARS, MAX_SUBMISSION_CHARS, Kind, Status, _clean
@@ -172,6 +172,7 @@ def attempt_start(
         if existing is None:
             raise
         return existing
+    xapi.attempt_started(attempt=attempt)
     return attempt
 
 
@@ -377,6 +378,8 @@ def _submit(attempt: Attempt, *, now: datetime) -> bool:
         )
         if moved:
             _enqueue_scoring(attempt.pk)
+            if attempt.assessment.kind == Kind.LAB_CHECK:
+                xapi.lab_submitted(attempt=attempt)
     if moved:
         attempt.status, attempt.submitted_at, attempt.enqueued_at = (
             Status.SUBMITTED,

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from pathways.models import Certification, CertificationAward, Progress
+from pathways.xapi import certification_earned
 
 from ..models import Assessment, Attempt
 from ._common import Kind, Status
@@ -69,6 +70,7 @@ def _award_certifications(
             )
             if created:
                 awards.append(award)
+                certification_earned(award=award)
     return awards
 
 

@@ -1,7 +1,10 @@
 """GIFT text in and out of a question bank: preview, import, one question each way."""
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -11,7 +14,7 @@ from pathways.models import Skill
 from .. import gift
 from ..exceptions import AssessmentError
 from ..models import Question, QuestionBank
-from .authoring import _skills_by_slug, question_create, question_update
+from .authoring import _skills_by_slug, _validated_spec, question_create, question_update
 
 
 @dataclass
@@ -19,10 +22,18 @@ class GiftImportReport:
     questions: list[gift.ParsedQuestion]
     errors: list[gift.GiftError]
     created: list[Question] = field(default_factory=list)
+    # Questions of the bank that a re-import rewrote (same ::name::, or same content).
+    updated: list[Question] = field(default_factory=list)
 
     @property
     def written(self) -> bool:
-        return bool(self.created)
+        return bool(self.created or self.updated)
+
+
+def gift_content_hash(*, qtype: str, text: str, spec: dict[str, Any]) -> str:
+    """What identifies an unnamed question across imports: its type, text and answers."""
+    body = json.dumps([qtype, text.strip(), spec], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def _gift_check_tags(parsed: gift.GiftResult) -> gift.GiftResult:
@@ -71,7 +82,9 @@ def gift_import(*, bank: QuestionBank, text: str, import_valid: bool = False) ->
 
     With errors and `import_valid=False`, nothing is written and the report lists
     every error with its line; with `import_valid=True` the valid questions are
-    written and the errors reported all the same.
+    written and the errors reported all the same. A question the bank already holds
+    (same ::name::, or for an unnamed one the same type, text and answers) is updated in
+    place, so importing a file twice leaves the bank as it was.
     """
     report = gift_preview(text=text)
     if not report.questions and not report.errors:
@@ -82,21 +95,34 @@ def gift_import(*, bank: QuestionBank, text: str, import_valid: bool = False) ->
         s.slug: s
         for s in Skill.objects.filter(slug__in={t for q in report.questions for t in q.tags})
     }
+    existing = list(Question.objects.filter(bank=bank).order_by("pk"))
+    by_title = {}
+    for question in existing:
+        if question.title:
+            by_title.setdefault(question.title, question)
+    by_hash = {
+        gift_content_hash(qtype=q.qtype, text=q.text, spec=q.spec): q for q in reversed(existing)
+    }
     for q in report.questions:
-        report.created.append(
-            question_create(
-                bank=bank,
-                qtype=q.qtype,
-                text=q.text,
-                spec=q.spec,
-                title=q.title[:200],
-                points=q.points,
-                category=q.category[:200],
-                general_feedback=q.general_feedback,
-                notes=q.notes,
-                skills=[skills[t] for t in q.tags],
-            )
+        fields = {
+            "qtype": q.qtype,
+            "text": q.text,
+            "spec": q.spec,
+            "title": q.title[:200],
+            "points": q.points,
+            "category": q.category[:200],
+            "general_feedback": q.general_feedback,
+            "notes": q.notes,
+            "skills": [skills[t] for t in q.tags],
+        }
+        content = gift_content_hash(
+            qtype=q.qtype, text=q.text, spec=_validated_spec(q.qtype, q.spec)
         )
+        match = by_title.get(q.title[:200]) if q.title else by_hash.get(content)
+        if match is not None and match not in report.updated:
+            report.updated.append(question_update(question=match, **fields))
+        else:
+            report.created.append(question_create(bank=bank, **fields))
     return report
 
 

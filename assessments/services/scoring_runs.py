@@ -21,7 +21,7 @@ from config.tasks import enqueue_on_commit
 from pathways.models import Progress, SkillRating
 from pathways.progress.services import progress_mark_many
 
-from .. import artifacts, scoring
+from .. import artifacts, scoring, xapi
 from ..claims import claim_heartbeat, claim_take_over
 from ..exceptions import AssessmentError
 from ..models import Assessment, Attempt, Question, Response, Review, Score
@@ -230,6 +230,8 @@ def _store(
         )
         attempt.status = Status.SCORED
     Score.objects.bulk_create(scores)
+    for attempt, score in zip(attempts, scores, strict=True):
+        xapi.attempt_scored(attempt=attempt, score=score)
     ratings = [
         rating
         for attempt, score in zip(attempts, scores, strict=True)

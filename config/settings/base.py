@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "incidents",
     "metrics",
     "notifications",
+    "lrs",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +268,18 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# xAPI activity ids and account home pages live under TRELLIS_BASE_URL (above).
+# Optional: forward this Trellis's own xAPI statements to an external LRS (its xAPI base
+# URL, e.g. https://lrs.example.com/xapi, and HTTP Basic credentials there).
+LRS_FORWARD_URL = env("LRS_FORWARD_URL", default="")
+LRS_FORWARD_KEY = env("LRS_FORWARD_KEY", default="")
+LRS_FORWARD_SECRET = env("LRS_FORWARD_SECRET", default="")
+LRS_FORWARD_TIMEOUT = env.float("LRS_FORWARD_TIMEOUT", default=10.0)
+# Dotted Celery task names the LRS queues with the ids of statements its clients store
+# (the LRS knows nothing of pathways; pathways turns them into skill evidence).
+LRS_STATEMENTS_STORED_TASKS = env.list(
+    "LRS_STATEMENTS_STORED_TASKS", default=["pathways.tasks.xapi_statements_stored"]
+)
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -311,6 +324,11 @@ TRELLIS_SWEEP_SECONDS = env.float("TRELLIS_SWEEP_SECONDS", default=20.0)
 TASK_OUTBOX_STORE = "org.outbox.outbox_store"
 # Periodic jobs; apps add theirs here (dotted task name -> schedule in seconds or crontab).
 CELERY_BEAT_SCHEDULE = {
+    # Retries statements the external LRS did not take yet (LRS_FORWARD_URL).
+    "lrs-outbox-flush": {
+        "task": "lrs.tasks.outbox_flush",
+        "schedule": 60,
+    },
     "org-clear-expired-sessions": {
         "task": "org.tasks.sessions_clear_expired",
         "schedule": 24 * 3600,

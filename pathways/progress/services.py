@@ -27,6 +27,7 @@ from pathways.models import (
     Skill,
     SkillRating,
 )
+from pathways.xapi import progress_done
 
 from . import selectors
 from .bulk import insert_from_select
@@ -67,6 +68,8 @@ def progress_mark(
     if status == Progress.Status.DONE:
         progress.completed_at = now
     progress.save()
+    if status == Progress.Status.DONE:
+        progress_done(user_id=user_id, module=item_module, lab=lab)
     return progress
 
 

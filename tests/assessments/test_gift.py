@@ -264,9 +264,7 @@ def test_malformed_blocks_are_reported_with_their_line_numbers():
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("::A:: Q {=a =b ~c}", "line 1 (A): several = answers with ~ answers"),
         ("::B:: Q {~a ~b}", "line 1 (B): no answer is marked right"),
-        ("::C:: Q {=a -> 1 ~b}", "line 1 (C): mix of matching pairs (->) and other answers"),
         ("::D:: Q {=a} and {=b}", "line 1 (D): several answer blocks in one question"),
         ("::E:: Q {~%150%a =b}", "line 1 (E): weight 150% is outside -100..100"),
         ("::F:: Q {~%x%a =b}", "line 1 (F): bad weight in '%x%a'"),

@@ -1,0 +1,113 @@
+"""xAPI statements this Trellis makes about its learners' pathways: who (an account on this
+Trellis), what (an activity id under its base URL). Recorded through `lrs.services`."""
+
+from typing import Any
+
+from django.conf import settings
+
+from lrs.services import statement_record
+
+VERBS = {
+    "opened": "http://activitystrea.ms/schema/1.0/open",
+    "completed": "http://adlnet.gov/expapi/verbs/completed",
+    "attempted": "http://adlnet.gov/expapi/verbs/attempted",
+    "answered": "http://adlnet.gov/expapi/verbs/answered",
+    "passed": "http://adlnet.gov/expapi/verbs/passed",
+    "failed": "http://adlnet.gov/expapi/verbs/failed",
+    "submitted": "http://activitystrea.ms/schema/1.0/submit",
+    "earned": "http://id.tincanapi.com/verb/earned",
+}
+ACTIVITY_TYPES = {
+    "module": "http://adlnet.gov/expapi/activities/module",
+    "lab": "http://adlnet.gov/expapi/activities/simulation",
+    "assessment": "http://adlnet.gov/expapi/activities/assessment",
+    "question": "http://adlnet.gov/expapi/activities/cmi.interaction",
+    "certification": "https://w3id.org/xapi/cmi5/activitytype/course",
+    "pathway": "http://adlnet.gov/expapi/activities/course",
+}
+
+
+def base_url() -> str:
+    return settings.TRELLIS_BASE_URL.rstrip("/")
+
+
+def actor_for(user: Any) -> dict:
+    return {
+        "objectType": "Agent",
+        "account": {"homePage": base_url(), "name": str(user.pk)},
+    }
+
+
+def agent_param_for(user: Any) -> dict:
+    return actor_for(user)
+
+
+def activity(kind: str, pk: Any, name: str) -> dict:
+    return {
+        "objectType": "Activity",
+        "id": f"{base_url()}/xapi/activities/{kind}/{pk}",
+        "definition": {"type": ACTIVITY_TYPES[kind], "name": {"en": name[:500] or kind}},
+    }
+
+
+def verb(name: str) -> dict:
+    return {"id": VERBS[name], "display": {"en": name}}
+
+
+def record(
+    *,
+    user: Any,
+    verb_name: str,
+    target: dict,
+    result: dict | None = None,
+    context: dict | None = None,
+) -> str:
+    statement: dict = {"actor": actor_for(user), "verb": verb(verb_name), "object": target}
+    if result:
+        statement["result"] = result
+    statement["context"] = {"platform": "Trellis", **(context or {})}
+    return statement_record(statement=statement)
+
+
+def parent_context(module: Any) -> dict:
+    return {
+        "contextActivities": {
+            "parent": [activity("pathway", module.pathway_id, str(module.pathway))],
+        }
+    }
+
+
+def module_opened(*, user: Any, module: Any) -> str:
+    return record(
+        user=user,
+        verb_name="opened",
+        target=activity("module", module.pk, module.title),
+        context=parent_context(module),
+    )
+
+
+def progress_done(*, user_id: int, module: Any, lab: Any = None) -> str:
+    from org.models import User
+
+    user = User(pk=user_id)
+    if lab is not None:
+        target = activity("lab", lab.pk, lab.title)
+    else:
+        target = activity("module", module.pk, module.title)
+    return record(
+        user=user,
+        verb_name="completed",
+        target=target,
+        result={"completion": True},
+        context=parent_context(module),
+    )
+
+
+def certification_earned(*, award: Any) -> str:
+    certification = award.certification
+    return record(
+        user=award.user,
+        verb_name="earned",
+        target=activity("certification", certification.pk, certification.name),
+        result={"completion": True, "success": True},
+    )
