@@ -78,3 +78,18 @@ def item_statistics_recompute(self: Task, assessment_id: int) -> int:
 def item_statistics_recompute_dirty(self: Task) -> int:
     _checked_connection(self)
     return services.item_statistics_recompute_dirty()
+
+
+# Notifications go to the default queue: their names are outside `assessments.tasks.*`.
+@shared_task(name="assessments.notify.review_queue_reminders_send")
+def review_queue_reminders_send() -> int:
+    from . import notify
+
+    return notify.review_queue_reminders_send()
+
+
+@shared_task(name="assessments.notify.review_results_send")
+def review_results_send() -> int:
+    from . import notify
+
+    return notify.review_results_send()

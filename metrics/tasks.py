@@ -45,3 +45,18 @@ def cohort_snapshot_refresh(cohort_id: int) -> int:
 def cohort_snapshots_refresh() -> list[int]:
     """Every ten minutes: refresh stale snapshots of running cohorts."""
     return services.cohort_snapshots_refresh_running()
+
+
+# Notifications go to the default queue: their names are outside `metrics.tasks.*`.
+@shared_task(name="metrics.notify.at_risk_alerts_send")
+def at_risk_alerts_send() -> int:
+    from . import notify
+
+    return notify.at_risk_alerts_send()
+
+
+@shared_task(name="metrics.notify.cohort_summaries_send")
+def cohort_summaries_send() -> int:
+    from . import notify
+
+    return notify.cohort_summaries_send()

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "assessments",
     "incidents",
     "metrics",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     }
@@ -107,6 +109,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# A set-password link in an invitation stays valid this long; reset links for
+# PASSWORD_RESET_TIMEOUT. Both stop working once the password is set.
+TRELLIS_INVITATION_TIMEOUT = env.int("TRELLIS_INVITATION_TIMEOUT", default=7 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+
+# --- e-mail -------------------------------------------------------------------------
+# EMAIL_URL picks the backend: smtp://user:password@host:587 (smtp+tls:// for STARTTLS,
+# smtp+ssl:// for implicit TLS), consolemail:// (the default: messages go to the log) or
+# filemail:///path/to/dir. Links in messages start with TRELLIS_BASE_URL.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Trellis <trellis@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+TRELLIS_BASE_URL = env("TRELLIS_BASE_URL", default="http://127.0.0.1:8000")
+# What a person's private calendar feed lists: callables f(user) -> [CalendarEvent].
+TRELLIS_CALENDAR_SOURCES = ["pathways.calendar.due_items_for"]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TRELLIS_TIME_ZONE", default="UTC")
@@ -281,6 +300,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.cohort_snapshots_refresh",
         "schedule": 600,
     },
+    # Notifications: each is sent at most once per (person, kind, subject, period), so
+    # these may run as often as convenient; the schedule only sets how soon they arrive.
+    "notify-learner-digests": {
+        "task": "pathways.notify.learner_digests_send",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    "notify-overdue": {
+        "task": "pathways.notify.overdue_alerts_send",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    "notify-at-risk": {
+        "task": "metrics.notify.at_risk_alerts_send",
+        "schedule": 15 * 60,
+    },
+    "notify-cohort-summaries": {
+        "task": "metrics.notify.cohort_summaries_send",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+    },
+    "notify-review-queue": {
+        "task": "assessments.notify.review_queue_reminders_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "notify-review-results": {
+        "task": "assessments.notify.review_results_send",
+        "schedule": 10 * 60,
+    },
 }
 
 # Tasks told (by name, with the batch id) when an import batch finishes: the metrics
@@ -289,6 +334,10 @@ CELERY_BEAT_SCHEDULE = {
 INCIDENT_BATCH_DONE_TASKS = env.list(
     "INCIDENT_BATCH_DONE_TASKS", default=["metrics.tasks.rollups_note_batch"]
 )
+
+# The module that tells pathways which modules and labs have a check (a quiz, a lab
+# check) and what the learner has done in it; pathways never imports assessments.
+LEARNING_CHECKS_PROVIDER = "assessments.sequence"
 
 # --- demo ---------------------------------------------------------------------------
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.
@@ -299,6 +348,7 @@ DEMO_SEEDERS = [
     "assessments.demo.seed_assessments",
     "incidents.demo.seed_incidents",
     "metrics.demo.seed_metrics",
+    "metrics.demo_notifications.seed_notifications",
 ]
 DEMO_PASSWORD = "trellis-demo"
 
