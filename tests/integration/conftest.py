@@ -15,6 +15,7 @@ from django.conf import settings
 from config.celery_app import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
+WORKER_START_SECONDS = 180
 
 
 def _database_url() -> str:
@@ -65,7 +66,8 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Callab
             stderr=subprocess.STDOUT,
         )
         procs.append(proc)
-        deadline = time.monotonic() + 60
+        # Starting Django and Celery takes over a minute on a busy 2-core machine.
+        deadline = time.monotonic() + WORKER_START_SECONDS
         while time.monotonic() < deadline:
             replies = celery_app.control.ping(timeout=0.5) or []
             if any(proc_name.startswith(f"test-{os.getpid()}") for r in replies for proc_name in r):
@@ -74,7 +76,9 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Callab
                 raise RuntimeError(
                     f"celery worker exited with {proc.returncode}; see var/test-worker.log"
                 )
-        raise RuntimeError("celery worker did not answer a ping within 60 s")
+        proc.kill()  # never left running (and consuming later runs' tasks)
+        proc.wait()
+        raise RuntimeError(f"celery worker did not answer a ping within {WORKER_START_SECONDS} s")
 
     start()
     yield start
