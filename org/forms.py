@@ -1,6 +1,7 @@
 import math
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from org.api.throttles import CredentialsRateThrottle
@@ -21,6 +22,10 @@ class EmailAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self):  # type: ignore[no-untyped-def]
+        if not settings.TRELLIS_PASSWORD_LOGIN:
+            raise forms.ValidationError(
+                "Password sign-in is switched off here: use single sign-on.", code="sso_only"
+            )
         # The same per-address limit as the API's token endpoint (TRELLIS_AUTH_RATE): the
         # password is not even checked once it is reached.
         if self.request is not None:

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from org import access, selectors, services
+from org.audit import Event, audit_event
 from org.models import Membership, PeopleImport, User
 from org.permissions import IsPlatformAdmin
 
@@ -33,7 +34,9 @@ class TokenCreateApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = TokenInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        token, created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        if created:
+            audit_event(event=Event.TOKEN_ISSUED, actor=token.user, request=request)
         return Response(TokenOutputSerializer({"token": token.key}).data)
 
 
