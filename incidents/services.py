@@ -24,7 +24,7 @@ from . import training_map
 from .exceptions import IncidentsError
 from .importers import Document, ImportOptions, importer_for
 from .importers.base import Importer, RawRecord
-from .mappings import zone
+from .importers.mappings import zone
 from .models import ImportBatch, ImportDocument, Incident
 from .selectors import import_scope
 from .upsert import LEASE, chunk_write
