@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from . import access, invitations
+from . import access, invitations, services
 from .audit import Event
 from .models import Invitation, Membership, PeopleImport, Team, User
 
@@ -28,7 +28,13 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
     search_fields = ["email", "full_name"]
     inlines = [MembershipInline]
-    actions = ["send_invitation"]
+    actions = ["send_invitation", "deactivate"]
+
+    @admin.action(description="Deactivate: end their sessions and revoke their API tokens")
+    def deactivate(self, request, queryset):  # type: ignore[no-untyped-def]
+        for user in queryset.filter(is_active=True):
+            services.user_deactivate(user=user, by=request.user, reason="Django admin")
+        self.message_user(request, "Deactivated; their history is kept.", messages.SUCCESS)
 
     @admin.action(description="Send (again) an invitation with a set-password link")
     def send_invitation(self, request, queryset):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from pathlib import Path
 from tools.check_module_size import main as check_module_size
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("config", "org", "pathways", "assessments", "incidents", "metrics")
+PACKAGES = ("config", "org", "notifications", "pathways", "assessments", "incidents", "metrics")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
