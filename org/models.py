@@ -156,6 +156,24 @@ class PeopleImport(models.Model):
         return f"People import #{self.pk} ({self.status})"
 
 
+class OutboxMessage(models.Model):
+    """A task message the broker refused when it was sent; `org.outbox` sends it again
+    (oldest first) once the broker is back. The work it names is already committed."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    tries = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
+
+
 class Invitation(models.Model):
     """One invitation e-mail with a set-password link (sent again: a new row)."""
 

@@ -15,6 +15,13 @@ def sessions_clear_expired() -> None:
     call_command("clearsessions")
 
 
+@shared_task(name="org.tasks.outbox_send")
+def outbox_send() -> int:
+    from .outbox import outbox_send as send
+
+    return send()
+
+
 @shared_task(name="org.tasks.invitations_send")
 def invitations_send(user_ids: list[int], sent_by_id: int | None = None) -> int:
     sent_by = User.objects.filter(pk=sent_by_id).first() if sent_by_id else None

@@ -259,7 +259,13 @@ REDIS_URL = env("REDIS_URL", default="")
 # Redis when there is one, else per process.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            # A miss or an outage computes; short socket timeouts keep a dead Redis from
+            # holding a request up.
+            "BACKEND": "config.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -298,6 +304,16 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=0)
 CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Work a task claims (attempts being scored, import batches) carries its worker and a
+# heartbeat written every TRELLIS_HEARTBEAT_SECONDS; a claim without a heartbeat for
+# TRELLIS_CLAIM_TIMEOUT_SECONDS belongs to a dead worker and is taken over by the next
+# delivery or the sweeps below (every TRELLIS_SWEEP_SECONDS), so well inside a minute.
+TRELLIS_HEARTBEAT_SECONDS = env.float("TRELLIS_HEARTBEAT_SECONDS", default=10.0)
+TRELLIS_CLAIM_TIMEOUT_SECONDS = env.float("TRELLIS_CLAIM_TIMEOUT_SECONDS", default=30.0)
+TRELLIS_SWEEP_SECONDS = env.float("TRELLIS_SWEEP_SECONDS", default=20.0)
+# Where config.tasks keeps a task message the broker refused (sent again by
+# org.tasks.outbox_send once the broker is back).
+TASK_OUTBOX_STORE = "org.outbox.outbox_store"
 # Periodic jobs; apps add theirs here (dotted task name -> schedule in seconds or crontab).
 CELERY_BEAT_SCHEDULE = {
     "org-clear-expired-sessions": {
@@ -308,7 +324,12 @@ CELERY_BEAT_SCHEDULE = {
     # workers and submits attempts past their time limit.
     "assessments-sweep-attempts": {
         "task": "assessments.tasks.sweep_attempts",
-        "schedule": 60,
+        "schedule": TRELLIS_SWEEP_SECONDS,
+    },
+    # Sends the task messages the broker refused while it was down (org.outbox).
+    "org-outbox-send": {
+        "task": "org.tasks.outbox_send",
+        "schedule": TRELLIS_SWEEP_SECONDS,
     },
     "assessments-item-statistics": {
         "task": "assessments.tasks.item_statistics_recompute_dirty",
@@ -316,7 +337,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "incidents-requeue-stale-imports": {
         "task": "incidents.tasks.import_batches_requeue_stale",
-        "schedule": 10 * 60,
+        "schedule": TRELLIS_SWEEP_SECONDS,
     },
     "incidents-suggest-training": {
         "task": "incidents.tasks.training_suggestions_refresh",
@@ -368,6 +389,10 @@ CELERY_BEAT_SCHEDULE = {
 INCIDENT_BATCH_DONE_TASKS = env.list(
     "INCIDENT_BATCH_DONE_TASKS", default=["metrics.tasks.rollups_note_batch"]
 )
+
+# The module that tells pathways which modules and labs have a check (a quiz, a lab
+# check) and what the learner has done in it; pathways never imports assessments.
+LEARNING_CHECKS_PROVIDER = "assessments.sequence"
 
 # --- demo ---------------------------------------------------------------------------
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.

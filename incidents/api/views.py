@@ -5,6 +5,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.pagination import EstimatedCountPagination
 from incidents import selectors, services
 from incidents.filters import IncidentFilter
 from incidents.importers import Document
@@ -41,6 +42,7 @@ class IncidentListCreateApi(generics.ListAPIView):
     permission_classes = [CanImportIncidents]
     serializer_class = IncidentListSerializer
     filterset_class = IncidentFilter
+    pagination_class = EstimatedCountPagination
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.incident_list(user=self.request.user)

@@ -296,6 +296,18 @@ def publish_problems(doc: PathwayDocBase) -> list[tuple[tuple, str]]:
             problems.append(
                 (("modules", m_index, "objectives"), "a module needs at least two objectives")
             )
+    # Learners go from module to module in this order; it must not go back in weeks.
+    for m_index, (before, module) in enumerate(
+        zip(doc.modules, doc.modules[1:], strict=False), start=1
+    ):
+        if (module.week_start, module.week_end) < (before.week_start, before.week_end):
+            problems.append(
+                (
+                    ("modules", m_index),
+                    f"it starts in week {module.week_start} but comes after a module "
+                    f"starting in week {before.week_start}; order the modules by week",
+                )
+            )
     return problems
 
 
