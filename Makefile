@@ -13,8 +13,8 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/trellis
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo serve test test-pg test-e2e lint format bench migrations-check compose-check check-deploy clean \
-	lrs-conformance
+.PHONY: install node-deps demo serve test test-pg test-e2e lint format bench migrations-check \
+	compose-check check-deploy clean lrs-conformance
 
 install: $(VENV)/.installed
 
@@ -43,8 +43,19 @@ test-pg: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) TRELLIS_REQUIRE_SERVICES=1 \
 	  $(PY) -m pytest -q -m "not e2e"
 
+# npm packages the tests start as real counterparts (e.g. the OpenID provider); Debian's
+# nodejs and npm are installed when missing.
+NODE_TEST_DIRS := tests/node/oidc-provider
+node-deps:
+	@command -v npm >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	@for dir in $(NODE_TEST_DIRS); do \
+	  [ -d $$dir/node_modules ] && [ $$dir/node_modules -nt $$dir/package-lock.json ] || \
+	  (cd $$dir && npm ci --no-audit --no-fund --loglevel=error && touch node_modules); \
+	done
+
 # Browser tests: Playwright driving Debian's Chromium (apt-get install chromium).
-test-e2e: install
+test-e2e: install node-deps
 	TRELLIS_REQUIRE_SERVICES=1 $(PY) -m pytest -q -m e2e -p no:randomly
 
 # The ADL LRS conformance suite against the live app (gunicorn on PostgreSQL, a throw-away

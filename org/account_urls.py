@@ -1,9 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import account_views
+from . import account_views, oidc
 
 urlpatterns = [
+    # mozilla-django-oidc's URL names, which its views reverse.
+    path("oidc/authenticate/", oidc.OIDCRequestView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.OIDCCallbackView.as_view(), name="oidc_authentication_callback"),
     path(
         "accounts/password/reset/",
         account_views.PasswordResetView.as_view(),

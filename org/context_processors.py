@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -23,3 +24,11 @@ def navigation(request: HttpRequest) -> dict:
     current = request.path
     nav = [{"label": label, "url": url, "current": current.startswith(url)} for label, url in items]
     return {"nav_items": nav, "personas": sorted(access.personas(user))}
+
+
+def sign_in(request: HttpRequest) -> dict:
+    """What the login page offers: single sign-on, passwords, or both."""
+    return {
+        "sso_oidc_name": settings.OIDC_PROVIDER_NAME if settings.OIDC_ISSUER else "",
+        "password_login": settings.TRELLIS_PASSWORD_LOGIN,
+    }

@@ -183,3 +183,42 @@ def _people_import_apply(batch: PeopleImport) -> list[int]:
     batch.updated_count = len(valid) - len(new_users)
     batch.rejected = rejected
     return sorted(users[u.email].pk for u in new_users)
+
+
+# Token models revoked when someone is deactivated; those not installed are skipped, so a
+# token library added later (e.g. django-rest-knox's "knox.AuthToken") is covered by name.
+TOKEN_MODELS = ("knox.AuthToken",)
+
+
+def user_deactivate(*, user: User, by: User | None = None, reason: str = "") -> dict[str, int]:
+    """Deactivate `user` and cut every way they are signed in: their sessions end and
+    their API tokens are deleted. Their history (attempts, ratings, memberships) stays.
+    Returns how many sessions and tokens were removed."""
+    from django.apps import apps
+    from django.contrib.sessions.models import Session
+
+    from .audit import Event, audit_event
+
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        tokens = 0
+        for label in TOKEN_MODELS:
+            try:
+                model = apps.get_model(label)
+            except LookupError:
+                continue
+            tokens += model.objects.filter(user=user).delete()[0]
+        sessions = [
+            s.pk
+            for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+            if s.get_decoded().get("_auth_user_id") == str(user.pk)
+        ]
+        Session.objects.filter(pk__in=sessions).delete()
+        audit_event(
+            event=Event.USER_DEACTIVATED,
+            actor=by,
+            target=user,
+            data={"reason": reason, "sessions_ended": len(sessions), "tokens_revoked": tokens},
+        )
+    return {"sessions": len(sessions), "tokens": tokens}

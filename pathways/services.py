@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from pydantic import ValidationError as PydanticError
 
+from org.audit import audit_change
 from org.models import User
 
 from .catalogue import exporter, importer
@@ -169,10 +170,18 @@ def pathway_publish(*, pathway: Pathway) -> Pathway:
         )
         if not claimed:
             raise PathwayError("This version has already been published.")
-        Pathway.objects.filter(
-            slug=pathway.slug, status=Pathway.Status.PUBLISHED, version__lt=pathway.version
-        ).update(status=Pathway.Status.ARCHIVED, updated_at=timezone.now())
-    pathway.refresh_from_db()
+        previous = list(
+            Pathway.objects.filter(
+                slug=pathway.slug, status=Pathway.Status.PUBLISHED, version__lt=pathway.version
+            )
+        )
+        Pathway.objects.filter(pk__in=[p.pk for p in previous]).update(
+            status=Pathway.Status.ARCHIVED, updated_at=timezone.now()
+        )
+        pathway.refresh_from_db()
+        audit_change(instance=pathway, changes={"status": (Pathway.Status.DRAFT, pathway.status)})
+        for old in previous:
+            audit_change(instance=old, changes={"status": (old.status, Pathway.Status.ARCHIVED)})
     return pathway
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
+    "auditlog",
     "org",
     "pathways",
     "assessments",
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "org.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a sign-in refused by the axes backend into the lock-out answer (last, so it
@@ -80,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.navigation",
                 "notifications.context_processors.unread",
+                "org.context_processors.sign_in",
             ],
         },
     }
@@ -136,6 +139,58 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 TRELLIS_BASE_URL = env("TRELLIS_BASE_URL", default="http://127.0.0.1:8000")
 # What a person's private calendar feed lists: callables f(user) -> [CalendarEvent].
 TRELLIS_CALENDAR_SOURCES = ["pathways.calendar.due_items_for"]
+
+# --- single sign-on: OpenID Connect (mozilla-django-oidc; see docs/identity.md) ---------
+# Set OIDC_ISSUER to switch it on; the provider's endpoints come from its discovery document.
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_LEEWAY = env.int("OIDC_LEEWAY", default=30)  # seconds of clock skew allowed on expiry
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="single sign-on")
+OIDC_CLAIM_EMAIL = env("OIDC_CLAIM_EMAIL", default="email")
+OIDC_CLAIM_NAME = env("OIDC_CLAIM_NAME", default="name")
+OIDC_CLAIM_GROUPS = env("OIDC_CLAIM_GROUPS", default="groups")
+OIDC_CLAIM_JOB_ROLE = env("OIDC_CLAIM_JOB_ROLE", default="job_role")
+OIDC_REQUIRE_VERIFIED_EMAIL = env.bool("OIDC_REQUIRE_VERIFIED_EMAIL", default=True)
+# persona=group pairs, e.g. "manager=trellis-managers,author=trellis-authors": when set,
+# personas follow the groups claim at every sign-in (everyone is a learner).
+OIDC_PERSONA_GROUPS = env.dict("OIDC_PERSONA_GROUPS", default={})
+# When set (e.g. "trellis-team-"), groups named <prefix><team slug> are the person's teams,
+# kept in step at every sign-in; new memberships get the job_role claim or TRELLIS_SSO_JOB_ROLE.
+OIDC_TEAM_GROUP_PREFIX = env("OIDC_TEAM_GROUP_PREFIX", default="")
+TRELLIS_SSO_JOB_ROLE = env("TRELLIS_SSO_JOB_ROLE", default="unassigned")
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+if OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "org.oidc.OIDCBackend"]
+# false: the login page offers single sign-on only (API tokens and the admin still work
+# for accounts with a password).
+TRELLIS_PASSWORD_LOGIN = env.bool("TRELLIS_PASSWORD_LOGIN", default=True)
+
+# --- audit log ------------------------------------------------------------------------
+# django-auditlog records who changed what (before/after per field) in one table; see
+# org/audit.py for the events that are not row changes (failed sign-ins, tokens, SCIM).
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "assessments.Score", "exclude_fields": ["claim_token", "scored_by"]},
+    {"model": "assessments.Review"},
+    {"model": "pathways.SkillRating"},
+    {
+        "model": "pathways.Pathway",
+        "include_fields": ["status", "version", "title", "published_at"],
+    },
+    {"model": "org.Membership"},
+    {"model": "org.Team", "m2m_fields": ["managers"]},
+    {
+        "model": "org.User",
+        "include_fields": ["email", "full_name", "is_active", "is_staff", "is_superuser"],
+        "m2m_fields": ["groups"],
+    },
+)
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TRELLIS_TIME_ZONE", default="UTC")

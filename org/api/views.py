@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from org import access, selectors, services, tokens
+from org.audit import Event, audit_event
 from org.models import Membership, PeopleImport, User
 from org.permissions import IsPlatformAdmin
 
@@ -39,6 +40,7 @@ class TokenCreateApi(APIView):
         serializer = TokenInputSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         instance, key = tokens.token_create(user=serializer.validated_data["user"])
+        audit_event(event=Event.TOKEN_ISSUED, actor=instance.user, request=request)
         return Response(
             TokenOutputSerializer(
                 {"token": key, "id": instance.token_key, "expiry": instance.expiry}

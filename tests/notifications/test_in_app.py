@@ -39,7 +39,7 @@ def test_the_header_counts_unread_and_the_list_marks_them_read(
 
     # then every page's header shows 2 unread, and the list shows both, newest first
     page = client.get(reverse("pathways:learn")).content.decode()
-    assert '<span class="badge" id="unread-count">2</span>' in page
+    assert '<span class="unread-count" id="unread-count">2</span>' in page
     inbox = client.get(reverse("notifications:inbox")).content.decode()
     assert inbox.index("Second") < inbox.index("First") and "Not yours" not in inbox
 
