@@ -43,7 +43,7 @@ from pathways.models import SkillRating
 from tests.assessments.factories import RIGHT, SkillFactory, quiz_with
 from tests.factories import TeamFactory, UserFactory
 from tests.incidents.records import TEAMS, jsonl, native_record
-from tests.integration.conftest import ROOT, _database_url, wait_for
+from tests.integration.conftest import ROOT, _database_url, _worker_idle, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 CLAIM_TIMEOUT = 5
@@ -187,6 +187,9 @@ def on_private_broker(chaos_worker, private_redis, monkeypatch) -> PrivateRedis:
     with _broker(private_redis.url):
         _set_task_join_will_block(False)
         yield private_redis
+        # Tasks a test started (e.g. rollups after an import) end before its rows are
+        # flushed: a flush racing them deadlocks.
+        assert wait_for(_worker_idle, timeout=60), "the chaos worker is still busy"
 
 
 def _pid(worker: str) -> int:
