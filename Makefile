@@ -13,7 +13,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/trellis
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo serve test test-pg test-e2e lint format bench migrations-check compose-check clean
+.PHONY: install demo serve test test-pg test-e2e lint format bench migrations-check compose-check catalogue-check clean
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py catalogue_schema --check
+
+# The catalogue's schema file is current and every reference in its files resolves.
+catalogue-check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py catalogue_schema --check
 
 format: install
 	$(VENV)/bin/ruff format .

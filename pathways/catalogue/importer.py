@@ -21,6 +21,7 @@ from pathways.exceptions import CatalogueError, Issue
 from pathways.models import Certification, Pathway, Role, RoleSkill, Skill
 
 from . import exporter, yaml_io
+from .references import outcome_problems
 from .schema import (
     DOCUMENT_MODELS,
     CertificationDoc,
@@ -91,7 +92,8 @@ def _validate(raw: yaml_io.RawDocument) -> tuple[object | None, list[Issue]]:
 class _Checker:
     """Cross-document checks against the load set and what the database already holds."""
 
-    def __init__(self, located: list[_Located]):
+    def __init__(self, located: list[_Located], *, use_database: bool = True):
+        self.use_database = use_database
         self.issues: list[Issue] = []
         self.skills: list[_Located] = []
         self.roles: list[_Located] = []
@@ -104,8 +106,13 @@ class _Checker:
                 CertificationsDoc: self.certifications,
             }.get(type(item.doc), self.pathways).append(item)
 
-        self.skill_slugs = set(Skill.objects.values_list("slug", flat=True))
-        self.role_slugs = set(Role.objects.values_list("slug", flat=True))
+        # Without the database (a check of files alone) only the load set counts.
+        self.skill_slugs = (
+            set(Skill.objects.values_list("slug", flat=True)) if use_database else set()
+        )
+        self.role_slugs = (
+            set(Role.objects.values_list("slug", flat=True)) if use_database else set()
+        )
         self._unique_entries(self.skills, "skills", self.skill_slugs)
         self._unique_entries(self.roles, "roles", self.role_slugs)
 
@@ -168,6 +175,10 @@ class _Checker:
             if doc.status != Pathway.Status.DRAFT:
                 for path, message in publish_problems(doc):
                     self.issues.append(raw.issue(path, message))
+            for o_index, outcome in enumerate(doc.outcomes):
+                for name, message in outcome_problems(outcome.kpi_key, outcome.filters):
+                    path = ("outcomes", o_index, *(("filters", name) if name else ("kpi_key",)))
+                    self.issues.append(raw.issue(path, message))
             for m_index, module in enumerate(doc.modules):
                 for slug in module.skills:
                     if slug not in self.skill_slugs:
@@ -219,7 +230,9 @@ class _Checker:
             labs = {lab.slug for module in doc.modules for lab in module.labs}
             capstones = {c.slug for c in doc.capstones}
         else:
-            pathway = Pathway.objects.filter(slug=cert.pathway).order_by("-version").first()
+            pathway = None
+            if self.use_database:
+                pathway = Pathway.objects.filter(slug=cert.pathway).order_by("-version").first()
             if pathway is None:
                 self.issues.append(
                     raw.issue((*base, "pathway"), f"unknown pathway {cert.pathway!r}")
@@ -536,11 +549,9 @@ def _write_certifications(checker: _Checker, skills: dict[str, Skill], result: L
             (result.updated if changed else result.unchanged).append(label)
 
 
-def catalogue_load(*, sources: list[tuple[str, str]], by=None) -> LoadResult:  # type: ignore[no-untyped-def]
-    """Load catalogue documents from (name, YAML text) pairs. All or nothing.
-
-    Raises CatalogueError listing every problem (file, field path, line) found.
-    """
+def _parse_and_check(
+    sources: list[tuple[str, str]], *, use_database: bool
+) -> tuple[_Checker | None, list[Issue]]:
     issues: list[Issue] = []
     located: list[_Located] = []
     for name, text in sources:
@@ -552,12 +563,28 @@ def catalogue_load(*, sources: list[tuple[str, str]], by=None) -> LoadResult:  #
             if doc is not None:
                 located.append(_Located(doc=doc, raw=raw))
     if issues:
-        raise CatalogueError(issues)
-
-    checker = _Checker(located)
+        return None, issues
+    checker = _Checker(located, use_database=use_database)
     checker.check_roles()
     checker.check_pathways()
     checker.check_certifications()
+    return checker, checker.issues
+
+
+def catalogue_check(*, sources: list[tuple[str, str]]) -> list[Issue]:
+    """Every problem in a self-contained set of catalogue files (format and references),
+    without reading or writing the database."""
+    return _parse_and_check(sources, use_database=False)[1]
+
+
+def catalogue_load(*, sources: list[tuple[str, str]], by=None) -> LoadResult:  # type: ignore[no-untyped-def]
+    """Load catalogue documents from (name, YAML text) pairs. All or nothing.
+
+    Raises CatalogueError listing every problem (file, field path, line) found.
+    """
+    checker, issues = _parse_and_check(sources, use_database=True)
+    if checker is None:
+        raise CatalogueError(issues)
     plans = _plan_pathways(checker)
     if checker.issues:
         raise CatalogueError(checker.issues)
