@@ -21,9 +21,10 @@ from pathways.exceptions import CatalogueError, Issue
 from pathways.models import Certification, Pathway, Role, RoleSkill, Skill
 
 from . import exporter, yaml_io
-from .references import outcome_problems
+from .references import assessment_support, outcome_problems
 from .schema import (
     DOCUMENT_MODELS,
+    AssessmentDoc,
     CertificationDoc,
     CertificationsDoc,
     PathwayDocBase,
@@ -99,11 +100,15 @@ class _Checker:
         self.roles: list[_Located] = []
         self.pathways: list[_Located] = []
         self.certifications: list[_Located] = []
+        self.assessments: list[_Located] = []
+        # Questions read from each assessment document's bank, by assessment slug.
+        self.questions: dict[str, list] = {}
         for item in located:
             {
                 SkillsDoc: self.skills,
                 RolesDoc: self.roles,
                 CertificationsDoc: self.certifications,
+                AssessmentDoc: self.assessments,
             }.get(type(item.doc), self.pathways).append(item)
 
         # Without the database (a check of files alone) only the load set counts.
@@ -190,12 +195,82 @@ class _Checker:
             for c_index, capstone in enumerate(doc.capstones):
                 self._skill_refs(raw, ("capstones", c_index, "skills"), capstone.skills)
 
-    def check_certifications(self) -> None:
-        latest_docs: dict[str, PathwayDocBase] = {}
+    def latest_docs(self) -> dict[str, PathwayDocBase]:
+        latest: dict[str, PathwayDocBase] = {}
         for item in self.pathways:
             doc: PathwayDocBase = item.doc  # type: ignore[assignment]
-            if doc.slug not in latest_docs or latest_docs[doc.slug].version < doc.version:
-                latest_docs[doc.slug] = doc
+            if doc.slug not in latest or latest[doc.slug].version < doc.version:
+                latest[doc.slug] = doc
+        return latest
+
+    def check_assessments(self) -> None:
+        support = assessment_support()
+        latest_docs = self.latest_docs()
+        seen: dict[str, str] = {}
+        banks: dict[str, str] = {}
+        for item in self.assessments:
+            doc: AssessmentDoc = item.doc  # type: ignore[assignment]
+            raw = item.raw
+            if support is None:
+                self.issues.append(raw.issue(("kind",), "assessments cannot be loaded here"))
+                continue
+            if doc.slug in seen:
+                self.issues.append(
+                    raw.issue(("slug",), f"assessment {doc.slug!r} is also in {seen[doc.slug]}")
+                )
+            seen[doc.slug] = raw.file
+            if doc.bank.slug in banks:
+                self.issues.append(
+                    raw.issue(
+                        ("bank", "slug"),
+                        f"bank {doc.bank.slug!r} is also in {banks[doc.bank.slug]}",
+                    )
+                )
+            banks[doc.bank.slug] = raw.file
+            modules = self._pathway_modules(doc.pathway, latest_docs)
+            if modules is None:
+                self.issues.append(raw.issue(("pathway",), f"unknown pathway {doc.pathway!r}"))
+            elif doc.module and doc.module not in modules:
+                self.issues.append(
+                    raw.issue(("module",), f"pathway {doc.pathway!r} has no module {doc.module!r}")
+                )
+            self._skill_refs(raw, ("skills",), doc.skills)
+            questions, errors = support.bank_read(doc.bank)
+            gift_at = raw.line_of(("bank", "gift")) or 0
+            for gift_line, index, message in errors:
+                self.issues.append(self._bank_issue(raw, gift_at, gift_line, index, message))
+            for question in questions:
+                for tag in question.tags:
+                    if tag not in self.skill_slugs:
+                        self.issues.append(
+                            self._bank_issue(
+                                raw, gift_at, question.gift_line, question.index,
+                                f"unknown skill {tag!r}",
+                            )
+                        )  # fmt: skip
+            self.questions[doc.slug] = questions
+
+    @staticmethod
+    def _bank_issue(
+        raw: yaml_io.RawDocument, gift_at: int, gift_line: int | None, index: int | None, message
+    ) -> Issue:
+        if gift_line is not None:
+            # A block scalar's text starts on the line after its key.
+            return Issue(file=raw.file, path="bank.gift", line=gift_at + gift_line, message=message)
+        return raw.issue(("bank", "questions", index if index is not None else 0), message)
+
+    def _pathway_modules(self, slug: str, latest_docs: dict[str, PathwayDocBase]) -> set | None:
+        if slug in latest_docs:
+            return {m.slug for m in latest_docs[slug].modules}
+        if not self.use_database:
+            return None
+        pathway = Pathway.objects.filter(slug=slug).order_by("-version").first()
+        if pathway is None:
+            return None
+        return set(pathway.modules.values_list("slug", flat=True))
+
+    def check_certifications(self) -> None:
+        latest_docs = self.latest_docs()
         seen: dict[str, str] = {}
         for item in self.certifications:
             for index, cert in enumerate(item.doc.certifications):  # type: ignore[attr-defined]
@@ -549,6 +624,25 @@ def _write_certifications(checker: _Checker, skills: dict[str, Skill], result: L
             (result.updated if changed else result.unchanged).append(label)
 
 
+def _write_assessments(checker: _Checker, skills: dict[str, Skill], result: LoadResult) -> None:
+    support = assessment_support()
+    if support is None:
+        return
+    for item in checker.assessments:
+        doc: AssessmentDoc = item.doc  # type: ignore[assignment]
+        pathway = Pathway.objects.filter(slug=doc.pathway).order_by("-version").first()
+        module = pathway.modules.filter(slug=doc.module).first() if doc.module else None
+        try:
+            status = support.assessment_write(
+                doc, checker.questions[doc.slug], pathway=pathway, module=module, skills=skills
+            )
+        except ValueError as exc:
+            raise CatalogueError([item.raw.issue(("slug",), str(exc))]) from exc
+        {"created": result.created, "updated": result.updated}.get(status, result.unchanged).append(
+            f"assessment {doc.slug}"
+        )
+
+
 def _parse_and_check(
     sources: list[tuple[str, str]], *, use_database: bool
 ) -> tuple[_Checker | None, list[Issue]]:
@@ -568,6 +662,7 @@ def _parse_and_check(
     checker.check_roles()
     checker.check_pathways()
     checker.check_certifications()
+    checker.check_assessments()
     return checker, checker.issues
 
 
@@ -597,6 +692,7 @@ def catalogue_load(*, sources: list[tuple[str, str]], by=None) -> LoadResult:  #
             for plan in plans:
                 _write_pathway(plan, skills, by, result)
             _write_certifications(checker, skills, result)
+            _write_assessments(checker, skills, result)
     except IntegrityError as exc:
         names = sorted({name for name, _ in sources})
         raise CatalogueError(

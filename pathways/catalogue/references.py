@@ -36,3 +36,43 @@ def outcome_problems(kpi_key: str, filters: Mapping[str, Any]) -> list[tuple[str
         return [(None, f"unknown KPI {kpi_key!r}; known: {listed}")]
     assert _vocabulary is not None
     return list(_vocabulary.filter_problems(kpi_key, filters))
+
+
+# --- assessments ------------------------------------------------------------------------
+# `assessments` reads pathways and owns question banks, so it registers how to read a
+# bank's questions and how to write an assessment document.
+
+
+class BankQuestion(Protocol):
+    """One question of a bank document: where it is (a GIFT line or a YAML index) and the
+    skill slugs it is tagged with."""
+
+    gift_line: int | None
+    index: int | None
+    tags: list[str]
+
+
+class AssessmentSupport(Protocol):
+    def bank_read(self, bank: Any) -> tuple[list[Any], list[tuple[int | None, int | None, str]]]:
+        """The bank's questions, and (GIFT line, YAML question index, message) for each
+        question that cannot be read."""
+        ...
+
+    def assessment_write(
+        self, doc: Any, questions: list[Any], *, pathway: Any, module: Any, skills: Mapping
+    ) -> str:
+        """Create or update the assessment and its bank: 'created', 'updated' or
+        'unchanged'. Raises ValueError when the change cannot be made."""
+        ...
+
+
+_assessments: AssessmentSupport | None = None
+
+
+def assessment_support_register(support: AssessmentSupport) -> None:
+    global _assessments
+    _assessments = support
+
+
+def assessment_support() -> AssessmentSupport | None:
+    return _assessments

@@ -84,7 +84,7 @@ def run_load(*args: str) -> str:
 
 def test_shipped_catalogue_yields_six_published_role_tracks_and_loads_idempotently(db):
     output = run_load()
-    assert output.strip() == "Catalogue loaded: 84 created, 0 updated, 0 unchanged."
+    assert output.strip() == "Catalogue loaded: 85 created, 0 updated, 0 unchanged."
 
     published = Pathway.objects.filter(status=Pathway.Status.PUBLISHED)
     tracks = {p.slug: p for p in published.filter(kind=Pathway.Kind.TRACK)}
@@ -137,7 +137,7 @@ def test_shipped_catalogue_yields_six_published_role_tracks_and_loads_idempotent
 
     second = run_load()
 
-    assert second.strip() == "Catalogue loaded: 0 created, 0 updated, 84 unchanged."
+    assert second.strip() == "Catalogue loaded: 0 created, 0 updated, 85 unchanged."
     assert snapshot() == before
 
 
@@ -366,7 +366,7 @@ def test_the_small_valid_document_loads(db):
             "kind: course",
             [
                 "bad.yaml:1: kind: 'kind' must be one of: track, library, skills, roles, "
-                "certifications"
+                "certifications, assessment"
             ],
             id="unknown kind",
         ),
@@ -541,6 +541,7 @@ def test_published_json_schema_is_up_to_date():
         "skills",
         "roles",
         "certifications",
+        "assessment",
     }
     track = schema["$defs"]["TrackDoc"]["properties"]["duration_weeks"]
     assert (track["minimum"], track["maximum"]) == (10, 12)
