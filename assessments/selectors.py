@@ -356,7 +356,7 @@ class CriterionView:
 
 def rubric_view(*, attempt: Attempt) -> tuple[list[CriterionView], scoring.Agreement | None]:
     """The rubric with each review's chosen level, and the two reviewers' agreement."""
-    from .services import _rubric_of
+    from .services.attempts import _rubric_of
 
     rubric = scoring.parse_rubric(attempt.layout.get("rubric") or _rubric_of(attempt.assessment))
     reviews = list(attempt.reviews.all())

@@ -1,4 +1,5 @@
-"""The Celery application, its queue policy and the on-commit enqueue helper."""
+"""The Celery application and its queue policy. Application code enqueues through
+`config.tasks.enqueue_on_commit`."""
 
 import os
 from typing import Any
@@ -30,17 +31,6 @@ class _QueuePolicy:
 
 app.conf.task_annotations = (_QueuePolicy(),)
 app.autodiscover_tasks()
-
-
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Send `task` once the current transaction commits (at once outside one).
-
-    Never send a task from inside a transaction: the worker could run before the
-    rows it needs are visible, or for rows that are then rolled back.
-    """
-    from django.db import transaction
-
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
 
 
 TASKS_PUBLISHED = Counter(

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from config.tasks import enqueue_on_commit
 from org import access
 from org.models import Persona
 from org.permissions import persona_required
@@ -214,11 +215,7 @@ def training_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @persona_required(Persona.AUTHOR)
 @require_POST
 def training_suggest(request: HttpRequest) -> HttpResponse:
-    from config.celery_app import enqueue_on_commit
-
-    from .tasks import training_suggestions_refresh
-
-    enqueue_on_commit(training_suggestions_refresh)
+    enqueue_on_commit("incidents.tasks.training_suggestions_refresh")
     messages.success(request, "Suggestions are being computed for new and changed incidents.")
     return redirect("incidents:training_map")
 

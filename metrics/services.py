@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from config.celery_app import enqueue_on_commit
+from config.tasks import enqueue_on_commit
 from incidents.models import ImportBatch, Incident, IncidentRevision
 
 from . import rollups
@@ -118,10 +118,7 @@ def _schedule_processing(now: dt.datetime) -> bool:
     )
     if not due.update(processing_due_at=now + dt.timedelta(seconds=DEBOUNCE_SECONDS)):
         return False
-    from .tasks import rollups_process
-
-    # enqueue_on_commit cannot pass a countdown; this is the same on-commit rule.
-    transaction.on_commit(lambda: rollups_process.apply_async(countdown=DEBOUNCE_SECONDS))
+    enqueue_on_commit("metrics.tasks.rollups_process", countdown=DEBOUNCE_SECONDS)
     return True
 
 
@@ -250,9 +247,7 @@ def rollups_refresh_requested() -> bool:
     )
     if not claimed:
         return False
-    from .tasks import rollups_sweep
-
-    enqueue_on_commit(rollups_sweep)
+    enqueue_on_commit("metrics.tasks.rollups_sweep")
     return True
 
 
@@ -439,9 +434,7 @@ def cohort_snapshot_refresh_requested(*, cohort_id: int, snapshot: CohortSnapsho
         )
         if not claimed:
             return False
-    from .tasks import cohort_snapshot_refresh as task
-
-    enqueue_on_commit(task, cohort_id)
+    enqueue_on_commit("metrics.tasks.cohort_snapshot_refresh", cohort_id)
     return True
 
 

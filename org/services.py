@@ -11,7 +11,7 @@ from django.utils import timezone
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
-from config.celery_app import enqueue_on_commit
+from config.tasks import enqueue_on_commit
 
 from .exceptions import OrgError
 from .models import CareerLevel, Membership, PeopleImport, Persona, Team, User
@@ -97,9 +97,7 @@ def people_import_create(*, rows: list[Mapping[str, Any]], created_by: User | No
     if not rows:
         raise OrgError("The import has no rows.")
     batch = PeopleImport.objects.create(rows=list(rows), created_by=created_by)
-    from .tasks import people_import_process
-
-    enqueue_on_commit(people_import_process, batch.pk)
+    enqueue_on_commit("org.tasks.people_import_process", batch.pk)
     return batch
 
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from assessments import selectors, services
 from assessments.models import Assessment, AssessmentQuestion, Attempt, Question, QuestionBank
+from assessments.services.authoring import _skills_by_slug
 from org.models import User
 from org.permissions import IsAuthor, IsManager
 from pathways.models import Capstone, Lab, Module, Pathway
@@ -215,7 +216,7 @@ class QuestionBankListApi(APIView):
 def _question_fields(data: dict) -> dict:
     fields = dict(data)
     if "skills" in fields:
-        fields["skills"] = services._skills_by_slug(fields["skills"])
+        fields["skills"] = _skills_by_slug(fields["skills"])
     return fields
 
 
@@ -295,7 +296,7 @@ def _assessment_fields(data: dict) -> dict:
         if fields.get(name) is not None:
             fields[name] = get_object_or_404(model, pk=fields[name])
     if "skills" in fields:
-        fields["skills"] = services._skills_by_slug(fields["skills"])
+        fields["skills"] = _skills_by_slug(fields["skills"])
     return fields
 
 

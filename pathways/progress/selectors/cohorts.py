@@ -1,13 +1,10 @@
-"""Reads for skill profiles, heatmaps, cohort proposals, schedules and progress.
-
-Every function here runs a fixed number of queries whatever the number of people
-(tests/cohorts/test_query_counts.py pins them) and leaves the judging to the pure
-rules in `rules.py`. Who may see what is decided by `org.access`.
+"""Cohort reads: proposals, who may see or manage a cohort, schedules and each
+member's progress.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
@@ -15,7 +12,6 @@ from django.db.models import Count, Q, QuerySet
 from org import access
 from org.models import Membership, Team, User
 from pathways.models import (
-    CertificationAward,
     Cohort,
     CohortMember,
     Enrollment,
@@ -25,255 +21,12 @@ from pathways.models import (
     Progress,
     Role,
     RoleSkill,
-    Skill,
     SkillRating,
 )
 
-from . import rules
-from .rules import CurrentLevel, ItemState, LearnerStatus, Phase, StatusVerdict
-
-HUMAN_SOURCES_FOR_MANAGERS = ("manager", "peer", "code_review", "incident_review")
-RATING_FIELDS = ("id", "person_id", "skill_id", "level", "source", "rated_at")
-DUE_SOON_DAYS = 14
-
-
-# --- who may record what -------------------------------------------------------------
-
-
-def rating_sources_for(*, rater: User, person: User) -> list[str]:
-    """The rating sources `rater` may record for `person` by hand.
-
-    Oneself: a self-assessment. A manager of one of the person's teams, or a
-    platform admin: manager, peer, code review and incident review evidence.
-    Assessment, lab and certification ratings are recorded by the system only.
-    """
-    if not rater.is_authenticated:
-        return []
-    if rater.pk == person.pk:
-        return ["self"]
-    if access.is_manager(rater) and access.can_view_person(rater, person):
-        return list(HUMAN_SOURCES_FOR_MANAGERS)
-    return []
-
-
-# --- building blocks -----------------------------------------------------------------
-
-
-def _levels_by_person_skill(
-    ratings: Iterable[SkillRating], *, today: date
-) -> dict[tuple[int, int], CurrentLevel]:
-    grouped: dict[tuple[int, int], list[SkillRating]] = defaultdict(list)
-    for rating in ratings:
-        grouped[(rating.person_id, rating.skill_id)].append(rating)
-    return {key: rules.current_level(rows, today=today) for key, rows in grouped.items()}
-
-
-def role_skills_by_slug(
-    slugs: Iterable[str],
-) -> tuple[dict[str, Role], dict[str, list[RoleSkill]]]:
-    """Roles by slug and their matrix rows (most critical first), in one query."""
-    cells = RoleSkill.objects.filter(role__slug__in=set(slugs)).select_related("role", "skill")
-    roles: dict[str, Role] = {}
-    by_role: dict[str, list[RoleSkill]] = defaultdict(list)
-    for cell in cells.order_by("-criticality", "skill__name"):
-        roles[cell.role.slug] = cell.role
-        by_role[cell.role.slug].append(cell)
-    return roles, by_role
-
-
-def primary_membership(memberships: Iterable[Membership]) -> Membership | None:
-    """The membership whose role a person is measured against: the earliest joined."""
-    ordered = sorted(memberships, key=lambda m: (m.joined_at, m.pk))
-    return ordered[0] if ordered else None
-
-
-# --- a person's skill profile --------------------------------------------------------
-
-
-@dataclass
-class ProfileRow:
-    skill: Skill
-    current: CurrentLevel
-    criticality: int | None = None  # None: not a skill of the person's role
-    required: int | None = None
-    minimums: tuple[int, int, int] | None = None
-    ratings: list[SkillRating] = field(default_factory=list)
-
-    @property
-    def gap(self) -> int:
-        if self.required is None:
-            return 0
-        return rules.skill_gap(required=self.required, current=self.current.level)
-
-    @property
-    def severity(self) -> str:
-        if self.required is None or self.criticality is None:
-            return ""
-        return rules.cell_severity(
-            criticality=self.criticality, required=self.required, current=self.current.level
-        ).value
-
-
-@dataclass
-class SkillProfile:
-    person: User
-    membership: Membership | None
-    role: Role | None
-    rows: list[ProfileRow]
-
-    @property
-    def role_rows(self) -> list[ProfileRow]:
-        return [r for r in self.rows if r.required is not None]
-
-    @property
-    def other_rows(self) -> list[ProfileRow]:
-        return [r for r in self.rows if r.required is None]
-
-
-def skill_profile(*, person: User, today: date) -> SkillProfile:
-    """The person's level in each skill of their role (and any other skill they were
-    rated in) against what their role and career level require, with every rating."""
-    membership = primary_membership(Membership.objects.filter(user=person).select_related("team"))
-    roles, cells = role_skills_by_slug([membership.job_role] if membership else [])
-    role = roles.get(membership.job_role) if membership else None
-    ratings = list(
-        SkillRating.objects.filter(person=person)
-        .select_related("skill", "rated_by")
-        .order_by("-rated_at", "-pk")
-    )
-    by_skill: dict[int, list[SkillRating]] = defaultdict(list)
-    for rating in ratings:
-        by_skill[rating.skill_id].append(rating)
-    rows = []
-    seen: set[int] = set()
-    for cell in cells.get(membership.job_role, []) if membership else []:
-        seen.add(cell.skill_id)
-        rows.append(
-            ProfileRow(
-                skill=cell.skill,
-                current=rules.current_level(by_skill[cell.skill_id], today=today),
-                criticality=cell.criticality,
-                required=cell.level_for(membership.career_level),  # type: ignore[union-attr]
-                minimums=(cell.min_day30, cell.min_day60, cell.min_day90),
-                ratings=by_skill[cell.skill_id],
-            )
-        )
-    others = {r.skill_id: r.skill for r in ratings if r.skill_id not in seen}
-    for skill in sorted(others.values(), key=lambda s: s.name):
-        rows.append(
-            ProfileRow(
-                skill=skill,
-                current=rules.current_level(by_skill[skill.pk], today=today),
-                ratings=by_skill[skill.pk],
-            )
-        )
-    return SkillProfile(person=person, membership=membership, role=role, rows=rows)
-
-
-def ratings_of(*, person: User) -> QuerySet[SkillRating]:
-    return (
-        SkillRating.objects.filter(person=person)
-        .select_related("skill", "rated_by")
-        .order_by("-rated_at", "-pk")
-    )
-
-
-# --- team heatmap --------------------------------------------------------------------
-
-
-@dataclass
-class HeatCell:
-    skill: Skill
-    criticality: int
-    required: int
-    current: CurrentLevel
-
-    @property
-    def gap(self) -> int:
-        return rules.skill_gap(required=self.required, current=self.current.level)
-
-    @property
-    def severity(self) -> str:
-        return rules.cell_severity(
-            criticality=self.criticality, required=self.required, current=self.current.level
-        ).value
-
-
-@dataclass
-class HeatRow:
-    membership: Membership
-    role: Role | None
-    cells: dict[int, HeatCell]  # by skill id; absent: not a skill of this person's role
-    score: int
-
-    @property
-    def person(self) -> User:
-        return self.membership.user
-
-    def cells_for(self, columns: list[Skill]) -> list[HeatCell | None]:
-        return [self.cells.get(s.pk) for s in columns]
-
-    @property
-    def gaps(self) -> int:
-        return sum(1 for c in self.cells.values() if c.gap)
-
-
-@dataclass
-class Heatmap:
-    team: Team
-    columns: list[Skill]  # most critical first
-    column_criticality: dict[int, int]
-    rows: list[HeatRow]  # worst first
-
-    @property
-    def header(self) -> list[tuple[Skill, int]]:
-        return [(s, self.column_criticality[s.pk]) for s in self.columns]
-
-    @property
-    def table(self) -> list[tuple[HeatRow, list[HeatCell | None]]]:
-        return [(row, row.cells_for(self.columns)) for row in self.rows]
-
-
-def team_heatmap(*, team: Team, today: date) -> Heatmap:
-    """Person × skill for a team: current level against what each person's role and
-    career level require. Rows worst first (Σ criticality × gap), columns most
-    critical first. Three queries whatever the team's size."""
-    memberships = list(Membership.objects.filter(team=team).select_related("user"))
-    roles, cells_by_role = role_skills_by_slug(m.job_role for m in memberships)
-    skills: dict[int, Skill] = {}
-    column_criticality: dict[int, int] = {}
-    for cells in cells_by_role.values():
-        for cell in cells:
-            skills[cell.skill_id] = cell.skill
-            column_criticality[cell.skill_id] = max(
-                column_criticality.get(cell.skill_id, 0), cell.criticality
-            )
-    ratings = SkillRating.objects.filter(
-        person_id__in=Membership.objects.filter(team=team).values("user_id"),
-        skill_id__in=list(skills),
-    ).only(*RATING_FIELDS)
-    levels = _levels_by_person_skill(ratings, today=today)
-    nothing = rules.current_level((), today=today)
-    rows = []
-    for membership in memberships:
-        cells = {}
-        for cell in cells_by_role.get(membership.job_role, []):
-            cells[cell.skill_id] = HeatCell(
-                skill=cell.skill,
-                criticality=cell.criticality,
-                required=cell.level_for(membership.career_level),
-                current=levels.get((membership.user_id, cell.skill_id), nothing),
-            )
-        score = rules.priority_score(
-            (c.criticality, c.required, c.current.level) for c in cells.values()
-        )
-        rows.append(HeatRow(membership, roles.get(membership.job_role), cells, score))
-    rows.sort(key=lambda r: (-r.score, (r.person.full_name or r.person.email).lower()))
-    columns = sorted(skills.values(), key=lambda s: (-column_criticality[s.pk], s.name))
-    return Heatmap(team=team, columns=columns, column_criticality=column_criticality, rows=rows)
-
-
-# --- cohort proposal -----------------------------------------------------------------
+from .. import rules
+from ..rules import CurrentLevel, ItemState, LearnerStatus, Phase, StatusVerdict
+from .skills import DUE_SOON_DAYS, RATING_FIELDS, _levels_by_person_skill, role_skills_by_slug
 
 
 @dataclass
@@ -576,9 +329,7 @@ def _progress_for(
         for item in schedule
     ]
     verdict = rules.learner_status(
-        day=day,
-        items=[rules.ItemInput(i.item.due, i.status) for i in items],
-        skills=skills,
+        day=day, items=[rules.ItemInput(i.item.due, i.status) for i in items], skills=skills
     )
     return LearnerProgress(enrollment, start, day, items, verdict, skills)
 
@@ -766,86 +517,3 @@ def cohort_minimums(*, cohort: Cohort) -> list[tuple[Role, list[RoleSkill]]]:
     ):
         out.setdefault(cell.role_id, (cell.role, []))[1].append(cell)
     return list(out.values())
-
-
-# --- "My learning" -------------------------------------------------------------------
-
-
-@dataclass
-class LearnerHome:
-    profile: SkillProfile
-    enrollments: list[Enrollment]
-    current: LearnerProgress | None  # the enrolment the learner is measured on now
-    cohort: Cohort | None
-    certifications: list[CertificationAward]
-
-
-def learner_home(*, user: User, today: date) -> LearnerHome:
-    """Where the learner is: their current enrolment (the one of their latest cohort,
-    else the latest active one) on its schedule, their skills and certifications."""
-    profile = skill_profile(person=user, today=today)
-    enrollments = list(
-        Enrollment.objects.filter(user=user, status=Enrollment.Status.ACTIVE)
-        .select_related("pathway")
-        .order_by("-enrolled_at", "-pk")
-    )
-    member = (
-        CohortMember.objects.filter(user=user)
-        .select_related("cohort", "pathway")
-        .order_by("-cohort__start_date", "-pk")
-        .first()
-    )
-    current = None
-    cohort = member.cohort if member else None
-    if member and member.pathway:
-        current = next((e for e in enrollments if e.pathway_slug == member.pathway.slug), None)
-    if current is None and enrollments:
-        current = enrollments[0]
-        cohort = None
-    progress = None
-    if current is not None:
-        start = cohort.start_date if cohort else (current.started_on or current.enrolled_at.date())
-        modules, labs = schedules_for_pathways([current.pathway_id])[current.pathway_id]
-        skills = [
-            rules.SkillInput(
-                name=row.skill.name,
-                criticality=row.criticality or 0,
-                current=row.current.level,
-                minimums=row.minimums,  # type: ignore[arg-type]
-            )
-            for row in profile.role_rows
-        ]
-        progress = _progress_for(
-            enrollment=current,
-            start=start,
-            schedule=schedule_for(modules, labs, start=start),
-            stored=_stored_progress([current.pk]).get(current.pk, {}),
-            skills=skills,
-            today=today,
-        )
-    certifications = list(
-        CertificationAward.objects.filter(user=user).select_related("certification")
-    )
-    return LearnerHome(profile, enrollments, progress, cohort, certifications)
-
-
-# --- matrix --------------------------------------------------------------------------
-
-
-def matrix_cells() -> QuerySet[RoleSkill]:
-    return RoleSkill.objects.select_related("role", "skill").order_by(
-        "role__name", "-criticality", "skill__name"
-    )
-
-
-def matrix_overview() -> tuple[list[Role], list[tuple[Skill, list[RoleSkill | None]]]]:
-    """Roles as columns, skills as rows, each cell the role × skill row (or None)."""
-    roles = list(Role.objects.order_by("name"))
-    cells = {(c.role_id, c.skill_id): c for c in RoleSkill.objects.all()}
-    skills = list(Skill.objects.order_by("pillar", "name"))
-    rows = [
-        (skill, [cells.get((role.pk, skill.pk)) for role in roles])
-        for skill in skills
-        if any((role.pk, skill.pk) in cells for role in roles)
-    ]
-    return roles, rows

@@ -1,85 +1,21 @@
-"""GIFT (Moodle's plain-text quiz format): parse into question specs, and write back.
-
-Pure: no database. `parse_gift(text)` returns the questions it could read and a
-line-numbered error for every block it could not; the service decides what to
-write. Supported (see docs/assessments.md for examples):
-
-- questions separated by blank lines; `::title::`; `[markdown]`/`[plain]`/`[html]`/
-  `[moodle]` text formats; `\\` escapes for ~ = # { } : > and `\\n` (and `\\%` for an
-  answer that starts with a percent sign);
-- `$CATEGORY: path` (a `$course$/` or `top/` prefix is dropped);
-- `//` comments: kept as author notes; `// [tag:skill-slug]` tags a skill,
-  `// [points:2]` sets the points (default 1), `// [type:multiple]` makes a question
-  with one fully right choice multiple response (Trellis extensions); `// [id:…]` is ignored;
-- single choice `{=right ~wrong}` with `~%50%partial` weights; missing-word form
-  (text after the answer block);
-- multiple response `{~%50%a ~%50%b ~%-100%c}`: a choice without a weight counts
-  −100 / number of right choices (Moodle counts 0; we do not let "tick everything" pay);
-- true/false `{T}` `{FALSE#feedback if wrong#feedback if right}`;
-- short answer `{=a =%50%b}`: case-insensitive; `*` is a wildcard; `=/regex/` is a
-  regular expression (Trellis extension);
-- matching `{=prompt -> match ...}`; `= -> extra` adds a distractor;
-- numeric `{#3.14:0.01}`, `{#1..5}`, `{# =3.14:0 =%50%3.1:0.1}`;
-- per-answer `#feedback`, general feedback `####text`;
-- ordering (Trellis extension) `{>first >second >third}`, items in the right order.
-
-Not supported, reported as errors: essays `{}`, descriptions (no answer block),
-several answer blocks in one question.
-"""
+"""Reading GIFT text into question specs, with a line-numbered error per unreadable block."""
 
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .scoring import SpecError, parse_spec
-
-_SPECIAL = "\\~=#{}:>"
-# `\%` (an answer that starts with a percent sign, not a weight) is read but only written
-# where needed, at the start of a text.
-# Escaped specials are parked on Unicode noncharacters (U+FDD0…), which exist for
-# internal use and never appear in interchanged text; input that holds one is refused.
-_PLACEHOLDER = {ch: chr(0xFDD0 + i) for i, ch in enumerate(_SPECIAL + "%")}
-_NONCHARACTERS = frozenset(chr(c) for c in range(0xFDD0, 0xFDF0))
-_RESTORE = {v: k for k, v in _PLACEHOLDER.items()}
-_FORMATS = ("[markdown]", "[plain]", "[html]", "[moodle]")
-
-
-@dataclass
-class ParsedQuestion:
-    line: int
-    qtype: str
-    text: str
-    spec: dict[str, Any]
-    title: str = ""
-    category: str = ""
-    general_feedback: str = ""
-    notes: str = ""
-    tags: list[str] = field(default_factory=list)
-    points: Decimal = Decimal("1")
-
-
-@dataclass(frozen=True)
-class GiftError:
-    line: int
-    message: str
-    title: str = ""
-
-    def __str__(self) -> str:
-        label = f" ({self.title})" if self.title else ""
-        return f"line {self.line}{label}: {self.message}"
-
-
-@dataclass
-class GiftResult:
-    questions: list[ParsedQuestion]
-    errors: list[GiftError]
-
-
-class _Problem(Exception):
-    def __init__(self, message: str, offset: int | None = None) -> None:
-        super().__init__(message)
-        self.offset = offset
+from ..scoring import SpecError, parse_spec
+from ._common import (
+    _FORMATS,
+    _NONCHARACTERS,
+    _PLACEHOLDER,
+    _RESTORE,
+    GiftError,
+    GiftResult,
+    ParsedQuestion,
+    _dec,
+    _Problem,
+)
 
 
 def _protect(text: str) -> str:
@@ -477,8 +413,7 @@ def _short(equals: list[tuple[str, str, int]]) -> dict[str, Any]:
 def _choices(tokens: list[tuple[str, str, int]], equals: list[tuple[str, str, int]]) -> str:
     if len(equals) > 1:
         raise _Problem(
-            "several = answers with ~ answers: use ~%n% weights for multiple response",
-            equals[1][2],
+            "several = answers with ~ answers: use ~%n% weights for multiple response", equals[1][2]
         )
     if equals:
         return "single"
@@ -516,107 +451,3 @@ def _choice_spec(tokens: list[tuple[str, str, int]], qtype: str) -> dict[str, An
             | {"weight": _dec(value), "feedback": feedback}
         )
     return {"choices": choices}
-
-
-# --- writing GIFT -------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    out = ["\\"] if text.startswith("%") else []
-    for ch in text:
-        if ch in _SPECIAL:
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _dec(value: Decimal) -> str:
-    """Plain decimal text without exponent or trailing zeros: 100, -33.33333, 0.5."""
-    return f"{value.normalize():f}" if value else "0"
-
-
-def _w(weight: Any) -> str:
-    return f"%{_dec(Decimal(str(weight)))}%"
-
-
-def dump_question(
-    *,
-    qtype: str,
-    text: str,
-    spec: dict[str, Any],
-    title: str = "",
-    general_feedback: str = "",
-    notes: str = "",
-    tags: list[str] | tuple[str, ...] = (),
-    points: Decimal | str | int = 1,
-) -> str:
-    """One question as GIFT text that `parse_gift` reads back to the same spec."""
-    model = parse_spec(qtype, spec)
-    lines = [f"// {escape(line)}" for line in notes.splitlines() if line.strip()]
-    lines += [f"// [tag:{tag}]" for tag in tags]
-    if qtype == "multiple" and any(c.weight == 100 for c in model.choices):
-        lines.append("// [type:multiple]")
-    if Decimal(str(points)) != 1:
-        lines.append(f"// [points:{Decimal(str(points)).normalize():f}]")
-    head = f"::{escape(title)}::" if title else ""
-    answers = _dump_answers(qtype, model)
-    general = f" ####{escape(general_feedback)}" if general_feedback else ""
-    lines.append(f"{head}[markdown]{escape(text)} {{{answers}{general}}}")
-    return "\n".join(lines)
-
-
-def _fb(feedback: str) -> str:
-    return f"#{escape(feedback)}" if feedback else ""
-
-
-def _dump_answers(qtype: str, model: Any) -> str:
-    if qtype == "true_false":
-        right, wrong = (
-            (model.feedback_true, model.feedback_false)
-            if model.answer
-            else (model.feedback_false, model.feedback_true)
-        )
-        tail = f"#{escape(wrong)}#{escape(right)}" if (right or wrong) else ""
-        return ("TRUE" if model.answer else "FALSE") + tail
-    if qtype == "single":
-        parts = []
-        for c in model.choices:
-            marker = "=" if c.weight == 100 else "~" + (_w(c.weight) if c.weight else "")
-            parts.append(f"{marker}{escape(c.text)}{_fb(c.feedback)}")
-        return " ".join(parts)
-    if qtype == "multiple":
-        return " ".join(f"~{_w(c.weight)}{escape(c.text)}{_fb(c.feedback)}" for c in model.choices)
-    if qtype == "numeric":
-        parts = []
-        for a in model.answers:
-            value = f"{a.value}:{a.tolerance}" if a.value is not None else f"{a.low}..{a.high}"
-            weight = "" if a.weight == 100 else _w(a.weight)
-            parts.append(f"={weight}{value}{_fb(a.feedback)}")
-        return "# " + " ".join(parts)
-    if qtype == "short_text":
-        parts = []
-        for a in model.answers:
-            if a.mode == "exact":
-                raise SpecError("GIFT has no case-sensitive short answers")
-            if a.mode == "regex":
-                value = f"/{a.text}/"
-            elif "*" in a.text:
-                # GIFT reads * as a wildcard; say "this literal text, any case" as a pattern.
-                value = f"/(?i){re.escape(a.text)}/"
-            else:
-                value = a.text
-            weight = "" if a.weight == 100 else _w(a.weight)
-            parts.append(f"={weight}{escape(value)}{_fb(a.feedback)}")
-        return " ".join(parts)
-    if qtype == "ordering":
-        if not model.partial:
-            raise SpecError("GIFT ordering questions always give partial credit")
-        return " ".join(f">{escape(i.text)}" for i in model.items)
-    if qtype == "matching":
-        parts = [f"={escape(p.prompt)} -> {escape(p.match)}" for p in model.pairs]
-        parts += [f"= -> {escape(d)}" for d in model.distractors]
-        return " ".join(parts)
-    raise SpecError(f"unknown question type {qtype!r}")

@@ -1,0 +1,37 @@
+"""The one way application code sends a Celery task: by name, after commit.
+
+Services never import their app's `tasks` module (tasks import services, to do
+the work), so the two never import each other. Every app enqueues through
+`enqueue_on_commit`; making delivery durable (an outbox table) means changing
+this module only.
+"""
+
+from typing import Any
+
+from django.db import transaction
+
+
+def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Send the task registered as `name` (e.g. "assessments.tasks.score_attempt")
+    with `args` once the current transaction commits (at once outside one).
+
+    Never send a task from inside a transaction: the worker could run before the
+    rows it needs are visible, or for rows that are then rolled back.
+    """
+    transaction.on_commit(lambda: send(name, *args, countdown=countdown))
+
+
+def send(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Send the task `name` now. A task registered in this process goes through
+    `apply_async` (so it runs eagerly when there is no broker); a name no loaded
+    app registers is sent to the broker as is, for whichever worker knows it."""
+    from config.celery_app import app
+
+    if name not in app.tasks:
+        app.loader.import_default_modules()  # the apps' task modules, autodiscovered
+    options: dict[str, Any] = {} if countdown is None else {"countdown": countdown}
+    task = app.tasks.get(name)
+    if task is not None:
+        task.apply_async(args=args, **options)
+    else:
+        app.send_task(name, args=args, **options)

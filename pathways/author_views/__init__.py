@@ -1,0 +1,65 @@
+"""Author pages: roles, skills, pathways and their versions, modules, labs, outcomes,
+capstones, catalogue files and the markdown preview. Every write goes through services."""
+
+from .catalogue import (
+    author_home,
+    catalogue_download,
+    catalogue_schema,
+    catalogue_upload,
+    markdown_preview,
+)
+from .contents import (
+    capstone_delete,
+    capstone_edit,
+    lab_create,
+    lab_delete,
+    lab_edit,
+    module_create,
+    module_delete,
+    module_edit,
+    module_move,
+    outcome_delete,
+    outcome_edit,
+)
+from .roles_skills import role_edit, role_list, skill_edit, skill_list
+from .versions import (
+    pathway_archive,
+    pathway_create,
+    pathway_edit,
+    pathway_editor,
+    pathway_export,
+    pathway_history,
+    pathway_new_draft,
+    pathway_publish,
+)
+
+__all__ = [
+    "author_home",
+    "capstone_delete",
+    "capstone_edit",
+    "catalogue_download",
+    "catalogue_schema",
+    "catalogue_upload",
+    "lab_create",
+    "lab_delete",
+    "lab_edit",
+    "markdown_preview",
+    "module_create",
+    "module_delete",
+    "module_edit",
+    "module_move",
+    "outcome_delete",
+    "outcome_edit",
+    "pathway_archive",
+    "pathway_create",
+    "pathway_edit",
+    "pathway_editor",
+    "pathway_export",
+    "pathway_history",
+    "pathway_new_draft",
+    "pathway_publish",
+    "role_edit",
+    "role_list",
+    "skill_edit",
+    "skill_list",
+]

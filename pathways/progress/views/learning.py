@@ -1,0 +1,100 @@
+""" "My learning": the learner's home, self-assessment, marking progress."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from org.models import Persona
+from org.permissions import persona_required
+from pathways.models import Lab, Module, Skill
+
+from .. import rules, selectors, services
+from ..exceptions import ProgressError
+from ..forms import ProgressMarkForm, SelfAssessmentForm
+from ._common import SOURCE_ABBREVIATIONS, _today
+
+
+def _chart_data(profile: selectors.SkillProfile, day: int) -> dict:
+    checkpoint = rules.next_checkpoint(day) if day >= 1 else rules.CHECKPOINTS[0]
+    rows = profile.role_rows
+    return {
+        "labels": [r.skill.name for r in rows],
+        "current": [r.current.level for r in rows],
+        "required": [r.required for r in rows],
+        "minimum": [
+            rules.minimum_at(checkpoint, r.minimums) if r.minimums and checkpoint else None
+            for r in rows
+        ],
+        "minimumLabel": f"Day-{checkpoint} minimum" if checkpoint else "",
+    }
+
+
+@persona_required(Persona.LEARNER)
+def learn(request: HttpRequest) -> HttpResponse:
+    home = selectors.learner_home(user=request.user, today=_today())
+    role_skill_ids = [r.skill.pk for r in home.profile.role_rows]
+    skills = (
+        Skill.objects.filter(pk__in=role_skill_ids).order_by("name")
+        if role_skill_ids
+        else Skill.objects.order_by("name")
+    )
+    day = home.current.day if home.current else 0
+    context = {
+        "home": home,
+        "progress": home.current,
+        "profile": home.profile,
+        "chart": _chart_data(home.profile, day),
+        "self_form": SelfAssessmentForm(skills=skills),
+        "phases": rules.PROGRAM_PHASES,
+        "abbreviations": SOURCE_ABBREVIATIONS,
+        "level_labels": rules.LEVEL_LABELS,
+        "checkpoint": rules.next_checkpoint(day) if day >= 1 else None,
+    }
+    return render(request, "pathways/learn.html", context)
+
+
+@require_POST
+@persona_required(Persona.LEARNER)
+def self_assess(request: HttpRequest) -> HttpResponse:
+    form = SelfAssessmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a skill and a level from 1 to 5.")
+        return redirect(reverse("pathways:learn") + "#self-assessment")
+    try:
+        services.rating_create(
+            person=request.user,
+            skill=form.cleaned_data["skill"],
+            level=form.cleaned_data["level"],
+            source="self",
+            rated_by=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except ProgressError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Saved: {form.cleaned_data['skill'].name} at level {form.cleaned_data['level']}.",
+        )
+    return redirect(reverse("pathways:learn") + "#my-skills")
+
+
+@require_POST
+@persona_required(Persona.LEARNER)
+def progress_update(request: HttpRequest) -> HttpResponse:
+    form = ProgressMarkForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    kind, pk, status = (form.cleaned_data[k] for k in ("kind", "item", "status"))
+    if kind == "lab":
+        lab = get_object_or_404(Lab.objects.select_related("module"), pk=pk)
+        done = services.progress_mark(user_id=request.user.pk, status=status, lab=lab)
+    else:
+        module = get_object_or_404(Module, pk=pk)
+        done = services.progress_mark(user_id=request.user.pk, status=status, module=module)
+    if done is None:
+        raise Http404  # not on a pathway the learner follows
+    messages.success(request, "Progress saved.")
+    return redirect(reverse("pathways:learn"))
