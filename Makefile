@@ -13,9 +13,20 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/trellis
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo serve test test-pg test-e2e lint format bench migrations-check compose-check catalogue-check clean
+.PHONY: system-deps install demo serve test test-pg test-e2e lint format bench migrations-check compose-check catalogue-check clean
 
 install: $(VENV)/.installed
+
+# Debian packages the tests drive for real: Chromium (browser tests) and Prometheus
+# (external KPIs pulled with query_range). Installed only when missing.
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	dpkg -s prometheus >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)

@@ -115,7 +115,12 @@ def _latest_published(**filters: object) -> Pathway | None:
 
 
 def _skills(*slugs: str) -> list[Skill]:
-    return list(Skill.objects.filter(slug__in=slugs))
+    """The named skills; every name must exist once the catalogue is loaded."""
+    skills = list(Skill.objects.filter(slug__in=slugs))
+    missing = sorted(set(slugs) - {s.slug for s in skills})
+    if missing and Skill.objects.exists():  # without a catalogue the demo stands alone
+        raise RuntimeError(f"demo names unknown skills: {', '.join(missing)}")
+    return skills
 
 
 def _assessment(slug: str, bank: QuestionBank | None = None, **fields: object) -> Assessment:
@@ -155,7 +160,7 @@ def _sre_check() -> Assessment:
         feedback_timing=Assessment.FeedbackTiming.ON_SCORED,
         answers_timing=Assessment.AnswersTiming.AFTER_FINAL,
         is_published=True,
-        skills=_skills("slo-design", "incident-response", "observability"),
+        skills=_skills("actionable-alerting", "incident-triage", "ai-telemetry"),
     )
 
 
@@ -225,7 +230,7 @@ def _scorecard_review() -> Assessment:
         feedback_timing=Assessment.FeedbackTiming.ON_SCORED,
         answers_timing=Assessment.AnswersTiming.WITH_FEEDBACK,
         is_published=True,
-        skills=_skills("prompt-evaluation", "prompt-design"),
+        skills=_skills("prompt-review", "prompt-specification"),
     )
     learner = User.objects.filter(email="learner@demo.example").first()
     if learner and not Attempt.objects.filter(assessment=assessment, user=learner).exists():
@@ -283,6 +288,7 @@ def _catalogue_checks() -> None:
             kind=Assessment.Kind.RUBRIC,
             capstone=capstone,
             pathway=capstone.pathway,
+            skills=list(capstone.skills.all()),
             reviewers_required=2,
             pass_mark=70,
             feedback_timing=Assessment.FeedbackTiming.ON_SCORED,

@@ -25,7 +25,10 @@ class MetricsVocabulary:
             if name not in FILTER_NAMES:
                 problems.append((name, f"unknown filter {name!r}; use {', '.join(FILTER_NAMES)}"))
             elif family != "incident":
-                problems.append((name, f"{kpi_key} is a {family} KPI and takes no incident filter"))
+                problems.append(
+                    (name, f"{kpi_key} is a{'n' if family[0] in 'aeiou' else ''} {family} KPI "
+                     "and takes no incident filter")
+                )  # fmt: skip
             elif name == "failure_mode":
                 for mode in str(value).split(","):
                     if mode.strip() not in FailureMode.values:

@@ -45,3 +45,11 @@ def cohort_snapshot_refresh(cohort_id: int) -> int:
 def cohort_snapshots_refresh() -> list[int]:
     """Every ten minutes: refresh stale snapshots of running cohorts."""
     return services.cohort_snapshots_refresh_running()
+
+
+@shared_task(name="metrics.tasks.prometheus_pull_all", **RETRY)
+def prometheus_pull_all() -> dict[int, int]:
+    """Hourly: pull every Prometheus-fed KPI; one source failing does not stop the rest."""
+    from .external import prometheus_pull_all as pull
+
+    return pull()

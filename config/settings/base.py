@@ -220,6 +220,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic jobs; apps add theirs here (dotted task name -> schedule in seconds or crontab).
 CELERY_BEAT_SCHEDULE = {
+    # KPIs fed from Prometheus (metrics.PrometheusSource): one query_range per source.
+    "metrics-prometheus-pull": {
+        "task": "metrics.tasks.prometheus_pull_all",
+        "schedule": 3600,
+    },
     "org-clear-expired-sessions": {
         "task": "org.tasks.sessions_clear_expired",
         "schedule": 24 * 3600,

@@ -13,11 +13,11 @@ from incidents.models import FailureMode, Severity
 from org import access
 from org.models import Team
 
-from .. import presenters, selectors, services
+from .. import external, presenters, selectors, services
 from ..compute import PERIODS
 from ..exceptions import MetricsError
 from ..impact import impact_for_teams
-from ..models import CohortSnapshot
+from ..models import CohortSnapshot, KpiObservation
 from ..registry import KPIS
 from .serializers import (
     CohortTrainingSerializer,
@@ -25,6 +25,9 @@ from .serializers import (
     IncidentReportSerializer,
     KpiSerializer,
     ObjectiveSerializer,
+    ObservationOutSerializer,
+    ObservationPushResultSerializer,
+    ObservationPushSerializer,
 )
 
 
@@ -212,3 +215,46 @@ class CohortTrainingApi(APIView):
             "at_risk": at_risk,
         }
         return Response(CohortTrainingSerializer(body).data)
+
+
+class KpiObservationsApi(APIView):
+    """Observations of a KPI fed from outside Trellis (family "external").
+
+    POST stores numeric observations; each is kept once per (source, timestamp), so
+    pushing the same batch again changes nothing. A manager may push for the teams they
+    manage; authors and admins for any team or none (organisation-wide).
+    GET lists the latest observations (at most 500), newest first.
+    """
+
+    permission_classes = [CanSeeDashboards]
+
+    @extend_schema(responses=ObservationOutSerializer(many=True))
+    def get(self, request: Request, key: str) -> Response:
+        rows = KpiObservation.objects.filter(kpi_key=key).select_related("team")
+        if not (access.is_author(request.user) or access.is_admin(request.user)):
+            rows = rows.filter(team__in=access.teams_managed_by(request.user))
+        rows = rows.order_by("-observed_at")[:500]
+        return Response(ObservationOutSerializer(rows, many=True).data)
+
+    @extend_schema(request=ObservationPushSerializer, responses=ObservationPushResultSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        data = ObservationPushSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        team = None
+        slug = data.validated_data["team"]
+        if slug:
+            teams = Team.objects.all()
+            if not (access.is_author(request.user) or access.is_admin(request.user)):
+                teams = access.teams_managed_by(request.user)
+            team = teams.filter(slug=slug).first()
+            if team is None:
+                raise MetricsError(f"No team {slug!r} you may report for.")
+        elif not (access.is_author(request.user) or access.is_admin(request.user)):
+            raise MetricsError("A manager reports observations for one of their teams.")
+        result = external.observations_record(
+            kpi_key=key,
+            source=data.validated_data["source"],
+            points=[(o["at"], o["value"]) for o in data.validated_data["observations"]],
+            team=team,
+        )
+        return Response({"kpi": key, "received": result.received, "stored": result.stored})
