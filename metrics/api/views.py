@@ -1,5 +1,7 @@
 """Read-only metrics API. Thin: parse the query string, ask `selectors`, serialise."""
 
+from decimal import Decimal
+
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -258,3 +260,51 @@ class KpiObservationsApi(APIView):
             team=team,
         )
         return Response({"kpi": key, "received": result.received, "stored": result.stored})
+
+
+def cohort_team_ids(cohort) -> list[int]:  # type: ignore[no-untyped-def]
+    """The teams of a cohort's members."""
+    from org.models import Membership
+    from pathways.models import CohortMember
+
+    members = CohortMember.objects.filter(cohort=cohort).values("user_id")
+    return list(
+        Membership.objects.filter(user_id__in=members).values_list("team_id", flat=True).distinct()
+    )
+
+
+class CohortOutcomesApi(APIView):
+    """The outcome KPIs of a cohort's pathways, measured for the cohort's teams that the
+    caller may see: baseline (the weeks before the start), current (since the start),
+    target, progress to target, n of each, the method and a small-sample flag."""
+
+    permission_classes = [CanSeeDashboards]
+
+    def get(self, request: Request, pk: int) -> Response:
+        cohort = selectors.cohort_for_user(user=request.user, cohort_id=pk)
+        scope = selectors.cohort_scope(user=request.user, team_ids=cohort_team_ids(cohort))
+        if scope is None:
+            return Response({"cohort": cohort.pk, "teams": [], "outcomes": []})
+        rows = selectors.cohort_outcomes(
+            pathways=list(cohort.pathways.prefetch_related("outcomes")),
+            start=cohort.start_date,
+            scope=scope,
+            today=timezone.localdate(),
+        )
+        return Response(
+            {
+                "cohort": cohort.pk,
+                "teams": scope.label,
+                "outcomes": [
+                    {
+                        **row.as_dict(),
+                        **{
+                            k: (str(v) if isinstance(v, Decimal) else v)
+                            for k, v in row.as_dict().items()
+                            if k in ("baseline", "current", "target")
+                        },
+                    }
+                    for row in rows
+                ],
+            }
+        )
