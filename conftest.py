@@ -100,3 +100,24 @@ def platform_admin(db):
     from tests.factories import UserFactory
 
     return UserFactory(personas=["learner", "admin"], is_staff=True)
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free local port; Django's mail goes to it over SMTP."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.TRELLIS_BASE_URL = "http://trellis.example.test"
+    try:
+        yield server
+    finally:
+        server.stop()

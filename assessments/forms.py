@@ -250,3 +250,36 @@ class ArtifactForm(forms.Form):
             return upload.name, upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise forms.ValidationError("The file is not UTF-8 text.") from exc
+
+
+class LabArtifactForm(forms.Form):
+    """A lab's artifact from the lab page: an uploaded file or pasted text."""
+
+    artifact = forms.FileField(label="Upload the file (YAML or JSON)", required=False)
+    artifact_text = forms.CharField(
+        label="Or paste it here",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        max_length=200_000,
+        strip=False,
+    )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        upload = data.get("artifact")
+        if upload is not None:
+            if upload.size > 200_000:
+                raise forms.ValidationError("The file is larger than 200 kB.")
+            try:
+                data["artifact_pair"] = (upload.name, upload.read().decode("utf-8-sig"))
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError("The file is not UTF-8 text.") from exc
+        elif (data.get("artifact_text") or "").strip():
+            data["artifact_pair"] = ("pasted", data["artifact_text"])
+        else:
+            raise forms.ValidationError("Choose a file or paste its text first.")
+        return data
+
+    def artifact_pair(self) -> tuple[str, str]:
+        """(filename, text) of the upload, else of the pasted text ("pasted")."""
+        return self.cleaned_data["artifact_pair"]

@@ -236,6 +236,9 @@ class Attempt(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_by = models.CharField(max_length=200, blank=True, help_text="worker host:pid")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker holding the claim."
+    )
     submission_text = models.TextField(blank=True, help_text="Rubric reviews: markdown.")
     submission_url = models.URLField(blank=True)
     scoring_error = models.TextField(blank=True)

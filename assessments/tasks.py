@@ -2,12 +2,13 @@
 requeued if the worker is lost); each takes ids and calls one service."""
 
 import logging
-import os
 from typing import Any
 
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from kombu.exceptions import OperationalError as BrokerError
+
+from config.claims import worker_id
 
 from . import services
 
@@ -31,7 +32,7 @@ class SweptIfUnsent(Task):
     name="assessments.tasks.score_attempt", bind=True, base=SweptIfUnsent, max_retries=MAX_RETRIES
 )
 def score_attempt(self: Task, attempt_id: int) -> str:
-    worker = f"{self.request.hostname or 'local'}:{os.getpid()}"
+    worker = worker_id(self.request.hostname or "")
     try:
         run = services.attempt_score(attempt_id=attempt_id, worker=worker)
     except (OperationalError, InterfaceError) as exc:
@@ -77,3 +78,18 @@ def item_statistics_recompute(self: Task, assessment_id: int) -> int:
 def item_statistics_recompute_dirty(self: Task) -> int:
     _checked_connection(self)
     return services.item_statistics_recompute_dirty()
+
+
+# Notifications go to the default queue: their names are outside `assessments.tasks.*`.
+@shared_task(name="assessments.notify.review_queue_reminders_send")
+def review_queue_reminders_send() -> int:
+    from . import notify
+
+    return notify.review_queue_reminders_send()
+
+
+@shared_task(name="assessments.notify.review_results_send")
+def review_results_send() -> int:
+    from . import notify
+
+    return notify.review_results_send()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import lab_views, views
 
 app_name = "assessments"
 
@@ -12,8 +12,15 @@ urlpatterns = [
     path("assess/attempts/<int:pk>/check/<int:question_id>/", views.check, name="check"),
     path("assess/attempts/<int:pk>/submit/", views.submit, name="submit"),
     path("assess/attempts/<int:pk>/status/", views.status, name="status"),
+    path(
+        "assess/certificates/mine/<int:award_id>/",
+        lab_views.my_certificate,
+        name="my_certificate",
+    ),
     path("assess/certificates/<str:token>/", views.certificate, name="certificate"),
     path("assess/gains/", views.gains, name="gains"),
+    path("assess/labs/<int:lab_id>/check-file/", lab_views.check_file, name="lab_check_file"),
+    path("assess/labs/<int:lab_id>/submit/", lab_views.submit_lab, name="lab_submit"),
     path("assess/<slug:slug>/", views.detail, name="detail"),
     path("assess/<slug:slug>/start/", views.start, name="start"),
     # authors

@@ -7,6 +7,12 @@ counters), then copies the very rows that import produced back into the emptied
 table with one raw `COPY … FROM STDIN`, and prints the ratio of the two rates
 (each the best of a few runs in the same process).
 
+Then runs `manage.py import_postmortems FILE --format jsonl --sync` in a fresh process
+for 60,000 and for 600,000 records (BENCH_IMPORT_RSS_RECORDS) and prints each run's
+maximum resident set size and their ratio: imports stream (the file is read, stored,
+parsed, validated and written a part and a chunk at a time), so memory must not grow
+with the input (targets: both under 300 MB, ratio at most 1.2).
+
 Creates and drops its own database (`trellis_bench_incidents` on BENCH_PG_URL,
 default postgres://postgres@127.0.0.1:5432/postgres). Not part of the test suite.
 """
@@ -15,6 +21,7 @@ import datetime as dt
 import io
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +37,7 @@ RECORDS = int(os.environ.get("BENCH_IMPORT_RECORDS", "100000"))
 IMPORT_RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "2"))
 COPY_RUNS = int(os.environ.get("BENCH_COPY_RUNS", "3"))
 TARGET = 0.33
-DB_NAME = "trellis_bench_incidents"
+DB_NAME = os.environ.get("BENCH_IMPORT_DB", "trellis_bench_incidents")
 SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TEAMS = [
     ("sre", "Site Reliability Engineering"),
@@ -111,8 +118,8 @@ def _run() -> int:
     from django.db import connection
 
     from incidents import services
-    from incidents.importers import Document
     from incidents.models import ImportBatch, Incident
+    from incidents.streaming import document_parts, file_blocks
     from incidents.upsert import INCIDENT_COLUMNS
     from org.models import Team
 
@@ -137,15 +144,15 @@ def _run() -> int:
             empty_tables(batches=True)
             # The product path: what `import_postmortems FILE --format jsonl --sync` does.
             started = time.perf_counter()
-            documents = [Document(path.name, path.read_text())]
-            batch = services.import_batch_create(
-                format="jsonl",
-                documents=documents,
-                created_by=None,
-                channel=ImportBatch.Channel.COMMAND,
-                enqueue=False,
-            )
-            services.import_batch_process(batch_id=batch.pk, time_budget=3600, documents=documents)
+            with path.open("rb") as handle:
+                batch = services.import_batch_create(
+                    format="jsonl",
+                    documents=document_parts(path.name, file_blocks(handle), "jsonl"),
+                    created_by=None,
+                    channel=ImportBatch.Channel.COMMAND,
+                    enqueue=False,
+                )
+            services.import_batch_process(batch_id=batch.pk, time_budget=3600)
             import_times.append(time.perf_counter() - started)
             batch.refresh_from_db()
             done = (batch.status, batch.created_count, Incident.objects.count())
@@ -188,7 +195,68 @@ def _run() -> int:
     print(f"import_rows_per_s: {import_rate:.0f} (best of {seconds(import_times)})")
     print(f"copy_rows_per_s: {copy_rate:.0f} (best of {seconds(copy_times)})")
     print(f"import_rows_per_s_ratio: {ratio:.2f} (target >= {TARGET})")
-    return 0 if ratio >= TARGET else 2
+    memory_ok = _memory_runs(empty_tables)
+    return 0 if ratio >= TARGET and memory_ok else 2
+
+
+def _slim_records(count: int, path: Path) -> None:
+    """Short records (about 230 bytes), so 600,000 stay under the 200 MB input limit."""
+    base = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    with path.open("w") as out:
+        for n in range(count):
+            start = base + dt.timedelta(minutes=5 * n)
+            record = {
+                "external_id": f"RSS-{n:07d}",
+                "title": f"Checkout latency above SLO on shard {n % 97}",
+                "severity": f"SEV{n % 4 + 1}",
+                "team": TEAMS[n % 4][0],
+                "service": f"service-{n % 40}",
+                "started_at": start.isoformat(),
+                "resolved_at": (start + dt.timedelta(seconds=5000 + n % 9000)).isoformat(),
+            }
+            out.write(json.dumps(record) + "\n")
+
+
+def _memory_runs(empty_tables) -> bool:  # type: ignore[no-untyped-def]
+    """Max RSS of the import command, in its own process, for each input size."""
+    sizes = [int(n) for n in os.environ.get("BENCH_IMPORT_RSS_RECORDS", "60000,600000").split(",")]
+    peaks: list[float] = []
+    for count in sizes:
+        empty_tables(batches=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "incidents.jsonl"
+            _slim_records(count, path)
+            size_mb = path.stat().st_size / 2**20
+            started = time.perf_counter()
+            child = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "manage.py"),
+                    "import_postmortems",
+                    str(path),
+                    *("--format", "jsonl", "--sync"),
+                ],
+                cwd=ROOT,
+                env=os.environ.copy(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            output = child.stdout.read().decode() if child.stdout else ""
+            _, status, usage = os.wait4(child.pid, 0)
+            child.returncode = os.waitstatus_to_exitcode(status)
+            elapsed = time.perf_counter() - started
+        if child.returncode != 0 or f"{count} created" not in output:
+            print(f"import of {count} records failed: {output[-2000:]}")
+            return False
+        peak = usage.ru_maxrss / 1024  # kB on Linux
+        peaks.append(peak)
+        print(
+            f"import_max_rss_mb_{count}: {peak:.0f} ({size_mb:.0f} MB file, {elapsed:.0f} s, "
+            "target < 300)"
+        )
+    ratio = peaks[-1] / peaks[0]
+    print(f"import_max_rss_ratio_{sizes[-1]}_vs_{sizes[0]}: {ratio:.2f} (target <= 1.2)")
+    return max(peaks) < 300 and ratio <= 1.2
 
 
 if __name__ == "__main__":

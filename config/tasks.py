@@ -6,9 +6,15 @@ the work), so the two never import each other. Every app enqueues through
 this module only.
 """
 
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
+from kombu.exceptions import OperationalError as BrokerError
+
+logger = logging.getLogger(__name__)
 
 
 def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
@@ -16,9 +22,24 @@ def enqueue_on_commit(name: str, *args: Any, countdown: float | None = None) -> 
     with `args` once the current transaction commits (at once outside one).
 
     Never send a task from inside a transaction: the worker could run before the
-    rows it needs are visible, or for rows that are then rolled back.
+    rows it needs are visible, or for rows that are then rolled back. Sending never
+    fails the caller, whose work is committed: a message the broker refuses is kept
+    in the outbox (`TASK_OUTBOX_STORE`, `org.outbox`) and sent when the broker is back.
     """
-    transaction.on_commit(lambda: send(name, *args, countdown=countdown))
+    from config.celery_app import app
+
+    def deliver() -> None:
+        try:
+            send(name, *args, countdown=countdown)
+        except BrokerError as exc:
+            logger.warning("%s%s not sent (%s); kept in the outbox", name, args, exc)
+            # The outbox table belongs to an app (TASK_OUTBOX_STORE names its writer);
+            # config imports no app.
+            store = import_string(settings.TASK_OUTBOX_STORE)
+            store(task=name, args=args, kwargs={}, error=str(exc))
+
+    # Eager tasks (no broker) run inside deliver(): let their errors reach the caller.
+    transaction.on_commit(deliver, robust=not app.conf.task_always_eager)
 
 
 def send(name: str, *args: Any, countdown: float | None = None) -> None:

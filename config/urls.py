@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from org import views as org_views
@@ -39,11 +41,21 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("incidents.urls")),
     path("", include("metrics.urls")),
+    path("", include("notifications.urls")),
+    path("", include("org.account_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", org_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links to.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("readyz", org_views.readyz, name="readyz"),
     path("metrics", org_views.prometheus_metrics, name="prometheus-metrics"),
 ]
+
+handler500 = "config.errors.server_error"

@@ -2,6 +2,7 @@ from django import forms
 
 from pathways.models import Module, Skill
 
+from .encoding import decode_input
 from .importers import IMPORTERS
 from .models import FailureMode, ImportBatch
 
@@ -52,7 +53,8 @@ class ImportForm(forms.Form):
 
 
 def read_upload(upload) -> str:  # type: ignore[no-untyped-def]
-    return b"".join(upload.chunks()).decode("utf-8", errors="replace")
+    # Invalid UTF-8 is kept (marked) so that exactly the records holding it are rejected.
+    return decode_input(b"".join(upload.chunks()))
 
 
 class TrainingRuleForm(forms.Form):

@@ -166,6 +166,12 @@ class ImportBatch(models.Model):
     lease_expires_at = models.DateTimeField(
         null=True, blank=True, help_text="A running task owns the batch until then."
     )
+    claimed_by = models.CharField(
+        max_length=200, blank=True, help_text="The run that holds the lease (host, pid, token)."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the run holding the lease."
+    )
     error = models.TextField(blank=True, help_text="Why the whole batch failed, if it did.")
 
     class Meta:
@@ -199,12 +205,16 @@ class ImportBatch(models.Model):
 
 
 class ImportDocument(models.Model):
-    """One input file (or API body) of a batch, kept verbatim."""
+    """One input file (or API body) of a batch, or one part of a large one, kept verbatim
+    (see `incidents.streaming`)."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="documents")
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=255, blank=True)
     content = models.TextField()
+    line_offset = models.PositiveIntegerField(
+        default=0, help_text="Lines of the file before this part (large files are stored in parts)."
+    )
 
     class Meta:
         ordering = ["batch", "position"]

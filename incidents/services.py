@@ -6,28 +6,32 @@ import gc
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.claims import worker_id
 from config.tasks import enqueue_on_commit
 from org.models import User
 
 from . import training_map
+from .encoding import invalid_utf8
 from .exceptions import IncidentsError
 from .importers import Document, ImportOptions, importer_for
 from .importers.base import Importer, RawRecord
-from .mappings import zone
+from .importers.mappings import zone
+from .leases import batch_claim, batch_heartbeat, batch_release, stale_running
 from .models import ImportBatch, ImportDocument, Incident
 from .selectors import import_scope
-from .upsert import LEASE, chunk_write
+from .streaming import RecordCursor
+from .upsert import chunk_write
 from .validation import Directory, Prepared, Rejected, out_of_scope, validate_record
 
 # The training map (rules, suggestions, exercise drafts) has its own module;
@@ -86,6 +90,10 @@ def import_request_check(
         raise IncidentsError("The mapped format needs a mapping file.")
     if mapping.strip() and format != ImportBatch.Format.MAPPED:
         raise IncidentsError("A mapping file is used with the mapped format only.")
+    if (not_utf8 := invalid_utf8(mapping)) is not None:
+        raise IncidentsError(
+            f"The mapping file is not UTF-8: {not_utf8.replace('record', 'file')}."
+        )
     importer = importer_for(format, ImportOptions(timezone=timezone, mapping=mapping))
     source = (source or importer.default_source).strip().lower()
     if not SOURCE_PATTERN.match(source):
@@ -99,7 +107,7 @@ def import_request_check(
 def import_batch_create(
     *,
     format: str,
-    documents: Sequence[Document],
+    documents: Iterable[Document],
     created_by: User | None,
     source: str = "",
     timezone: str = "UTC",
@@ -113,14 +121,6 @@ def import_batch_create(
     A draft waits for `import_batch_commit` (the upload page shows a preview first).
     """
     request = import_request_check(format=format, source=source, timezone=timezone, mapping=mapping)
-    if not documents or not any(d.content.strip() for d in documents):
-        raise IncidentsError("There is nothing to import: the input is empty.")
-    size = sum(len(d.content) for d in documents)
-    if size > MAX_DOCUMENT_BYTES:
-        raise IncidentsError(
-            f"The input is {size // 2**20} MB; split it into parts under "
-            f"{MAX_DOCUMENT_BYTES // 2**20} MB."
-        )
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             created_by=created_by,
@@ -131,12 +131,26 @@ def import_batch_create(
             mapping=_storable(request.mapping),
             status=ImportBatch.Status.DRAFT if draft else ImportBatch.Status.PENDING,
         )
-        ImportDocument.objects.bulk_create(
-            ImportDocument(
-                batch=batch, position=n, name=_storable(d.name)[:255], content=_storable(d.content)
+        # One part at a time (`documents` may be read from a file as it is stored).
+        size = 0
+        empty = True
+        for n, d in enumerate(documents):
+            size += len(d.content)
+            if size > MAX_DOCUMENT_BYTES:
+                raise IncidentsError(
+                    f"The input is over {MAX_DOCUMENT_BYTES // 2**20} MB; split it into "
+                    f"parts under {MAX_DOCUMENT_BYTES // 2**20} MB."
+                )
+            empty = empty and not d.content.strip()
+            ImportDocument.objects.create(
+                batch=batch,
+                position=n,
+                name=_storable(d.name)[:255],
+                content=_storable(d.content),
+                line_offset=d.line_offset,
             )
-            for n, d in enumerate(documents)
-        )
+        if empty:
+            raise IncidentsError("There is nothing to import: the input is empty.")
         if not draft and enqueue:
             _enqueue(batch.pk)
     return batch
@@ -169,19 +183,19 @@ def import_batch_discard(*, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def _documents(batch: ImportBatch) -> list[Document]:
-    return [
-        Document(name=name, content=content)
-        for name, content in batch.documents.order_by("position").values_list("name", "content")
-    ]
+def _documents(batch: ImportBatch) -> Iterator[Document]:
+    """The batch's documents, read one at a time (a large file is many parts)."""
+    for pk in batch.documents.order_by("position").values_list("pk", flat=True):
+        name, content, line_offset = ImportDocument.objects.values_list(
+            "name", "content", "line_offset"
+        ).get(pk=pk)
+        yield Document(name=name, content=content, line_offset=line_offset)
 
 
-def _numbered(records: Any) -> list[RawRecord]:
-    result = []
+def _numbered(records: Iterable[RawRecord]) -> Iterator[RawRecord]:
     for position, record in enumerate(records):
         record.position = position
-        result.append(record)
-    return result
+        yield record
 
 
 # --- preview and dry runs -------------------------------------------------------------
@@ -221,7 +235,7 @@ class ImportPreview:
 def import_preview(
     *,
     request: ImportRequest,
-    documents: Sequence[Document],
+    documents: Iterable[Document],
     sample: int = 10,
     validate_limit: int | None = PREVIEW_VALIDATE_LIMIT,
     scope: frozenset[int] | None = None,
@@ -230,11 +244,12 @@ def import_preview(
     and reject. Validates the first `validate_limit` records (None: all); `scope`
     limits the importer to those teams (see `selectors.import_scope`)."""
     records = _numbered(request.importer.split(documents))
-    chosen = records if validate_limit is None else records[:validate_limit]
+    chosen = records if validate_limit is None else islice(records, validate_limit)
     directory = Directory.load()
     tz = zone(request.timezone)
     results = [validate_record(r, request.importer, tz=tz, directory=directory) for r in chosen]
-    preview = ImportPreview(total=len(records), validated=len(chosen))
+    # The rest is counted, not kept.
+    preview = ImportPreview(total=len(results) + sum(1 for _ in records), validated=len(results))
     valid = [r for r in results if isinstance(r, Prepared)]
     preview.rejected = [r for r in results if isinstance(r, Rejected)]
     known: dict[str, str] = {}  # external id → content hash of the incidents there
@@ -292,23 +307,6 @@ def import_batch_preview(*, batch: ImportBatch, sample: int = 10) -> ImportPrevi
 
 
 # --- processing ---------------------------------------------------------------------
-
-
-def _claim(batch_id: int) -> bool:
-    now = timezone.now()
-    return bool(
-        ImportBatch.objects.filter(pk=batch_id)
-        .filter(
-            Q(status=ImportBatch.Status.PENDING)
-            | Q(status=ImportBatch.Status.RUNNING, lease_expires_at__isnull=True)
-            | Q(status=ImportBatch.Status.RUNNING, lease_expires_at__lt=now)
-        )
-        .update(
-            status=ImportBatch.Status.RUNNING,
-            lease_expires_at=now + LEASE,
-            started_at=Coalesce("started_at", now),
-        )
-    )
 
 
 def _write_with_retry(
@@ -392,30 +390,36 @@ def import_batch_process(
     batch_id: int,
     time_budget: float = TIME_BUDGET_SECONDS,
     on_handover: Callable[[int], None] | None = None,
-    documents: Sequence[Document] | None = None,
+    documents: Iterable[Document] | None = None,
+    worker: str = "",
 ) -> ImportBatch | None:
     """Parse, validate and upsert a queued batch, chunk by chunk; safe to run twice.
 
     Claims the batch with a conditional update (a second delivery finds nothing to
-    do). Each chunk commits with its counters, so a crash loses at most the chunk
-    in flight, and a re-run continues at the cursor. Past `time_budget` seconds the
-    run hands over to a fresh task. Any unexpected error marks the batch failed
-    (with the reason) instead of escaping; database outages are re-raised so the
+    do while the run holding it keeps its heartbeat; see `incidents.leases`). Each
+    chunk commits with its counters, so a crash loses at most the chunk in flight,
+    and a re-run continues at the cursor. Past `time_budget` seconds the run hands
+    over to a fresh task. Any unexpected error marks the running batch failed (with
+    the reason) instead of escaping, but never a batch already done; database
+    outages hand the batch back (on a fresh connection) and are re-raised so the
     task retries. A caller that created the batch in this process (the command
     with --sync) may pass its `documents` to spare reading them back.
     """
-    if not _claim(batch_id):
+    worker = worker or worker_id()
+    if not batch_claim(batch_id, worker):
         return None
     try:
-        return _process(batch_id, time_budget, on_handover or _enqueue, documents)
+        with batch_heartbeat(batch_id, worker):
+            return _process(batch_id, time_budget, on_handover or _enqueue, documents)
     except (OperationalError, InterfaceError):
-        ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.RUNNING).update(
-            lease_expires_at=None
-        )
+        batch_release(batch_id, worker)
         raise
     except Exception as exc:
         logger.exception("import batch %s failed", batch_id)
-        ImportBatch.objects.filter(pk=batch_id).update(
+        # Only the run's own, unfinished work: a batch that committed `done` stays done.
+        ImportBatch.objects.filter(
+            pk=batch_id, status=ImportBatch.Status.RUNNING, claimed_by=worker
+        ).update(
             status=ImportBatch.Status.FAILED,
             finished_at=timezone.now(),
             lease_expires_at=None,
@@ -428,7 +432,7 @@ def _process(
     batch_id: int,
     time_budget: float,
     on_handover: Callable[[int], None],
-    documents: Sequence[Document] | None,
+    documents: Iterable[Document] | None,
 ) -> ImportBatch | None:
     started = time.monotonic()
     batch = ImportBatch.objects.get(pk=batch_id)
@@ -438,7 +442,7 @@ def _process(
     if documents is None:
         documents = _documents(batch)
     else:  # the same text the batch stored (import_batch_create keeps it verbatim)
-        documents = [Document(d.name, _storable(d.content)) for d in documents]
+        documents = (Document(d.name, _storable(d.content), d.line_offset) for d in documents)
     # The cyclic garbage collector would scan the records (which live for the whole
     # run) and each chunk's results again and again: a large share of the CPU time.
     # None of them form reference cycles, so reference counting frees them; the
@@ -446,7 +450,10 @@ def _process(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        records = _numbered(request.importer.split(documents))
+        records = RecordCursor(
+            _numbered(request.importer.split(documents)),
+            reopen=lambda: _numbered(request.importer.split(_documents(batch))),
+        )
         return _process_records(batch, records, request, started, time_budget, on_handover)
     finally:
         if was_enabled:
@@ -456,23 +463,21 @@ def _process(
 
 def _process_records(
     batch: ImportBatch,
-    records: list[RawRecord],
+    records: RecordCursor,
     request: ImportRequest,
     started: float,
     time_budget: float,
     on_handover: Callable[[int], None],
 ) -> ImportBatch | None:
+    """Records are read from the stream a chunk at a time (constant memory); the
+    total is known, and stored, once the stream ends."""
     batch_id = batch.pk
-    if batch.total_count is None:
-        ImportBatch.objects.filter(pk=batch_id, total_count__isnull=True).update(
-            total_count=len(records)
-        )
     directory = Directory.load()
     tz = zone(batch.timezone)
     start = batch.processed_count
     with _ChunkWriter(batch_id) as writer:
         while True:
-            chunk = records[start : start + CHUNK_SIZE]
+            chunk = records.read(start, CHUNK_SIZE)
             # Validating this chunk overlaps the database work on the previous one.
             results = [
                 validate_record(r, request.importer, tz=tz, directory=directory) for r in chunk
@@ -488,7 +493,7 @@ def _process_records(
                 break
             writer.write(start, results)
             start += len(chunk)
-            if start < len(records) and time.monotonic() - started > time_budget:
+            if time.monotonic() - started > time_budget and records.more():
                 # Hand over once the chunk in flight is written (the next loop turn
                 # follows the cursor if another run got there first).
                 if writer.previous_ok():
@@ -500,8 +505,13 @@ def _process_records(
                 writer.last = None
     with transaction.atomic():
         finished = ImportBatch.objects.filter(
-            pk=batch_id, status=ImportBatch.Status.RUNNING, processed_count=len(records)
-        ).update(status=ImportBatch.Status.DONE, finished_at=timezone.now(), lease_expires_at=None)
+            pk=batch_id, status=ImportBatch.Status.RUNNING, processed_count=start
+        ).update(
+            status=ImportBatch.Status.DONE,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            total_count=start,
+        )
         if finished:
             _announce(batch_id)
     return ImportBatch.objects.get(pk=batch_id)
@@ -514,6 +524,9 @@ def _announce(batch_id: int) -> None:
     id; the metrics app uses it to recompute the (team, week) buckets the batch
     touched. incidents never imports them.
     """
+    # The batch is committed `done` before these are sent; sending never fails
+    # (config.tasks keeps what the broker refuses), and a run's error handler never
+    # rewrites a batch that is no longer running.
     for name in getattr(settings, "INCIDENT_BATCH_DONE_TASKS", ()):
         enqueue_on_commit(name, batch_id)
 
@@ -525,8 +538,7 @@ def import_batches_requeue_stale(*, pending_minutes: int = 10) -> list[int]:
     now = timezone.now()
     stale = list(
         ImportBatch.objects.filter(
-            Q(status=ImportBatch.Status.RUNNING, lease_expires_at__isnull=True)
-            | Q(status=ImportBatch.Status.RUNNING, lease_expires_at__lt=now)
+            stale_running()
             | Q(
                 status=ImportBatch.Status.PENDING,
                 created_at__lt=now - dt.timedelta(minutes=pending_minutes),

@@ -1,17 +1,21 @@
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
+
+from config.claims import worker_id
 
 from . import services
 
 
 @shared_task(
     name="incidents.tasks.import_batch_process",
+    bind=True,
     autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=5,
+    retry_backoff=2,
+    retry_backoff_max=30,
+    max_retries=8,
 )
-def import_batch_process(batch_id: int) -> None:
-    services.import_batch_process(batch_id=batch_id)
+def import_batch_process(self: Task, batch_id: int) -> None:
+    services.import_batch_process(batch_id=batch_id, worker=worker_id(self.request.hostname or ""))
 
 
 @shared_task(name="incidents.tasks.import_batches_requeue_stale")

@@ -19,6 +19,8 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 
+from config.claims import claim_timeout
+
 from .bulk_insert import _on_postgres, insert_rows, insert_values
 from .models import (
     ActionItem,
@@ -34,7 +36,6 @@ from .models import (
 from .selectors import import_scope
 from .validation import Prepared, Rejected, out_of_scope
 
-LEASE = dt.timedelta(minutes=10)
 INCIDENT_COLUMNS = [
     f.column
     for f in Incident._meta.concrete_fields
@@ -529,7 +530,8 @@ def chunk_write(
                 updated_count=F("updated_count") + total.updated,
                 unchanged_count=F("unchanged_count") + total.unchanged,
                 rejected_count=F("rejected_count") + total.rejected,
-                lease_expires_at=now + LEASE,
+                lease_expires_at=now + claim_timeout(),
+                heartbeat_at=now,
             )
             if not moved:
                 raise _Stale

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from org.models import Team
 
+from .encoding import escaped, invalid_utf8
 from .importers.base import Importer, RawRecord, RecordError
 from .models import LIFECYCLE_ORDER, Incident, Service
 from .schemas import (
@@ -256,6 +257,15 @@ def validate_record(
     def rejected(errors: ErrorList) -> Rejected:
         return Rejected(position=raw.position, locator=raw.locator, raw=raw.raw, errors=errors)
 
+    not_utf8 = invalid_utf8(raw.raw)
+    if not_utf8 is not None:
+        # Bytes that were not UTF-8: the record is not what was sent; keep it escaped.
+        return Rejected(
+            position=raw.position,
+            locator=raw.locator,
+            raw=escaped(raw.raw),
+            errors=[{"path": "", "message": not_utf8}],
+        )
     if raw.errors:
         return rejected(
             [

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from config.pagination import EstimatedCountPaginator
 from config.tasks import enqueue_on_commit
 from org import access
 from org.models import Persona
@@ -15,8 +16,8 @@ from . import selectors, services
 from .exceptions import IncidentsError
 from .filters import IncidentFilter
 from .forms import ExerciseForm, ImportForm, TrainingRuleForm, read_upload
-from .importers import Document
 from .models import ImportBatch, Incident, IncidentExercise, TrainingRule, TrainingSuggestion
+from .streaming import document_parts
 
 PAGE_SIZE = 50
 REJECTED_PAGE_SIZE = 25
@@ -41,7 +42,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "incidents/incident_list.html",
         {
             "filter": filterset,
-            "page": _page(request, incidents, PAGE_SIZE),
+            # Large scopes: no COUNT(*) over every row per page (config.pagination).
+            "page": EstimatedCountPaginator(incidents, PAGE_SIZE).get_page(request.GET.get("page")),
             "query": query.urlencode(),
             "can_import": selectors.can_import(request.user),
             "is_author": access.is_author(request.user),
@@ -90,7 +92,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        documents = [Document(f.name, read_upload(f)) for f in data["files"]]
+        # Read from the spooled files in blocks and stored part by part as read.
+        documents = (
+            part
+            for f in data["files"]
+            for part in document_parts(f.name, f.chunks(), data["format"])
+        )
         try:
             batch = services.import_batch_create(
                 format=data["format"],

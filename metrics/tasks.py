@@ -53,3 +53,18 @@ def prometheus_pull_all() -> dict[int, int]:
     from .external import prometheus_pull_all as pull
 
     return pull()
+
+
+# Notifications go to the default queue: their names are outside `metrics.tasks.*`.
+@shared_task(name="metrics.notify.at_risk_alerts_send")
+def at_risk_alerts_send() -> int:
+    from . import notify
+
+    return notify.at_risk_alerts_send()
+
+
+@shared_task(name="metrics.notify.cohort_summaries_send")
+def cohort_summaries_send() -> int:
+    from . import notify
+
+    return notify.cohort_summaries_send()

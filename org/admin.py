@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Membership, PeopleImport, Team, User
+from . import invitations
+from .models import Invitation, Membership, PeopleImport, Team, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,6 +18,15 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
     search_fields = ["email", "full_name"]
     inlines = [MembershipInline]
+    actions = ["send_invitation"]
+
+    @admin.action(description="Send (again) an invitation with a set-password link")
+    def send_invitation(self, request, queryset):  # type: ignore[no-untyped-def]
+        sent = invitations.invitations_send(
+            user_ids=queryset.values_list("pk", flat=True), sent_by=request.user
+        )
+        self.message_user(request, f"{sent} invitation(s) sent.", messages.SUCCESS)
+
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal info", {"fields": ("full_name",)}),
@@ -52,3 +62,12 @@ class MembershipAdmin(admin.ModelAdmin):
 class PeopleImportAdmin(admin.ModelAdmin):
     list_display = ["id", "status", "created_by", "created_at", "created_count", "updated_count"]
     readonly_fields = ["created_at", "finished_at"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["user", "sent_at", "sent_by", "accepted_at"]
+    list_filter = ["sent_at", "accepted_at"]
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["user", "sent_by"]
+    readonly_fields = ["user", "sent_by", "sent_at", "accepted_at"]

@@ -154,3 +154,40 @@ class PeopleImport(models.Model):
 
     def __str__(self) -> str:
         return f"People import #{self.pk} ({self.status})"
+
+
+class OutboxMessage(models.Model):
+    """A task message the broker refused when it was sent; `org.outbox` sends it again
+    (oldest first) once the broker is back. The work it names is already committed."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    tries = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
+
+
+class Invitation(models.Model):
+    """One invitation e-mail with a set-password link (sent again: a new row)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.user} ({self.sent_at:%Y-%m-%d})"

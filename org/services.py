@@ -116,17 +116,21 @@ def people_import_process(*, import_id: int) -> PeopleImport | None:
     try:
         with transaction.atomic():
             batch = PeopleImport.objects.select_for_update().get(pk=import_id)
-            _people_import_apply(batch)
+            new_user_ids = _people_import_apply(batch)
             batch.status = PeopleImport.Status.DONE
             batch.finished_at = timezone.now()
             batch.save()
     except Exception:
         PeopleImport.objects.filter(pk=import_id).update(status=PeopleImport.Status.PENDING)
         raise
+    if new_user_ids:
+        # New people have no usable password: each gets a set-password invitation.
+        enqueue_on_commit("org.tasks.invitations_send", new_user_ids, batch.created_by_id)
     return batch
 
 
-def _people_import_apply(batch: PeopleImport) -> None:
+def _people_import_apply(batch: PeopleImport) -> list[int]:
+    """Apply the rows; returns the ids of the people it created."""
     teams = {t.slug: t for t in Team.objects.all()}
     valid: list[tuple[int, PersonRow]] = []
     rejected: list[dict[str, Any]] = []
@@ -178,3 +182,4 @@ def _people_import_apply(batch: PeopleImport) -> None:
     batch.created_count = len(new_users)
     batch.updated_count = len(valid) - len(new_users)
     batch.rejected = rejected
+    return sorted(users[u.email].pk for u in new_users)

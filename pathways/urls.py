@@ -22,6 +22,12 @@ urlpatterns = [
         views.lab_detail,
         name="lab_detail",
     ),
+    path(
+        "catalogue/<slug:slug>/modules/<slug:module_slug>/labs/<slug:lab_slug>/checklist/",
+        views.lab_checklist,
+        name="lab_checklist",
+    ),
+    path("learn/items/<str:kind>/<int:pk>/", views.item_go, name="item_go"),
     # Authors.
     path("author/", author_views.author_home, name="author_home"),
     path("author/preview/", author_views.markdown_preview, name="author_preview"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from org.models import Persona
@@ -12,6 +13,9 @@ from org.permissions import persona_required
 from . import selectors, services
 from .exceptions import PathwayError
 from .models import Pathway, Role
+from .progress import sequence
+from .progress import services as progress_services
+from .progress.exceptions import ProgressError
 
 
 def _version_param(request: HttpRequest) -> int | None:
@@ -59,6 +63,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def pathway_detail(request: HttpRequest, slug: str) -> HttpResponse:
     pathway, version_query = _viewed_pathway(request, slug)
     enrollment = selectors.enrollment_for(user=request.user, slug=slug)
+    journey = sequence.journey_for(user=request.user, pathway=pathway, today=timezone.localdate())
     return render(
         request,
         "pathways/pathway_detail.html",
@@ -66,6 +71,7 @@ def pathway_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "pathway": pathway,
             "weeks": selectors.weeks_of(pathway),
             "enrollment": enrollment,
+            "journey": journey,
             "version_query": version_query,
         },
     )
@@ -93,34 +99,96 @@ def pathway_enrol(request: HttpRequest, slug: str) -> HttpResponse:
 
 @persona_required(Persona.LEARNER)
 def module_detail(request: HttpRequest, slug: str, module_slug: str) -> HttpResponse:
+    """A module as a sequence: content, its checks, its labs, then the next module."""
     pathway, version_query = _viewed_pathway(request, slug)
-    modules = list(pathway.modules.all())
-    module = next((m for m in modules if m.slug == module_slug), None)
+    module = next((m for m in pathway.modules.all() if m.slug == module_slug), None)
     if module is None:
         raise Http404("No such module.")
-    index = modules.index(module)
+    previous, following = sequence.neighbours(pathway, module)
+    journey = sequence.journey_for(user=request.user, pathway=pathway, today=timezone.localdate())
+    labs = [(lab, journey.status("lab", lab.pk) if journey else None) for lab in module.labs.all()]
     return render(
         request,
         "pathways/module_detail.html",
         {
             "pathway": pathway,
             "module": module,
-            "previous": modules[index - 1] if index > 0 else None,
-            "next": modules[index + 1] if index + 1 < len(modules) else None,
+            "journey": journey,
+            "status": journey.status("module", module.pk) if journey else None,
+            "steps": sequence.module_steps(user=request.user, module=module),
+            "labs": labs,
+            "previous": previous,
+            "next": following,
             "version_query": version_query,
         },
     )
 
 
-@persona_required(Persona.LEARNER)
-def lab_detail(request: HttpRequest, slug: str, module_slug: str, lab_slug: str) -> HttpResponse:
+def _lab_in(request: HttpRequest, slug: str, module_slug: str, lab_slug: str):  # type: ignore[no-untyped-def]
     pathway, version_query = _viewed_pathway(request, slug)
     module = next((m for m in pathway.modules.all() if m.slug == module_slug), None)
     lab = next((lab for lab in module.labs.all() if lab.slug == lab_slug), None) if module else None
     if lab is None:
         raise Http404("No such lab.")
+    return pathway, module, lab, version_query
+
+
+@persona_required(Persona.LEARNER)
+def lab_detail(request: HttpRequest, slug: str, module_slug: str, lab_slug: str) -> HttpResponse:
+    """Instructions, rules, the saved checklist and the submission with "Check my file"."""
+    pathway, module, lab, version_query = _lab_in(request, slug, module_slug, lab_slug)
+    journey = sequence.journey_for(user=request.user, pathway=pathway, today=timezone.localdate())
+    ticked = set(journey.checklists.get(lab.pk, [])) if journey else set()
     return render(
         request,
         "pathways/lab_detail.html",
-        {"pathway": pathway, "module": module, "lab": lab, "version_query": version_query},
+        {
+            "pathway": pathway,
+            "module": module,
+            "lab": lab,
+            "journey": journey,
+            "status": journey.status("lab", lab.pk) if journey else None,
+            "checklist": [
+                (i, text, i in ticked) for i, text in enumerate(sequence.checklist_texts(lab))
+            ],
+            "step": sequence.lab_step(user=request.user, lab=lab),
+            "version_query": version_query,
+        },
     )
+
+
+@require_POST
+@persona_required(Persona.LEARNER)
+def lab_checklist(request: HttpRequest, slug: str, module_slug: str, lab_slug: str) -> HttpResponse:
+    """Save the ticked checklist items (htmx autosave, or the form's button)."""
+    pathway, module, lab, version_query = _lab_in(request, slug, module_slug, lab_slug)
+    ticked = [int(i) for i in request.POST.getlist("checklist") if i.isdigit()]
+    error = ""
+    try:
+        saved = progress_services.lab_checklist_save(
+            user_id=request.user.pk, lab=lab, ticked=ticked
+        )
+        if saved is None:
+            error = "Enrol on this pathway to save your checklist."
+    except ProgressError as exc:
+        error = str(exc)
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "pathways/_checklist_saved.html", {"error": error})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Your checklist is saved.")
+    url = reverse("pathways:lab_detail", args=[pathway.slug, module.slug, lab.slug])
+    return redirect(f"{url}{version_query}#checklist-heading")
+
+
+@persona_required(Persona.LEARNER)
+def item_go(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """A schedule item's page (module or lab), for links from "My learning"."""
+    target = sequence.item_target(kind=kind, pk=pk)
+    if target is None:
+        raise Http404("No such item.")
+    slug, module_slug, lab_slug = target
+    if lab_slug:
+        return redirect("pathways:lab_detail", slug, module_slug, lab_slug)
+    return redirect("pathways:module_detail", slug, module_slug)

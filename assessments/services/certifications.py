@@ -26,7 +26,8 @@ def certifications_update(*, user_id: int) -> list[CertificationAward]:
     Criteria: {"assessments": [slug…], "labs": [slug…], "capstone": slug,
     "capstone_min_score": percent}. An assessment counts when passed; a lab when
     its lab check is passed (or, for a lab without a published lab check, when its
-    progress is done); the capstone when a rubric review of it is scored at or
+    progress is done, which the learner reports themselves, unless the criteria say
+    "requires_evidence": true); the capstone when a rubric review of it is scored at or
     above the minimum (default: passed). Scoring calls this for the certifications
     that mention what was just scored; call it after anything else that may
     complete a certification.
@@ -121,7 +122,11 @@ def _criteria_met(cert: Certification, user_ids: set[int]) -> dict[int, dict]:
                     evidence[user_id]["labs"][slug] = (
                         f"lab check attempt {passed_labs[user_id, slug]}"
                     )
-                elif slug not in checked and (user_id, slug) in done_labs:
+                elif (
+                    slug not in checked
+                    and (user_id, slug) in done_labs
+                    and not criteria.get("requires_evidence")
+                ):
                     evidence[user_id]["labs"][slug] = "progress done"
                 else:
                     del evidence[user_id]

@@ -21,6 +21,7 @@ from pathways.models import Progress, SkillRating
 from pathways.progress.services import progress_mark_many
 
 from .. import artifacts, scoring
+from ..claims import claim_heartbeat, claim_take_over
 from ..exceptions import AssessmentError
 from ..models import Assessment, Attempt, Question, Response, Review, Score
 from ._common import CENT, TRANSIENT_ERRORS, Kind, Status
@@ -65,11 +66,15 @@ def attempt_score(*, attempt_id: int, worker: str = "", batch: int | None = None
     size = batch or getattr(settings, "ASSESSMENTS_SCORING_BATCH", 100)
     token = uuid.uuid4()
     ids = _claim(attempt_id, token, worker, size)
+    if not ids and claim_take_over(attempt_id=attempt_id):
+        # A redelivery after its worker died: take its claims over now.
+        ids = _claim(attempt_id, token, worker, size)
     if not ids:
         return ScoringRun()
     mine = Attempt.objects.filter(pk__in=ids, status=Status.SCORING, claim_token=token)
     try:
-        run = _score_batch(ids, token, worker)
+        with claim_heartbeat(token):
+            run = _score_batch(ids, token, worker)
     except TRANSIENT_ERRORS:
         try:
             mine.update(status=Status.SUBMITTED, claim_token=None, claimed_at=None)
@@ -103,8 +108,13 @@ def _claim(attempt_id: int, token: uuid.UUID, worker: str, size: int) -> list[in
         return []
     # The conditional update is the claim: of two workers that picked the same
     # candidates, the second finds them no longer SUBMITTED and gets none of them.
+    now = timezone.now()
     claimed = Attempt.objects.filter(pk__in=candidates, status=Status.SUBMITTED).update(
-        status=Status.SCORING, claimed_at=timezone.now(), claim_token=token, claimed_by=worker
+        status=Status.SCORING,
+        claimed_at=now,
+        heartbeat_at=now,
+        claim_token=token,
+        claimed_by=worker,
     )
     return candidates if claimed else []
 

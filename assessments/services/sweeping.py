@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..claims import claims_release_dead
 from ..models import Attempt
 from ._common import DEADLINE_GRACE, Status
 from .attempts import _enqueue_scoring, _submit
@@ -29,30 +30,21 @@ def attempts_sweep(
     """Keep attempts moving when a message was lost or a worker died.
 
     - in-progress attempts past their deadline are submitted;
-    - SCORING claims older than `stale_after` (longer than any task may run) go
-      back to SUBMITTED: their worker is gone, and its late write, if any, would
-      fail the claim-token guard;
+    - SCORING claims without a heartbeat for `stale_after` (default: the claim
+      timeout) or held by a local process that exited go back to SUBMITTED: their
+      worker is gone, and its late write, if any, would fail the claim-token guard;
     - SUBMITTED attempts not (re)enqueued for `grace` are enqueued again, e.g.
       because the broker was down when they were submitted.
     """
     if grace is None:
         grace = timedelta(seconds=getattr(settings, "ASSESSMENTS_SWEEP_GRACE", 120))
-    if stale_after is None:
-        # No task outlives the hard time limit, so an older claim belongs to a dead worker.
-        stale_after = timedelta(
-            seconds=getattr(
-                settings, "ASSESSMENTS_SCORING_STALE_AFTER", settings.CELERY_TASK_TIME_LIMIT + 60
-            )
-        )
     now = timezone.now()
     expired = 0
     for attempt in Attempt.objects.filter(
         status=Status.IN_PROGRESS, deadline_at__lt=now - DEADLINE_GRACE
     ).select_related("assessment")[:limit]:
         expired += _submit(attempt, now=now)
-    released = Attempt.objects.filter(
-        status=Status.SCORING, claimed_at__lt=now - stale_after
-    ).update(status=Status.SUBMITTED, claim_token=None, claimed_at=None, enqueued_at=None)
+    released = claims_release_dead(stale_after=stale_after)
     # enqueued_at is set whenever a task is sent; released claims clear it so they go at once.
     due = list(
         Attempt.objects.filter(status=Status.SUBMITTED)

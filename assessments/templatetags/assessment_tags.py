@@ -45,15 +45,3 @@ def points(value) -> str:  # type: ignore[no-untyped-def]
         return "—"
     text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-@register.simple_tag
-def module_checks(module):  # type: ignore[no-untyped-def]
-    """The published assessments that check this module (for the module page)."""
-    from assessments.models import Assessment
-
-    return list(
-        Assessment.objects.filter(module=module, is_published=True)
-        .order_by("title")
-        .only("slug", "title", "kind")
-    )

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "assessments",
     "incidents",
     "metrics",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     }
@@ -108,6 +110,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# A set-password link in an invitation stays valid this long; reset links for
+# PASSWORD_RESET_TIMEOUT. Both stop working once the password is set.
+TRELLIS_INVITATION_TIMEOUT = env.int("TRELLIS_INVITATION_TIMEOUT", default=7 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+
+# --- e-mail -------------------------------------------------------------------------
+# EMAIL_URL picks the backend: smtp://user:password@host:587 (smtp+tls:// for STARTTLS,
+# smtp+ssl:// for implicit TLS), consolemail:// (the default: messages go to the log) or
+# filemail:///path/to/dir. Links in messages start with TRELLIS_BASE_URL.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Trellis <trellis@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+TRELLIS_BASE_URL = env("TRELLIS_BASE_URL", default="http://127.0.0.1:8000")
+# What a person's private calendar feed lists: callables f(user) -> [CalendarEvent].
+TRELLIS_CALENDAR_SOURCES = ["pathways.calendar.due_items_for"]
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TRELLIS_TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -140,6 +159,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON parser for every endpoint (deep nesting is a 400); forms and uploads as usual.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -179,7 +204,13 @@ REDIS_URL = env("REDIS_URL", default="")
 # Redis when there is one, else per process.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            # A miss or an outage computes; short socket timeouts keep a dead Redis from
+            # holding a request up.
+            "BACKEND": "config.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -218,6 +249,16 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=0)
 CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Work a task claims (attempts being scored, import batches) carries its worker and a
+# heartbeat written every TRELLIS_HEARTBEAT_SECONDS; a claim without a heartbeat for
+# TRELLIS_CLAIM_TIMEOUT_SECONDS belongs to a dead worker and is taken over by the next
+# delivery or the sweeps below (every TRELLIS_SWEEP_SECONDS), so well inside a minute.
+TRELLIS_HEARTBEAT_SECONDS = env.float("TRELLIS_HEARTBEAT_SECONDS", default=10.0)
+TRELLIS_CLAIM_TIMEOUT_SECONDS = env.float("TRELLIS_CLAIM_TIMEOUT_SECONDS", default=30.0)
+TRELLIS_SWEEP_SECONDS = env.float("TRELLIS_SWEEP_SECONDS", default=20.0)
+# Where config.tasks keeps a task message the broker refused (sent again by
+# org.tasks.outbox_send once the broker is back).
+TASK_OUTBOX_STORE = "org.outbox.outbox_store"
 # Periodic jobs; apps add theirs here (dotted task name -> schedule in seconds or crontab).
 CELERY_BEAT_SCHEDULE = {
     # KPIs fed from Prometheus (metrics.PrometheusSource): one query_range per source.
@@ -233,7 +274,12 @@ CELERY_BEAT_SCHEDULE = {
     # workers and submits attempts past their time limit.
     "assessments-sweep-attempts": {
         "task": "assessments.tasks.sweep_attempts",
-        "schedule": 60,
+        "schedule": TRELLIS_SWEEP_SECONDS,
+    },
+    # Sends the task messages the broker refused while it was down (org.outbox).
+    "org-outbox-send": {
+        "task": "org.tasks.outbox_send",
+        "schedule": TRELLIS_SWEEP_SECONDS,
     },
     "assessments-item-statistics": {
         "task": "assessments.tasks.item_statistics_recompute_dirty",
@@ -241,7 +287,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "incidents-requeue-stale-imports": {
         "task": "incidents.tasks.import_batches_requeue_stale",
-        "schedule": 10 * 60,
+        "schedule": TRELLIS_SWEEP_SECONDS,
     },
     "incidents-suggest-training": {
         "task": "incidents.tasks.training_suggestions_refresh",
@@ -259,6 +305,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.cohort_snapshots_refresh",
         "schedule": 600,
     },
+    # Notifications: each is sent at most once per (person, kind, subject, period), so
+    # these may run as often as convenient; the schedule only sets how soon they arrive.
+    "notify-learner-digests": {
+        "task": "pathways.notify.learner_digests_send",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    "notify-overdue": {
+        "task": "pathways.notify.overdue_alerts_send",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    "notify-at-risk": {
+        "task": "metrics.notify.at_risk_alerts_send",
+        "schedule": 15 * 60,
+    },
+    "notify-cohort-summaries": {
+        "task": "metrics.notify.cohort_summaries_send",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+    },
+    "notify-review-queue": {
+        "task": "assessments.notify.review_queue_reminders_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "notify-review-results": {
+        "task": "assessments.notify.review_results_send",
+        "schedule": 10 * 60,
+    },
 }
 
 # Tasks told (by name, with the batch id) when an import batch finishes: the metrics
@@ -267,6 +339,10 @@ CELERY_BEAT_SCHEDULE = {
 INCIDENT_BATCH_DONE_TASKS = env.list(
     "INCIDENT_BATCH_DONE_TASKS", default=["metrics.tasks.rollups_note_batch"]
 )
+
+# The module that tells pathways which modules and labs have a check (a quiz, a lab
+# check) and what the learner has done in it; pathways never imports assessments.
+LEARNING_CHECKS_PROVIDER = "assessments.sequence"
 
 # --- demo ---------------------------------------------------------------------------
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.
@@ -277,6 +353,7 @@ DEMO_SEEDERS = [
     "assessments.demo.seed_assessments",
     "incidents.demo.seed_incidents",
     "metrics.demo.seed_metrics",
+    "metrics.demo_notifications.seed_notifications",
 ]
 DEMO_PASSWORD = "trellis-demo"
 

@@ -1,11 +1,11 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics, status
-from rest_framework.parsers import JSONParser
+from rest_framework import generics, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.pagination import EstimatedCountPagination
 from incidents import selectors, services
 from incidents.filters import IncidentFilter
 from incidents.importers import Document
@@ -31,16 +31,6 @@ class CanImportIncidents(BasePermission):
         return selectors.can_import(request.user)
 
 
-class SafeJSONParser(JSONParser):
-    """Deeply nested JSON is a bad request, not a server error."""
-
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON parse error - nested too deeply") from None
-
-
 class IncidentListCreateApi(generics.ListAPIView):
     """GET: incidents you may see, filtered. POST: import a batch of records.
 
@@ -50,9 +40,9 @@ class IncidentListCreateApi(generics.ListAPIView):
     """
 
     permission_classes = [CanImportIncidents]
-    parser_classes = [SafeJSONParser]
     serializer_class = IncidentListSerializer
     filterset_class = IncidentFilter
+    pagination_class = EstimatedCountPagination
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.incident_list(user=self.request.user)

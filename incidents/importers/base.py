@@ -20,6 +20,8 @@ from typing import Any, ClassVar
 class Document:
     name: str
     content: str
+    # Lines of the file before this part (a large file is stored in parts).
+    line_offset: int = 0
 
 
 @dataclass(slots=True)

@@ -18,8 +18,9 @@ JSON_COLUMNS = frozenset({"timeline", "action_items"})
 class _LineTap:
     """Feeds csv.reader line by line and remembers which lines made each row."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, line_offset: int = 0) -> None:
         self.lines = text.splitlines(keepends=True)
+        self.line_offset = line_offset
         self.next_index = 0
         self.row_start = 0
 
@@ -35,13 +36,15 @@ class _LineTap:
 
     def take(self) -> tuple[int, str]:
         start, self.row_start = self.row_start, self.next_index
-        return start + 1, "".join(self.lines[start : self.next_index]).rstrip("\r\n")
+        raw = "".join(self.lines[start : self.next_index]).rstrip("\r\n")
+        # The header row of a later part of a file stands in for the file's own.
+        return (start + 1 + self.line_offset if start else 1), raw
 
 
 def read_csv(document: Document, delimiter: str = ",") -> Iterator[tuple[str, str, Any]]:
     """(locator, raw, header→cell dict | error message) for each data row."""
     text = strip_bom(document.content)
-    tap = _LineTap(text)
+    tap = _LineTap(text, document.line_offset)
     reader = csv.reader(tap, delimiter=delimiter, strict=True)
     prefix = f"{document.name} " if document.name else ""
     try:

@@ -4,8 +4,6 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from incidents.mappings import MappingSpec, mapping_apply, mapping_parse
-
 from .base import (
     Document,
     Importer,
@@ -18,6 +16,7 @@ from .base import (
     strip_bom,
 )
 from .csvfile import read_csv
+from .mappings import MappingSpec, mapping_apply, mapping_parse
 
 
 class MappedImporter(Importer):

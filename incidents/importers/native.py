@@ -29,7 +29,8 @@ class JsonLinesImporter(Importer):
             prefix = f"{document.name} line " if document.name else "line "
             text = strip_bom(document.content)
             crlf = "\r" in text
-            for number, line in enumerate(text.split("\n"), start=1):
+            start = 1 + document.line_offset
+            for number, line in enumerate(text.split("\n"), start=start):
                 if crlf:
                     line = line.rstrip("\r")
                 if not line or line.isspace():

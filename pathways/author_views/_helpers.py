@@ -1,5 +1,5 @@
 """What the author pages share: the persona check, applying a form to a service call,
-finding a version, YAML responses.
+the save-and-return edit page, finding a version, YAML responses.
 """
 
 from collections.abc import Callable
@@ -9,7 +9,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from org.models import Persona
@@ -51,6 +51,27 @@ def _form_page(
         {"form": form, "title": title, "back": back, **extra},
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _save_page(
+    request: HttpRequest,
+    form: django_forms.Form,
+    *,
+    save: Callable[[dict[str, Any]], Any],
+    noun: str,
+    done: str,
+    title: str,
+    **extra: Any,
+) -> HttpResponse:
+    """The edit page of a catalogue entry (a role, a skill): on a valid POST, save the
+    cleaned data through `save`, say so and go back to the list named `done`; otherwise
+    show the form, with the service's validation errors on it."""
+    if request.method == "POST" and form.is_valid():
+        saved = _apply(form, lambda: save(form.cleaned_data))
+        if saved is not None:
+            messages.success(request, f"{noun} “{saved.name}” saved.")
+            return redirect(done)
+    return _form_page(request, form, title=title, back=reverse(done), **extra)
 
 
 def _version(slug: str, version: int) -> Pathway:

@@ -1,14 +1,12 @@
 """Roles and skills: lists and edit pages."""
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
 
 from .. import forms, selectors, services
 from ..catalogue.schema import Ladder, in_field_order
 from ..models import Role, Skill
-from ._helpers import _apply, _form_page, author_required
+from ._helpers import _save_page, author_required
 
 
 @author_required
@@ -32,31 +30,23 @@ def role_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         else {}
     )
     form = forms.RoleForm(request.POST or None, initial=initial, editing=role is not None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _apply(
-            form,
-            lambda: services.role_save(
-                role=role,
-                name=data["name"],
-                slug=data.get("slug"),
-                description=data["description"],
-                cluster=data["cluster"],
-                exposure=data["exposure"],
-                influence=data["influence"],
-                career_ladder=data["career_ladder"],
-            ),
-        )
-        if saved is not None:
-            messages.success(request, f"Role “{saved.name}” saved.")
-            return redirect("pathways:author_roles")
-    role_skills = selectors.role_skills(role=role) if role else []
-    return _form_page(
+    return _save_page(
         request,
         form,
+        save=lambda data: services.role_save(
+            role=role,
+            name=data["name"],
+            slug=data.get("slug"),
+            description=data["description"],
+            cluster=data["cluster"],
+            exposure=data["exposure"],
+            influence=data["influence"],
+            career_ladder=data["career_ladder"],
+        ),
+        noun="Role",
+        done="pathways:author_roles",
         title=f"Edit role “{role.name}”" if role else "New role",
-        back=reverse("pathways:author_roles"),
-        role_skills=role_skills,
+        role_skills=selectors.role_skills(role=role) if role else [],
     )
 
 
@@ -79,25 +69,18 @@ def skill_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         else {}
     )
     form = forms.SkillForm(request.POST or None, initial=initial, editing=skill is not None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _apply(
-            form,
-            lambda: services.skill_save(
-                skill=skill,
-                name=data["name"],
-                slug=data.get("slug"),
-                pillar=data["pillar"],
-                kind=data["kind"],
-                description=data["description"],
-            ),
-        )
-        if saved is not None:
-            messages.success(request, f"Skill “{saved.name}” saved.")
-            return redirect("pathways:author_skills")
-    return _form_page(
+    return _save_page(
         request,
         form,
+        save=lambda data: services.skill_save(
+            skill=skill,
+            name=data["name"],
+            slug=data.get("slug"),
+            pillar=data["pillar"],
+            kind=data["kind"],
+            description=data["description"],
+        ),
+        noun="Skill",
+        done="pathways:author_skills",
         title=f"Edit skill “{skill.name}”" if skill else "New skill",
-        back=reverse("pathways:author_skills"),
     )

@@ -20,8 +20,9 @@ from pydantic import ValidationError
 from pathways.exceptions import CatalogueError, Issue
 from pathways.models import Certification, Pathway, Role, RoleSkill, Skill
 
-from . import exporter, yaml_io
-from .references import assessment_support, outcome_problems
+from . import assessment_docs, exporter, yaml_io
+from .pathway_rules import content_problems, publish_problems
+from .references import outcome_problems
 from .schema import (
     DOCUMENT_MODELS,
     AssessmentDoc,
@@ -204,70 +205,7 @@ class _Checker:
         return latest
 
     def check_assessments(self) -> None:
-        support = assessment_support()
-        latest_docs = self.latest_docs()
-        seen: dict[str, str] = {}
-        banks: dict[str, str] = {}
-        for item in self.assessments:
-            doc: AssessmentDoc = item.doc  # type: ignore[assignment]
-            raw = item.raw
-            if support is None:
-                self.issues.append(raw.issue(("kind",), "assessments cannot be loaded here"))
-                continue
-            if doc.slug in seen:
-                self.issues.append(
-                    raw.issue(("slug",), f"assessment {doc.slug!r} is also in {seen[doc.slug]}")
-                )
-            seen[doc.slug] = raw.file
-            if doc.bank.slug in banks:
-                self.issues.append(
-                    raw.issue(
-                        ("bank", "slug"),
-                        f"bank {doc.bank.slug!r} is also in {banks[doc.bank.slug]}",
-                    )
-                )
-            banks[doc.bank.slug] = raw.file
-            modules = self._pathway_modules(doc.pathway, latest_docs)
-            if modules is None:
-                self.issues.append(raw.issue(("pathway",), f"unknown pathway {doc.pathway!r}"))
-            elif doc.module and doc.module not in modules:
-                self.issues.append(
-                    raw.issue(("module",), f"pathway {doc.pathway!r} has no module {doc.module!r}")
-                )
-            self._skill_refs(raw, ("skills",), doc.skills)
-            questions, errors = support.bank_read(doc.bank)
-            gift_at = raw.line_of(("bank", "gift")) or 0
-            for gift_line, index, message in errors:
-                self.issues.append(self._bank_issue(raw, gift_at, gift_line, index, message))
-            for question in questions:
-                for tag in question.tags:
-                    if tag not in self.skill_slugs:
-                        self.issues.append(
-                            self._bank_issue(
-                                raw, gift_at, question.gift_line, question.index,
-                                f"unknown skill {tag!r}",
-                            )
-                        )  # fmt: skip
-            self.questions[doc.slug] = questions
-
-    @staticmethod
-    def _bank_issue(
-        raw: yaml_io.RawDocument, gift_at: int, gift_line: int | None, index: int | None, message
-    ) -> Issue:
-        if gift_line is not None:
-            # A block scalar's text starts on the line after its key.
-            return Issue(file=raw.file, path="bank.gift", line=gift_at + gift_line, message=message)
-        return raw.issue(("bank", "questions", index if index is not None else 0), message)
-
-    def _pathway_modules(self, slug: str, latest_docs: dict[str, PathwayDocBase]) -> set | None:
-        if slug in latest_docs:
-            return {m.slug for m in latest_docs[slug].modules}
-        if not self.use_database:
-            return None
-        pathway = Pathway.objects.filter(slug=slug).order_by("-version").first()
-        if pathway is None:
-            return None
-        return set(pathway.modules.values_list("slug", flat=True))
+        assessment_docs.check(self)
 
     def check_certifications(self) -> None:
         latest_docs = self.latest_docs()
@@ -332,59 +270,6 @@ class _Checker:
                     f"pathway {cert.pathway!r} has no capstone {criteria.capstone!r}",
                 )
             )
-
-
-def content_problems(doc: PathwayDocBase) -> list[tuple[tuple, str]]:
-    """What is wrong with a pathway's content whatever its status."""
-    problems: list[tuple[tuple, str]] = []
-    module_slugs: set[str] = set()
-    lab_slugs: set[str] = set()
-    for m_index, module in enumerate(doc.modules):
-        base = ("modules", m_index)
-        if module.slug in module_slugs:
-            problems.append(((*base, "slug"), f"module {module.slug!r} appears twice"))
-        module_slugs.add(module.slug)
-        if module.week_end < module.week_start:
-            problems.append(
-                ((*base, "week_end"), f"week_end {module.week_end} is before week_start")
-            )
-        if module.week_end > doc.duration_weeks:
-            problems.append(
-                (
-                    (*base, "week_end"),
-                    f"week {module.week_end} is past the pathway's {doc.duration_weeks} weeks",
-                )
-            )
-        for l_index, lab in enumerate(module.labs):
-            if lab.slug in lab_slugs:
-                # Certifications name labs by slug, so a slug means one lab per pathway.
-                problems.append(
-                    ((*base, "labs", l_index, "slug"), f"lab {lab.slug!r} appears twice")
-                )
-            lab_slugs.add(lab.slug)
-    capstone_slugs: set[str] = set()
-    for c_index, capstone in enumerate(doc.capstones):
-        if capstone.slug in capstone_slugs:
-            problems.append(
-                (("capstones", c_index, "slug"), f"capstone {capstone.slug!r} appears twice")
-            )
-        capstone_slugs.add(capstone.slug)
-    return problems
-
-
-def publish_problems(doc: PathwayDocBase) -> list[tuple[tuple, str]]:
-    """What stops a pathway version from being published (beyond `content_problems`)."""
-    problems: list[tuple[tuple, str]] = []
-    if doc.kind == Pathway.Kind.TRACK and not doc.role:
-        problems.append((("role",), "a published role track needs a role"))
-    if not doc.modules:
-        problems.append((("modules",), "a published pathway needs at least one module"))
-    for m_index, module in enumerate(doc.modules):
-        if len(module.objectives) < 2:
-            problems.append(
-                (("modules", m_index, "objectives"), "a module needs at least two objectives")
-            )
-    return problems
 
 
 def _content_key(doc: PathwayDocBase) -> dict:
@@ -624,25 +509,6 @@ def _write_certifications(checker: _Checker, skills: dict[str, Skill], result: L
             (result.updated if changed else result.unchanged).append(label)
 
 
-def _write_assessments(checker: _Checker, skills: dict[str, Skill], result: LoadResult) -> None:
-    support = assessment_support()
-    if support is None:
-        return
-    for item in checker.assessments:
-        doc: AssessmentDoc = item.doc  # type: ignore[assignment]
-        pathway = Pathway.objects.filter(slug=doc.pathway).order_by("-version").first()
-        module = pathway.modules.filter(slug=doc.module).first() if doc.module else None
-        try:
-            status = support.assessment_write(
-                doc, checker.questions[doc.slug], pathway=pathway, module=module, skills=skills
-            )
-        except ValueError as exc:
-            raise CatalogueError([item.raw.issue(("slug",), str(exc))]) from exc
-        {"created": result.created, "updated": result.updated}.get(status, result.unchanged).append(
-            f"assessment {doc.slug}"
-        )
-
-
 def _parse_and_check(
     sources: list[tuple[str, str]], *, use_database: bool
 ) -> tuple[_Checker | None, list[Issue]]:
@@ -692,7 +558,7 @@ def catalogue_load(*, sources: list[tuple[str, str]], by=None) -> LoadResult:  #
             for plan in plans:
                 _write_pathway(plan, skills, by, result)
             _write_certifications(checker, skills, result)
-            _write_assessments(checker, skills, result)
+            assessment_docs.write(checker, skills, result)
     except IntegrityError as exc:
         names = sorted({name for name, _ in sources})
         raise CatalogueError(

@@ -31,6 +31,11 @@ class Progress(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    checklist = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Labs: the checklist items (0-based) the learner ticked; self-reported.",
+    )
 
     class Meta:
         constraints = [

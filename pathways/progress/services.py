@@ -70,6 +70,52 @@ def progress_mark(
     return progress
 
 
+def progress_mark_by_learner(
+    *, user_id: int, status: str, lab: Lab | None = None, module: Module | None = None
+) -> Progress | None:
+    """The learner's own "Start" / "Mark as done": refused (ProgressError) for an item
+    completed by passing its check (a module's quiz, a lab's lab check)."""
+    from . import sequence
+
+    if status == Progress.Status.DONE:
+        key = ("lab", lab.pk) if lab is not None else ("module", module.pk)  # type: ignore[union-attr]
+        checked = sequence.checked_items(
+            module_ids=[key[1]] if key[0] == "module" else [],
+            lab_ids=[key[1]] if key[0] == "lab" else [],
+        )
+        if key in checked:
+            what = "lab check" if key[0] == "lab" else "quiz"
+            raise ProgressError(f"This {key[0]} is done when you pass its {what}.")
+    return progress_mark(user_id=user_id, status=status, lab=lab, module=module)
+
+
+def lab_checklist_save(*, user_id: int, lab: Lab, ticked: Iterable[int]) -> Progress | None:
+    """Save the lab checklist items the learner ticked (0-based, self-reported).
+
+    Ticking moves a lab that was not started to in progress. Returns None when the
+    learner is not enrolled on the lab's pathway version.
+    """
+    size = len(lab.checklist or [])
+    items = sorted(set(ticked))
+    if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < size for i in items):
+        raise ProgressError("A ticked checklist item does not exist.")
+    enrollment = Enrollment.objects.filter(
+        user_id=user_id, pathway_id=lab.module.pathway_id
+    ).first()
+    if enrollment is None:
+        return None
+    now = timezone.now()
+    progress, _ = Progress.objects.get_or_create(enrollment=enrollment, lab=lab)
+    progress.checklist = items
+    fields = ["checklist", "updated_at"]
+    if items and progress.status == Progress.Status.NOT_STARTED:
+        progress.status = Progress.Status.IN_PROGRESS
+        progress.started_at = progress.started_at or now
+        fields += ["status", "started_at"]
+    progress.save(update_fields=fields)
+    return progress
+
+
 def progress_mark_many(marks: Sequence[tuple[int, str, Module | None, Lab | None]]) -> int:
     """`progress_mark` for many (user id, status, module, lab) at once — e.g. a scoring
     batch — in at most five queries however many marks. A lab must come with its module

@@ -1,138 +1,20 @@
-"""Factories for the curriculum rows this area reads, and for its own rows."""
+"""Helpers for cohort and progress tests: pathways with a schedule, the SRE demo catalogue.
+The factories themselves live in tests/factories/."""
 
-from datetime import timedelta
-
-import factory
-from django.utils import timezone
-
-from pathways.models import (
-    Cohort,
-    CohortMember,
-    Enrollment,
-    Lab,
-    Module,
-    Pathway,
-    Pillar,
-    Progress,
-    Role,
-    RoleSkill,
-    Skill,
-    SkillRating,
+from pathways.models import Pathway, Role, RoleSkill
+from tests.factories import (
+    CohortFactory,
+    CohortMemberFactory,
+    EnrollmentFactory,
+    LabFactory,
+    ModuleFactory,
+    PathwayFactory,
+    ProgressFactory,
+    RoleFactory,
+    RoleSkillFactory,
+    SkillFactory,
+    SkillRatingFactory,
 )
-from tests.factories import UserFactory
-
-
-class RoleFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Role
-        django_get_or_create = ["slug"]
-
-    slug = factory.Sequence(lambda n: f"role-{n}")
-    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
-    exposure = 3
-    influence = 3
-
-
-class SkillFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Skill
-        django_get_or_create = ["slug"]
-
-    slug = factory.Sequence(lambda n: f"skill-{n}")
-    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
-    pillar = Pillar.OBSERVABILITY
-
-
-class RoleSkillFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = RoleSkill
-
-    role = factory.SubFactory(RoleFactory)
-    skill = factory.SubFactory(SkillFactory)
-    criticality = 3
-
-
-class PathwayFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Pathway
-
-    slug = factory.Sequence(lambda n: f"pathway-{n}")
-    title = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
-    role = factory.SubFactory(RoleFactory)
-    duration_weeks = 12
-    status = Pathway.Status.PUBLISHED
-
-
-class ModuleFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Module
-
-    pathway = factory.SubFactory(PathwayFactory)
-    order = factory.Sequence(lambda n: n + 1)
-    slug = factory.Sequence(lambda n: f"module-{n}")
-    title = factory.Sequence(lambda n: f"Module {n}")
-    week_start = 1
-    week_end = 1
-
-
-class LabFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Lab
-
-    module = factory.SubFactory(ModuleFactory)
-    order = 1
-    slug = factory.Sequence(lambda n: f"lab-{n}")
-    title = factory.Sequence(lambda n: f"Lab {n}")
-
-
-class EnrollmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Enrollment
-
-    user = factory.SubFactory(UserFactory)
-    pathway = factory.SubFactory(PathwayFactory)
-    pathway_slug = factory.LazyAttribute(lambda o: o.pathway.slug)
-
-
-class SkillRatingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = SkillRating
-
-    person = factory.SubFactory(UserFactory)
-    skill = factory.SubFactory(SkillFactory)
-    level = 3
-    source = SkillRating.Source.MANAGER
-    rated_at = factory.LazyFunction(timezone.now)
-
-
-class CohortFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Cohort
-        skip_postgeneration_save = True
-
-    name = factory.Sequence(lambda n: f"Cohort {n}")
-    start_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=44))
-
-    @factory.post_generation
-    def pathways(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.pathways.add(*extracted)
-
-
-class CohortMemberFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = CohortMember
-
-    cohort = factory.SubFactory(CohortFactory)
-    user = factory.SubFactory(UserFactory)
-
-
-class ProgressFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Progress
-
-    enrollment = factory.SubFactory(EnrollmentFactory)
-    status = Progress.Status.DONE
 
 
 def pathway_with_schedule(role: Role, weeks: list[tuple[int, int]], *, labs: int = 1, **kwargs):
@@ -199,3 +81,22 @@ def ensure_sre_catalogue() -> Pathway:
     return pathway_with_schedule(
         role, SRE_WEEKS, slug="sre-ai-reliability", title="Reliability for AI features"
     )
+
+
+__all__ = [
+    "SRE_SKILLS",
+    "SRE_WEEKS",
+    "CohortFactory",
+    "CohortMemberFactory",
+    "EnrollmentFactory",
+    "LabFactory",
+    "ModuleFactory",
+    "PathwayFactory",
+    "ProgressFactory",
+    "RoleFactory",
+    "RoleSkillFactory",
+    "SkillFactory",
+    "SkillRatingFactory",
+    "ensure_sre_catalogue",
+    "pathway_with_schedule",
+]

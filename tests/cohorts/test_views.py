@@ -59,7 +59,8 @@ def test_my_learning_shows_week_next_step_due_items_and_skills(client, learner, 
     html = response.content.decode()
     assert response.status_code == 200
     assert "Day <strong>10</strong> of 90 · week 2 · Baseline literacy and guardrails" in html
-    assert '<p class="next-step-title"><strong>SRE track module 1</strong></p>' in html
+    assert ">SRE track module 1</a></strong></p>" in html
+    assert '>Start<span class="visually-hidden">: SRE track module 1</span></a>' in html
     assert "Spring cohort" in html
     chart = response.context["chart"]
     assert chart == {

@@ -1,34 +1,11 @@
-"""Factories for incidents as the metrics tests need them: timestamps from offsets."""
+"""Incidents as the metrics tests need them: a SEV2, timestamps from offsets."""
 
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import factory
-
-from incidents.models import Incident, Service
-from tests.factories import TeamFactory
-
-
-class ServiceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Service
-        django_get_or_create = ["slug"]
-
-    slug = factory.Sequence(lambda n: f"service-{n}")
-    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
-    team = factory.SubFactory(TeamFactory)
-
-
-class IncidentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Incident
-
-    source = "test"
-    external_id = factory.Sequence(lambda n: f"T-{n:05d}")
-    title = factory.Sequence(lambda n: f"Incident {n}")
-    severity = "SEV2"
-    team = factory.SubFactory(TeamFactory)
+from incidents.models import Incident
+from tests.factories import IncidentFactory, ServiceFactory
 
 
 def incident(
@@ -52,6 +29,8 @@ def incident(
         return base + dt.timedelta(seconds=seconds)
 
     detected = after(start, ttd)
+    fields.setdefault("severity", "SEV2")
+    fields.setdefault("status", Incident.Status.OPEN)
     return IncidentFactory(
         team=team,
         started_at=start,
@@ -62,3 +41,6 @@ def incident(
         cleanup_hours=None if cleanup is None else Decimal(cleanup),
         **fields,
     )
+
+
+__all__ = ["IncidentFactory", "ServiceFactory", "incident"]

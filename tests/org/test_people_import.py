@@ -6,7 +6,7 @@ from tests.factories import TeamFactory, UserFactory
 
 
 def test_import_creates_people_updates_existing_and_keeps_bad_rows(
-    api_client, platform_admin, django_capture_on_commit_callbacks
+    api_client, platform_admin, django_capture_on_commit_callbacks, mailoutbox
 ):
     # given two teams, one existing person and a batch with two bad rows
     TeamFactory(slug="sre")
@@ -35,9 +35,10 @@ def test_import_creates_people_updates_existing_and_keeps_bad_rows(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = api_client.post(reverse("api-people-import"), {"rows": rows}, format="json")
 
-    # then a task ran and every row is accounted for
+    # then the import task ran, then the invitation task for the one new person
     assert response.status_code == 202
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2
+    assert [m.to for m in mailoutbox] == [["new@example.test"]]
     batch = PeopleImport.objects.get(pk=response.json()["id"])
     assert batch.status == PeopleImport.Status.DONE
     assert (batch.created_count, batch.updated_count, len(batch.rejected)) == (1, 1, 2)

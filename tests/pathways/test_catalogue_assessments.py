@@ -73,10 +73,11 @@ def test_a_gift_check_loads_bound_to_its_module_and_reloads_unchanged(db, client
     assert "assessment small-check" in first.created
     assert "assessment small-check" in again.unchanged and not again.changed
 
-    # and the module page links to it
+    # and the module page offers it
     client.force_login(learner)
     page = client.get(reverse("pathways:module_detail", args=["small", "first"])).content.decode()
-    assert f'href="{reverse("assessments:detail", args=["small-check"])}"' in page
+    assert 'data-assessment="small-check"' in page
+    assert f'action="{reverse("assessments:start", args=["small-check"])}"' in page
 
 
 def test_a_yaml_bank_loads_with_the_house_weights(db):

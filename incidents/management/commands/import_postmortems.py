@@ -1,21 +1,25 @@
 """manage.py import_postmortems FILE --format FMT [--mapping FILE] [--source NAME]
 [--timezone TZ] [--dry-run] [--sync]"""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incidents import services
+from incidents.encoding import decode_input
 from incidents.exceptions import IncidentsError
 from incidents.importers import IMPORTERS, Document
 from incidents.models import ImportBatch
+from incidents.streaming import document_parts, file_blocks
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 SHOW_REJECTED = 20
 
 
 def _read(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", errors="replace")
+    # Invalid UTF-8 is kept (marked) so that exactly the records holding it are rejected.
+    return decode_input(path.read_bytes())
 
 
 class Command(BaseCommand):
@@ -65,23 +69,26 @@ class Command(BaseCommand):
         except IncidentsError as exc:
             raise CommandError(str(exc)) from None
         if options["sync"]:
-            services.import_batch_process(
-                batch_id=batch.pk, time_budget=float("inf"), documents=documents
-            )
+            services.import_batch_process(batch_id=batch.pk, time_budget=float("inf"))
         batch.refresh_from_db()
         self._report(batch)
 
-    def _documents(self, path: Path, format: str) -> list[Document]:
+    def _documents(self, path: Path, format: str) -> Iterator[Document]:
+        """The input, read from disk in blocks as it is stored (see incidents.streaming)."""
         if path.is_dir():
             if format != ImportBatch.Format.MARKDOWN:
                 raise CommandError("A folder can be imported with --format markdown only.")
             files = sorted(p for p in path.rglob("*") if p.suffix.lower() in MARKDOWN_SUFFIXES)
             if not files:
                 raise CommandError(f"No .md files under {path}.")
-            return [Document(str(p.relative_to(path)), _read(p)) for p in files]
+            return (Document(str(p.relative_to(path)), _read(p)) for p in files)
         if not path.is_file():
             raise CommandError(f"No file or folder at {path}.")
-        return [Document(path.name, _read(path))]
+        return self._parts(path, format)
+
+    def _parts(self, path: Path, format: str) -> Iterator[Document]:
+        with path.open("rb") as handle:
+            yield from document_parts(path.name, file_blocks(handle), format)
 
     def _dry_run(self, documents: list[Document], options: dict, mapping: str) -> None:
         request = services.import_request_check(

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from org.models import Persona
@@ -88,13 +89,20 @@ def progress_update(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise Http404
     kind, pk, status = (form.cleaned_data[k] for k in ("kind", "item", "status"))
-    if kind == "lab":
-        lab = get_object_or_404(Lab.objects.select_related("module"), pk=pk)
-        done = services.progress_mark(user_id=request.user.pk, status=status, lab=lab)
-    else:
-        module = get_object_or_404(Module, pk=pk)
-        done = services.progress_mark(user_id=request.user.pk, status=status, module=module)
+    item = (
+        {"lab": get_object_or_404(Lab.objects.select_related("module"), pk=pk)}
+        if kind == "lab"
+        else {"module": get_object_or_404(Module, pk=pk)}
+    )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("pathways:learn")
+    try:
+        done = services.progress_mark_by_learner(user_id=request.user.pk, status=status, **item)
+    except ProgressError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
     if done is None:
         raise Http404  # not on a pathway the learner follows
     messages.success(request, "Progress saved.")
-    return redirect(reverse("pathways:learn"))
+    return redirect(back)

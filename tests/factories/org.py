@@ -1,3 +1,5 @@
+"""Factories for org: users (with personas), teams (with managers), memberships."""
+
 import factory
 from django.contrib.auth.models import Group
 

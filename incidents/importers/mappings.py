@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from config.safe_yaml import load as load_yaml
 
-from .exceptions import IncidentsError
-from .importers.base import RecordError, get_path
-from .models import LIFECYCLE_FIELDS
-from .schemas import IncidentRecord
+from ..exceptions import IncidentsError
+from ..models import LIFECYCLE_FIELDS
+from ..schemas import IncidentRecord
+from .base import RecordError, get_path
 
 TIMESTAMP_TARGETS = frozenset(LIFECYCLE_FIELDS)
 LESSON_TARGETS = frozenset({"lessons.went_well", "lessons.went_wrong", "lessons.got_lucky"})
