@@ -13,10 +13,24 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/trellis
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install node-deps demo serve test test-pg test-e2e lint format bench migrations-check \
-	compose-check check-deploy clean lrs-conformance
+.PHONY: system-deps install node-deps demo serve test test-pg test-e2e lint format bench \
+	migrations-check compose-check check-deploy catalogue-check clean lrs-conformance
 
 install: $(VENV)/.installed
+
+# Debian packages the tests drive for real: Chromium (browser tests), Node.js and npm (the
+# OpenID provider and the xAPI conformance suite) and Prometheus
+# (external KPIs pulled with query_range). Installed only when missing.
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	dpkg -s prometheus >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -70,6 +84,11 @@ lint: install
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) tools/check_module_size.py
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py catalogue_schema --check
+
+# The catalogue's schema file is current and every reference in its files resolves.
+catalogue-check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py catalogue_schema --check
 
 format: install
 	$(VENV)/bin/ruff format .

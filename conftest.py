@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("TRELLIS_CHROMIUM", "/usr/bin/chromium")
+PROMETHEUS = os.environ.get("TRELLIS_PROMETHEUS", "/usr/bin/prometheus")
 
 # CI runs property tests on a fixed sequence of examples so a run's verdict never
 # depends on luck; developers explore fresh examples on every run.
@@ -34,6 +35,8 @@ def pytest_collection_modifyitems(config, items):
             reason = "needs DATABASE_URL (PostgreSQL): make test-pg"
         elif "e2e" in item.keywords and not has_chromium:
             reason = f"needs {CHROMIUM}: make test-e2e"
+        elif "prometheus" in item.keywords and not os.path.exists(PROMETHEUS):
+            reason = f"needs {PROMETHEUS} (Debian's prometheus package): make system-deps"
         else:
             continue
         if required:

@@ -1,6 +1,9 @@
-"""Demo assessments: an end-of-lesson MLOps check, a pre/post SRE skill check with scored
+"""Demo assessments: a pre/post SRE skill check with scored
 attempts, a prompt-scorecard rubric review with one submission waiting for a reviewer,
 and lab checks / capstone reviews for whatever the catalogue holds.
+
+The end-of-lesson MLOps check is catalogue content
+(`pathways/catalogue/data/assessments/`), loaded with the catalogue.
 
 Idempotent: existing banks, assessments and attempts are kept as they are. Works
 without the catalogue (it prints what it skipped).
@@ -13,7 +16,7 @@ from pathlib import Path
 from django.db import transaction
 
 from org.models import User
-from pathways.models import Capstone, Lab, Module, Pathway, Skill
+from pathways.models import Capstone, Lab, Pathway, Skill
 
 from . import artifacts, scoring, services
 from .models import Assessment, Attempt, QuestionBank
@@ -112,7 +115,12 @@ def _latest_published(**filters: object) -> Pathway | None:
 
 
 def _skills(*slugs: str) -> list[Skill]:
-    return list(Skill.objects.filter(slug__in=slugs))
+    """The named skills; every name must exist once the catalogue is loaded."""
+    skills = list(Skill.objects.filter(slug__in=slugs))
+    missing = sorted(set(slugs) - {s.slug for s in skills})
+    if missing and Skill.objects.exists():  # without a catalogue the demo stands alone
+        raise RuntimeError(f"demo names unknown skills: {', '.join(missing)}")
+    return skills
 
 
 def _assessment(slug: str, bank: QuestionBank | None = None, **fields: object) -> Assessment:
@@ -123,39 +131,6 @@ def _assessment(slug: str, bank: QuestionBank | None = None, **fields: object) -
     question_ids = list(bank.questions.order_by("pk").values_list("pk", flat=True)) if bank else []
     return services.assessment_create(
         created_by=None, slug=slug, question_ids=question_ids, skills=skills, **fields
-    )
-
-
-def _mlops_check() -> Assessment:
-    bank = _bank(
-        "mlops-pipelines-drift-oncall",
-        "MLOps: pipelines, drift and on-call",
-        "End-of-lesson questions for the MLOps pipelines, drift and on-call lesson.",
-        (DATA / "mlops_drift_oncall.gift").read_text(),
-    )
-    published = Module.objects.filter(pathway__status=Pathway.Status.PUBLISHED).order_by(
-        "-pathway__version"
-    )
-    # The catalogue's lesson on pipelines, drift and on-call; else any module on drift.
-    module = (
-        published.filter(slug="pipelines-drift-on-call").first()
-        or published.filter(slug__icontains="drift").first()
-    )
-    if module is None:
-        _say("no module about drift in the catalogue; the MLOps check stands alone")
-    return _assessment(
-        "mlops-drift-oncall-check",
-        bank,
-        title="End-of-lesson check: pipelines, drift and on-call",
-        description="Ten questions. Check each answer as you go for instant feedback.",
-        kind=Assessment.Kind.QUIZ,
-        module=module,
-        pass_mark=70,
-        shuffle_choices=True,
-        feedback_timing=Assessment.FeedbackTiming.IMMEDIATE,
-        answers_timing=Assessment.AnswersTiming.WITH_FEEDBACK,
-        is_published=True,
-        skills=_skills("drift-detection", "data-drift", "model-monitoring", "on-call"),
     )
 
 
@@ -186,7 +161,7 @@ def _sre_check() -> Assessment:
         feedback_timing=Assessment.FeedbackTiming.ON_SCORED,
         answers_timing=Assessment.AnswersTiming.AFTER_FINAL,
         is_published=True,
-        skills=_skills("slo-design", "incident-response", "observability"),
+        skills=_skills("actionable-alerting", "incident-triage", "ai-telemetry"),
     )
 
 
@@ -256,7 +231,7 @@ def _scorecard_review() -> Assessment:
         feedback_timing=Assessment.FeedbackTiming.ON_SCORED,
         answers_timing=Assessment.AnswersTiming.WITH_FEEDBACK,
         is_published=True,
-        skills=_skills("prompt-evaluation", "prompt-design"),
+        skills=_skills("prompt-review", "prompt-specification"),
     )
     learner = User.objects.filter(email="learner@demo.example").first()
     if learner and not Attempt.objects.filter(assessment=assessment, user=learner).exists():
@@ -314,6 +289,7 @@ def _catalogue_checks() -> None:
             kind=Assessment.Kind.RUBRIC,
             capstone=capstone,
             pathway=capstone.pathway,
+            skills=list(capstone.skills.all()),
             reviewers_required=2,
             pass_mark=70,
             feedback_timing=Assessment.FeedbackTiming.ON_SCORED,
@@ -324,7 +300,6 @@ def _catalogue_checks() -> None:
 
 def seed_assessments() -> None:
     with transaction.atomic():
-        _mlops_check()
         check = _sre_check()
         _scorecard_review()
         _catalogue_checks()

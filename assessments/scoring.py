@@ -514,10 +514,18 @@ def describe_answer(qtype: str, spec: Any, answer: Any) -> list[str]:
 # --- skill levels --------------------------------------------------------------------
 
 
-def level_from_fraction(fraction: Decimal) -> int:
-    """A 1–5 skill level by quintile: <20 % → 1, <40 % → 2, <60 % → 3, <80 % → 4, else 5."""
+# The highest level an attempt that did not reach its pass mark can evidence: "guided".
+FAILED_LEVEL_CAP = 2
+
+
+def level_from_fraction(fraction: Decimal, *, passed: bool = True) -> int:
+    """A 1–5 skill level by quintile: <20 % → 1, <40 % → 2, <60 % → 3, <80 % → 4, else 5.
+
+    Evidence follows the verdict: an attempt below its pass mark shows at most level 2,
+    so a failed capstone never reads as independent or proficient."""
     fraction = min(max(fraction, ZERO), ONE)
-    return min(5, 1 + int(fraction * 5))
+    level = min(5, 1 + int(fraction * 5))
+    return level if passed else min(level, FAILED_LEVEL_CAP)
 
 
 # --- rubrics ---------------------------------------------------------------------------

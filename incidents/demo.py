@@ -35,7 +35,13 @@ POSTMORTEM_SOURCE = "demo-postmortems"
 
 # team slug → [(service name, tier, AI-powered)], incidents per week, share AI-related
 TEAMS = {
-    "sre": ([("Checkout API", 1, False), ("Edge Gateway", 1, False)], 2.2, 0.25),
+    # The SRE team also runs the gateway in front of the model endpoints, so some of its
+    # incidents are AI-related and the SRE track's outcomes have something to measure.
+    "sre": (
+        [("Checkout API", 1, False), ("Edge Gateway", 1, False), ("Inference Gateway", 1, True)],
+        2.2,
+        0.6,
+    ),
     "data-eng": ([("Feature Store", 2, True), ("Events Pipeline", 2, False)], 1.6, 0.45),
     "ml-platform": ([("Model Serving", 1, True), ("Ranking API", 2, True)], 1.8, 0.7),
     "ai-product": ([("Support Assistant", 1, True), ("Search Answers", 2, True)], 2.0, 0.85),

@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class MetricsConfig(AppConfig):
     name = "metrics"
+
+    def ready(self) -> None:
+        from pathways.catalogue.references import vocabulary_register
+
+        from .references import MetricsVocabulary
+
+        vocabulary_register(MetricsVocabulary())

@@ -268,3 +268,58 @@ class KeyResult(models.Model):
         span = self.target_value - self.baseline_value
         done = (self.current_value - self.baseline_value) / span
         return max(0, min(100, round(done * 100)))
+
+
+# --- KPIs fed from outside ---------------------------------------------------------
+
+
+class KpiObservation(models.Model):
+    """One numeric observation of an external KPI (registry family "external").
+
+    Unique by (KPI, source, timestamp): pushing the same observation again overwrites it
+    with itself, so a retried push or a re-run pull changes nothing.
+    """
+
+    kpi_key = models.SlugField(max_length=64)
+    source = models.CharField(max_length=120, help_text="Who sent it, e.g. prometheus:sre.")
+    observed_at = models.DateTimeField()
+    value = models.FloatField()
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kpi_key", "observed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi_key", "source", "observed_at"], name="metrics_observation_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["kpi_key", "team", "observed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_key} {self.observed_at:%Y-%m-%d %H:%M} = {self.value}"
+
+
+class PrometheusSource(models.Model):
+    """Where an external KPI is pulled from: a PromQL expression on a Prometheus server."""
+
+    kpi_key = models.SlugField(max_length=64)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    base_url = models.URLField(help_text="e.g. http://prometheus:9090")
+    query = models.TextField(help_text="PromQL returning one series, e.g. a p95 in ms.")
+    step_seconds = models.PositiveIntegerField(default=3600)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kpi_key", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_key} ← {self.base_url}"
+
+    @property
+    def source(self) -> str:
+        return f"prometheus:{self.pk}"

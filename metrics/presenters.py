@@ -113,6 +113,8 @@ def kpi_dict(key: str) -> dict[str, Any]:
         "definition": kpi.definition,
         "method": kpi.method,
         "owner": kpi.owner,
+        "target": kpi.target,
+        "review": kpi.review,
     }
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Direction = Literal["lower", "higher"]
-Family = Literal["incident", "training"]
-Kind = Literal["count", "duration", "rate", "hours", "score", "gain"]
+Family = Literal["incident", "training", "external"]
+Kind = Literal["count", "duration", "rate", "hours", "score", "gain", "measure"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,9 @@ class Kpi:
     # For lifecycle durations: the (later, earlier) timestamps subtracted.
     stages: tuple[str, str] | None = None
     owner: str = ""
+    # The example target and how often it is reviewed, where a seed gives them.
+    target: str = ""
+    review: str = ""
 
     @property
     def lower_is_better(self) -> bool:
@@ -201,10 +204,87 @@ KPIS: tuple[Kpi, ...] = (
     ),
 )
 
+_EXTERNAL_METHOD = (
+    "Numeric observations from outside Trellis, pushed through the API (one per source and "
+    "timestamp; pushing the same one again changes nothing) or pulled from Prometheus with "
+    "a PromQL expression. A period's value is the mean of its observations, with n."
+)
+
+# KPIs whose data Trellis does not hold: fed by observations (metrics.models.KpiObservation).
+EXTERNAL_KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        key="p95_inference_latency",
+        name="p95 inference latency",
+        unit="milliseconds",
+        direction="lower",
+        family="external",
+        kind="measure",
+        definition="Tail latency of the inference endpoints: the 95th percentile response time.",
+        method=_EXTERNAL_METHOD,
+        owner="AI engineering lead",
+        target="p95 under 150–300 ms, depending on the endpoint",
+        review="Weekly",
+    ),
+    Kpi(
+        key="inference_error_rate",
+        name="Inference error rate",
+        unit="share of requests",
+        direction="lower",
+        family="external",
+        kind="measure",
+        definition="Share of requests to a model service that end in a 5xx or a timeout.",
+        method=_EXTERNAL_METHOD,
+        owner="AI engineering lead",
+        target="Below 0.1–1 %, by how critical the service is",
+        review="Daily or weekly",
+    ),
+    Kpi(
+        key="pipeline_success_rate",
+        name="Pipeline success rate",
+        unit="share of runs",
+        direction="higher",
+        family="external",
+        kind="measure",
+        definition="Share of scheduled pipeline runs that succeed with nobody stepping in.",
+        method=_EXTERNAL_METHOD,
+        owner="AI engineering lead",
+        target="Above 98–99.5 % once the pipelines are mature",
+        review="Weekly",
+    ),
+    Kpi(
+        key="feature_throughput",
+        name="Feature throughput",
+        unit="features",
+        direction="higher",
+        family="external",
+        kind="measure",
+        definition="AI-powered features launched that needed no fixing after launch.",
+        method=_EXTERNAL_METHOD,
+        owner="Engineering managers",
+        target="Going up as the programme lands",
+        review="Quarterly",
+    ),
+    Kpi(
+        key="first_pass_sla_rate",
+        name="First-pass responses within SLA",
+        unit="share of responses",
+        direction="higher",
+        family="external",
+        kind="measure",
+        definition="Share of model responses that succeed on the first pass and meet their SLA.",
+        method=_EXTERNAL_METHOD,
+        owner="ML engineering lead",
+        target="Set per service from its baseline",
+        review="Monthly",
+    ),
+)
+KPIS = KPIS + EXTERNAL_KPIS
+
 REGISTRY: dict[str, Kpi] = {k.key: k for k in KPIS}
 INCIDENT_KPIS = tuple(k for k in KPIS if k.family == "incident")
 DURATION_KPIS = tuple(k for k in KPIS if k.family == "incident" and k.kind == "duration")
 TRAINING_KPIS = tuple(k for k in KPIS if k.family == "training")
+EXTERNAL_KEYS = frozenset(k.key for k in EXTERNAL_KPIS)
 
 # Rollup column prefix for each lifecycle duration KPI.
 DURATION_FIELDS = {"mttd": "ttd", "mtta": "tta", "mttm": "ttm", "mttr": "ttr"}
@@ -261,6 +341,14 @@ PROGRAM_METRICS: tuple[ProgramMetric, ...] = (
         direction="lower",
         owner="SRE / platform lead",
         kpi_key="mttm",
+    ),
+    ProgramMetric(
+        name="Feature throughput",
+        why="AI features that reach users and stay up without remediation.",
+        target="Going up",
+        direction="higher",
+        owner="Engineering managers",
+        kpi_key="feature_throughput",
     ),
     ProgramMetric(
         name="Governance review coverage",

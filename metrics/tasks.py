@@ -47,6 +47,14 @@ def cohort_snapshots_refresh() -> list[int]:
     return services.cohort_snapshots_refresh_running()
 
 
+@shared_task(name="metrics.tasks.prometheus_pull_all", **RETRY)
+def prometheus_pull_all() -> dict[int, int]:
+    """Hourly: pull every Prometheus-fed KPI; one source failing does not stop the rest."""
+    from .external import prometheus_pull_all as pull
+
+    return pull()
+
+
 # Notifications go to the default queue: their names are outside `metrics.tasks.*`.
 @shared_task(name="metrics.notify.at_risk_alerts_send")
 def at_risk_alerts_send() -> int:

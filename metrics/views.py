@@ -307,6 +307,14 @@ def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "training_kpis": selectors.training_kpis(
                 data=context["all_data"], report=context.get("report"), since=cohort.start_date
             ),
+            "outcomes": selectors.cohort_outcomes(
+                pathways=list(cohort.pathways.prefetch_related("outcomes")),
+                start=cohort.start_date,
+                scope=scope,
+                today=today,
+            )
+            if scope is not None
+            else [],
         }
     )
     return render(request, "metrics/cohort.html", context)

@@ -17,6 +17,7 @@ from pydantic import ValidationError as PydanticError
 
 from org.audit import audit_change
 from org.models import User
+from pathways.catalogue.references import outcome_problems
 
 from .catalogue import exporter, importer
 from .catalogue.importer import LoadResult, content_problems, publish_problems
@@ -439,8 +440,12 @@ def outcome_save(
     window_days: int = 90,
     filters: Mapping[str, Any] | None = None,
 ) -> PathwayOutcome:
-    """Create (no `outcome`) or update an outcome KPI of a draft."""
+    """Create (no `outcome`) or update an outcome KPI of a draft. The KPI key and its
+    filters must resolve (see `pathways.catalogue.references`)."""
     _require_draft(pathway)
+    problems = outcome_problems(kpi_key, dict(filters or {}))
+    if problems:
+        raise PathwayError("; ".join(message for _, message in problems))
     if outcome is None:
         order = (pathway.outcomes.aggregate(o=Max("order"))["o"] or 0) + 1
         outcome = PathwayOutcome(pathway=pathway, order=order)

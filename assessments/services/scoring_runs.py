@@ -491,13 +491,16 @@ def _skill_ratings(attempt: Attempt, score: Score, outcome: _Outcome) -> list[Sk
     for sid, (points, max_points) in outcome.per_skill.items():
         if max_points:
             levels[sid] = (
-                scoring.level_from_fraction(points / max_points),
+                scoring.level_from_fraction(points / max_points, passed=score.passed),
                 f"{_q(points)}/{_q(max_points)} points on the questions for this skill",
             )
     overall = score.points / score.max_points if score.max_points else Decimal(0)
     skill_ids = set(attempt.layout.get("overall_skills", []))
     for sid in skill_ids - levels.keys():
-        levels[sid] = (scoring.level_from_fraction(overall), f"{score.percent}% overall")
+        levels[sid] = (
+            scoring.level_from_fraction(overall, passed=score.passed),
+            f"{score.percent}% overall" + ("" if score.passed else ", not passed"),
+        )
     return [
         SkillRating(
             person_id=attempt.user_id,

@@ -384,6 +384,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lrs.tasks.outbox_flush",
         "schedule": 60,
     },
+    # KPIs fed from Prometheus (metrics.PrometheusSource): one query_range per source.
+    "metrics-prometheus-pull": {
+        "task": "metrics.tasks.prometheus_pull_all",
+        "schedule": 3600,
+    },
     "org-clear-expired-sessions": {
         "task": "org.tasks.sessions_clear_expired",
         "schedule": 24 * 3600,

@@ -89,10 +89,38 @@ class KpiSerializer(serializers.Serializer):
     name = serializers.CharField()
     unit = serializers.CharField()
     direction = serializers.ChoiceField(choices=["lower", "higher"])
-    family = serializers.ChoiceField(choices=["incident", "training"])
+    family = serializers.ChoiceField(choices=["incident", "training", "external"])
     definition = serializers.CharField()
     method = serializers.CharField()
     owner = serializers.CharField()
+    target = serializers.CharField()
+    review = serializers.CharField()
+
+
+class ObservationInSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    value = serializers.FloatField()
+
+
+class ObservationPushSerializer(serializers.Serializer):
+    source = serializers.CharField(max_length=120)
+    team = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=50, help_text="A team slug."
+    )
+    observations = ObservationInSerializer(many=True, allow_empty=False, max_length=10_000)
+
+
+class ObservationPushResultSerializer(serializers.Serializer):
+    kpi = serializers.CharField()
+    received = serializers.IntegerField()
+    stored = serializers.IntegerField()
+
+
+class ObservationOutSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(source="observed_at")
+    value = serializers.FloatField()
+    source = serializers.CharField()
+    team = serializers.SlugField(source="team.slug", allow_null=True, default=None)
 
 
 class ScopeSerializer(serializers.Serializer):

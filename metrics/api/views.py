@@ -1,5 +1,7 @@
 """Read-only metrics API. Thin: parse the query string, ask `selectors`, serialise."""
 
+from decimal import Decimal
+
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,11 +15,11 @@ from incidents.models import FailureMode, Severity
 from org import access
 from org.models import Team
 
-from .. import presenters, selectors, services, small_groups
+from .. import external, presenters, selectors, services, small_groups
 from ..compute import PERIODS
 from ..exceptions import MetricsError
 from ..impact import impact_for_teams
-from ..models import CohortSnapshot, Objective
+from ..models import CohortSnapshot, KpiObservation, Objective
 from ..registry import KPIS
 from .serializers import (
     CohortTrainingSerializer,
@@ -25,6 +27,9 @@ from .serializers import (
     IncidentReportSerializer,
     KpiSerializer,
     ObjectiveSerializer,
+    ObservationOutSerializer,
+    ObservationPushResultSerializer,
+    ObservationPushSerializer,
 )
 
 
@@ -220,3 +225,94 @@ class CohortTrainingApi(APIView):
             "at_risk": at_risk,
         }
         return Response(CohortTrainingSerializer(body).data)
+
+
+class KpiObservationsApi(APIView):
+    """Observations of a KPI fed from outside Trellis (family "external").
+
+    POST stores numeric observations; each is kept once per (source, timestamp), so
+    pushing the same batch again changes nothing. A manager may push for the teams they
+    manage; authors and admins for any team or none (organisation-wide).
+    GET lists the latest observations (at most 500), newest first.
+    """
+
+    permission_classes = [CanSeeDashboards]
+
+    @extend_schema(responses=ObservationOutSerializer(many=True))
+    def get(self, request: Request, key: str) -> Response:
+        rows = KpiObservation.objects.filter(kpi_key=key).select_related("team")
+        if not (access.is_author(request.user) or access.is_admin(request.user)):
+            rows = rows.filter(team__in=access.teams_managed_by(request.user))
+        rows = rows.order_by("-observed_at")[:500]
+        return Response(ObservationOutSerializer(rows, many=True).data)
+
+    @extend_schema(request=ObservationPushSerializer, responses=ObservationPushResultSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        data = ObservationPushSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        team = None
+        slug = data.validated_data["team"]
+        if slug:
+            teams = Team.objects.all()
+            if not (access.is_author(request.user) or access.is_admin(request.user)):
+                teams = access.teams_managed_by(request.user)
+            team = teams.filter(slug=slug).first()
+            if team is None:
+                raise MetricsError(f"No team {slug!r} you may report for.")
+        elif not (access.is_author(request.user) or access.is_admin(request.user)):
+            raise MetricsError("A manager reports observations for one of their teams.")
+        result = external.observations_record(
+            kpi_key=key,
+            source=data.validated_data["source"],
+            points=[(o["at"], o["value"]) for o in data.validated_data["observations"]],
+            team=team,
+        )
+        return Response({"kpi": key, "received": result.received, "stored": result.stored})
+
+
+def cohort_team_ids(cohort) -> list[int]:  # type: ignore[no-untyped-def]
+    """The teams of a cohort's members."""
+    from org.models import Membership
+    from pathways.models import CohortMember
+
+    members = CohortMember.objects.filter(cohort=cohort).values("user_id")
+    return list(
+        Membership.objects.filter(user_id__in=members).values_list("team_id", flat=True).distinct()
+    )
+
+
+class CohortOutcomesApi(APIView):
+    """The outcome KPIs of a cohort's pathways, measured for the cohort's teams that the
+    caller may see: baseline (the weeks before the start), current (since the start),
+    target, progress to target, n of each, the method and a small-sample flag."""
+
+    permission_classes = [CanSeeDashboards]
+
+    def get(self, request: Request, pk: int) -> Response:
+        cohort = selectors.cohort_for_user(user=request.user, cohort_id=pk)
+        scope = selectors.cohort_scope(user=request.user, team_ids=cohort_team_ids(cohort))
+        if scope is None:
+            return Response({"cohort": cohort.pk, "teams": [], "outcomes": []})
+        rows = selectors.cohort_outcomes(
+            pathways=list(cohort.pathways.prefetch_related("outcomes")),
+            start=cohort.start_date,
+            scope=scope,
+            today=timezone.localdate(),
+        )
+        return Response(
+            {
+                "cohort": cohort.pk,
+                "teams": scope.label,
+                "outcomes": [
+                    {
+                        **row.as_dict(),
+                        **{
+                            k: (str(v) if isinstance(v, Decimal) else v)
+                            for k, v in row.as_dict().items()
+                            if k in ("baseline", "current", "target")
+                        },
+                    }
+                    for row in rows
+                ],
+            }
+        )

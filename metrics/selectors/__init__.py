@@ -8,6 +8,7 @@ behind it, up to the number of buckets it spans.
 
 from .cohorts import NO_DATA, PROGRAM_COHORTS, Figure, at_risk_visible, program_table, training_kpis
 from .key_results import key_result_measure, key_result_value, objectives_for_user
+from .outcomes import OutcomeMeasure, cohort_outcomes
 from .reports import (
     IncidentReport,
     PeriodFigures,
@@ -49,10 +50,12 @@ __all__ = [
     "Figure",
     "Filters",
     "IncidentReport",
+    "OutcomeMeasure",
     "PeriodFigures",
     "Scope",
     "at_risk_visible",
     "cohort_for_user",
+    "cohort_outcomes",
     "cohort_scope",
     "date_parse",
     "dates_parse",

@@ -20,9 +20,12 @@ from pydantic import ValidationError
 from pathways.exceptions import CatalogueError, Issue
 from pathways.models import Certification, Pathway, Role, RoleSkill, Skill
 
-from . import exporter, yaml_io
+from . import assessment_docs, exporter, yaml_io
+from .pathway_rules import content_problems, publish_problems
+from .references import outcome_problems
 from .schema import (
     DOCUMENT_MODELS,
+    AssessmentDoc,
     CertificationDoc,
     CertificationsDoc,
     PathwayDocBase,
@@ -91,21 +94,31 @@ def _validate(raw: yaml_io.RawDocument) -> tuple[object | None, list[Issue]]:
 class _Checker:
     """Cross-document checks against the load set and what the database already holds."""
 
-    def __init__(self, located: list[_Located]):
+    def __init__(self, located: list[_Located], *, use_database: bool = True):
+        self.use_database = use_database
         self.issues: list[Issue] = []
         self.skills: list[_Located] = []
         self.roles: list[_Located] = []
         self.pathways: list[_Located] = []
         self.certifications: list[_Located] = []
+        self.assessments: list[_Located] = []
+        # Questions read from each assessment document's bank, by assessment slug.
+        self.questions: dict[str, list] = {}
         for item in located:
             {
                 SkillsDoc: self.skills,
                 RolesDoc: self.roles,
                 CertificationsDoc: self.certifications,
+                AssessmentDoc: self.assessments,
             }.get(type(item.doc), self.pathways).append(item)
 
-        self.skill_slugs = set(Skill.objects.values_list("slug", flat=True))
-        self.role_slugs = set(Role.objects.values_list("slug", flat=True))
+        # Without the database (a check of files alone) only the load set counts.
+        self.skill_slugs = (
+            set(Skill.objects.values_list("slug", flat=True)) if use_database else set()
+        )
+        self.role_slugs = (
+            set(Role.objects.values_list("slug", flat=True)) if use_database else set()
+        )
         self._unique_entries(self.skills, "skills", self.skill_slugs)
         self._unique_entries(self.roles, "roles", self.role_slugs)
 
@@ -168,6 +181,10 @@ class _Checker:
             if doc.status != Pathway.Status.DRAFT:
                 for path, message in publish_problems(doc):
                     self.issues.append(raw.issue(path, message))
+            for o_index, outcome in enumerate(doc.outcomes):
+                for name, message in outcome_problems(outcome.kpi_key, outcome.filters):
+                    path = ("outcomes", o_index, *(("filters", name) if name else ("kpi_key",)))
+                    self.issues.append(raw.issue(path, message))
             for m_index, module in enumerate(doc.modules):
                 for slug in module.skills:
                     if slug not in self.skill_slugs:
@@ -179,12 +196,19 @@ class _Checker:
             for c_index, capstone in enumerate(doc.capstones):
                 self._skill_refs(raw, ("capstones", c_index, "skills"), capstone.skills)
 
-    def check_certifications(self) -> None:
-        latest_docs: dict[str, PathwayDocBase] = {}
+    def latest_docs(self) -> dict[str, PathwayDocBase]:
+        latest: dict[str, PathwayDocBase] = {}
         for item in self.pathways:
             doc: PathwayDocBase = item.doc  # type: ignore[assignment]
-            if doc.slug not in latest_docs or latest_docs[doc.slug].version < doc.version:
-                latest_docs[doc.slug] = doc
+            if doc.slug not in latest or latest[doc.slug].version < doc.version:
+                latest[doc.slug] = doc
+        return latest
+
+    def check_assessments(self) -> None:
+        assessment_docs.check(self)
+
+    def check_certifications(self) -> None:
+        latest_docs = self.latest_docs()
         seen: dict[str, str] = {}
         for item in self.certifications:
             for index, cert in enumerate(item.doc.certifications):  # type: ignore[attr-defined]
@@ -219,7 +243,9 @@ class _Checker:
             labs = {lab.slug for module in doc.modules for lab in module.labs}
             capstones = {c.slug for c in doc.capstones}
         else:
-            pathway = Pathway.objects.filter(slug=cert.pathway).order_by("-version").first()
+            pathway = None
+            if self.use_database:
+                pathway = Pathway.objects.filter(slug=cert.pathway).order_by("-version").first()
             if pathway is None:
                 self.issues.append(
                     raw.issue((*base, "pathway"), f"unknown pathway {cert.pathway!r}")
@@ -244,71 +270,6 @@ class _Checker:
                     f"pathway {cert.pathway!r} has no capstone {criteria.capstone!r}",
                 )
             )
-
-
-def content_problems(doc: PathwayDocBase) -> list[tuple[tuple, str]]:
-    """What is wrong with a pathway's content whatever its status."""
-    problems: list[tuple[tuple, str]] = []
-    module_slugs: set[str] = set()
-    lab_slugs: set[str] = set()
-    for m_index, module in enumerate(doc.modules):
-        base = ("modules", m_index)
-        if module.slug in module_slugs:
-            problems.append(((*base, "slug"), f"module {module.slug!r} appears twice"))
-        module_slugs.add(module.slug)
-        if module.week_end < module.week_start:
-            problems.append(
-                ((*base, "week_end"), f"week_end {module.week_end} is before week_start")
-            )
-        if module.week_end > doc.duration_weeks:
-            problems.append(
-                (
-                    (*base, "week_end"),
-                    f"week {module.week_end} is past the pathway's {doc.duration_weeks} weeks",
-                )
-            )
-        for l_index, lab in enumerate(module.labs):
-            if lab.slug in lab_slugs:
-                # Certifications name labs by slug, so a slug means one lab per pathway.
-                problems.append(
-                    ((*base, "labs", l_index, "slug"), f"lab {lab.slug!r} appears twice")
-                )
-            lab_slugs.add(lab.slug)
-    capstone_slugs: set[str] = set()
-    for c_index, capstone in enumerate(doc.capstones):
-        if capstone.slug in capstone_slugs:
-            problems.append(
-                (("capstones", c_index, "slug"), f"capstone {capstone.slug!r} appears twice")
-            )
-        capstone_slugs.add(capstone.slug)
-    return problems
-
-
-def publish_problems(doc: PathwayDocBase) -> list[tuple[tuple, str]]:
-    """What stops a pathway version from being published (beyond `content_problems`)."""
-    problems: list[tuple[tuple, str]] = []
-    if doc.kind == Pathway.Kind.TRACK and not doc.role:
-        problems.append((("role",), "a published role track needs a role"))
-    if not doc.modules:
-        problems.append((("modules",), "a published pathway needs at least one module"))
-    for m_index, module in enumerate(doc.modules):
-        if len(module.objectives) < 2:
-            problems.append(
-                (("modules", m_index, "objectives"), "a module needs at least two objectives")
-            )
-    # Learners go from module to module in this order; it must not go back in weeks.
-    for m_index, (before, module) in enumerate(
-        zip(doc.modules, doc.modules[1:], strict=False), start=1
-    ):
-        if (module.week_start, module.week_end) < (before.week_start, before.week_end):
-            problems.append(
-                (
-                    ("modules", m_index),
-                    f"it starts in week {module.week_start} but comes after a module "
-                    f"starting in week {before.week_start}; order the modules by week",
-                )
-            )
-    return problems
 
 
 def _content_key(doc: PathwayDocBase) -> dict:
@@ -548,11 +509,9 @@ def _write_certifications(checker: _Checker, skills: dict[str, Skill], result: L
             (result.updated if changed else result.unchanged).append(label)
 
 
-def catalogue_load(*, sources: list[tuple[str, str]], by=None) -> LoadResult:  # type: ignore[no-untyped-def]
-    """Load catalogue documents from (name, YAML text) pairs. All or nothing.
-
-    Raises CatalogueError listing every problem (file, field path, line) found.
-    """
+def _parse_and_check(
+    sources: list[tuple[str, str]], *, use_database: bool
+) -> tuple[_Checker | None, list[Issue]]:
     issues: list[Issue] = []
     located: list[_Located] = []
     for name, text in sources:
@@ -564,12 +523,29 @@ def catalogue_load(*, sources: list[tuple[str, str]], by=None) -> LoadResult:  #
             if doc is not None:
                 located.append(_Located(doc=doc, raw=raw))
     if issues:
-        raise CatalogueError(issues)
-
-    checker = _Checker(located)
+        return None, issues
+    checker = _Checker(located, use_database=use_database)
     checker.check_roles()
     checker.check_pathways()
     checker.check_certifications()
+    checker.check_assessments()
+    return checker, checker.issues
+
+
+def catalogue_check(*, sources: list[tuple[str, str]]) -> list[Issue]:
+    """Every problem in a self-contained set of catalogue files (format and references),
+    without reading or writing the database."""
+    return _parse_and_check(sources, use_database=False)[1]
+
+
+def catalogue_load(*, sources: list[tuple[str, str]], by=None) -> LoadResult:  # type: ignore[no-untyped-def]
+    """Load catalogue documents from (name, YAML text) pairs. All or nothing.
+
+    Raises CatalogueError listing every problem (file, field path, line) found.
+    """
+    checker, issues = _parse_and_check(sources, use_database=True)
+    if checker is None:
+        raise CatalogueError(issues)
     plans = _plan_pathways(checker)
     if checker.issues:
         raise CatalogueError(checker.issues)
@@ -582,6 +558,7 @@ def catalogue_load(*, sources: list[tuple[str, str]], by=None) -> LoadResult:  #
             for plan in plans:
                 _write_pathway(plan, skills, by, result)
             _write_certifications(checker, skills, result)
+            assessment_docs.write(checker, skills, result)
     except IntegrityError as exc:
         names = sorted({name for name, _ in sources})
         raise CatalogueError(

@@ -5,7 +5,9 @@ A file holds one or more YAML documents; each names its `kind`:
 - `track` / `library`: one pathway version (a 10–12 week role track, or a module library);
 - `skills`: the skills taxonomy;
 - `roles`: job roles with their role × skill rows and career ladder;
-- `certifications`: micro-certifications and what earns them.
+- `certifications`: micro-certifications and what earns them;
+- `assessment`: a check with its question bank (GIFT text or YAML questions), bound to a
+  pathway and optionally one of its modules.
 
 docs/curriculum.md describes the format for people; `catalogue.schema.json` (generated
 from these models by `manage.py catalogue_schema`) describes it for editors and tools.
@@ -250,16 +252,94 @@ class CertificationsDoc(Strict):
     certifications: list[CertificationDoc]
 
 
+# --- assessments ------------------------------------------------------------------------
+
+
+class ChoiceDoc(Strict):
+    text: Text
+    right: bool = False
+    feedback: str = ""
+
+
+class QuestionDoc(Strict):
+    """A question written in YAML rather than GIFT."""
+
+    type: Literal["single", "multiple", "true_false"] = "single"
+    title: Annotated[str, StringConstraints(max_length=200)] = ""
+    text: Text
+    choices: list[ChoiceDoc] = Field(default_factory=list)
+    answer: bool | None = Field(default=None, description="For true_false questions.")
+    feedback: str = Field(default="", description="General feedback, shown after answering.")
+    skills: list[Slug] = Field(default_factory=list, description="Skills the question evidences.")
+
+    @model_validator(mode="after")
+    def shaped(self) -> "QuestionDoc":
+        rights = sum(c.right for c in self.choices)
+        if self.type == "true_false":
+            if self.answer is None or self.choices:
+                raise ValueError("a true_false question has an 'answer' and no choices")
+        elif len(self.choices) < 2:
+            raise ValueError("a choice question needs at least two choices")
+        elif self.type == "single" and rights != 1:
+            raise ValueError("a single-choice question has exactly one right choice")
+        elif self.type == "multiple" and rights < 1:
+            raise ValueError("a multiple-response question has at least one right choice")
+        return self
+
+
+class BankDoc(Strict):
+    slug: Slug
+    name: Annotated[str, StringConstraints(min_length=1, max_length=160)]
+    description: str = ""
+    gift: str | None = Field(
+        default=None, description="Questions in GIFT; `// [tag:skill]` tags a skill."
+    )
+    questions: list[QuestionDoc] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def one_form(self) -> "BankDoc":
+        if bool(self.gift) == bool(self.questions):
+            raise ValueError("give the questions either as 'gift' text or as 'questions'")
+        return self
+
+
+class AssessmentDoc(Strict):
+    """A quiz or skill check with its own question bank."""
+
+    kind: Literal["assessment"]
+    slug: Slug
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    description: str = Field(default="", description="Markdown.")
+    assessment_kind: Literal["quiz", "skill_check"] = "quiz"
+    check_phase: Literal["", "pre", "post", "both"] = ""
+    pathway: Slug = Field(description="The pathway it belongs to (its latest version).")
+    module: Slug | None = Field(default=None, description="The module it checks, if one.")
+    pass_mark: Annotated[int, Field(ge=0, le=100)] = 70
+    attempts_allowed: Annotated[int, Field(ge=0, le=100)] = 0
+    shuffle_choices: bool = False
+    feedback_timing: Literal["immediate", "on_scored", "never"] = "on_scored"
+    answers_timing: Literal["with_feedback", "after_final", "never"] = "with_feedback"
+    skills: SkillSet = Field(default_factory=list)
+    bank: BankDoc
+
+    @model_validator(mode="after")
+    def phase_iff_skill_check(self) -> "AssessmentDoc":
+        if (self.assessment_kind == "skill_check") != bool(self.check_phase):
+            raise ValueError("a skill check needs check_phase (pre, post or both); a quiz none")
+        return self
+
+
 DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "track": TrackDoc,
     "library": LibraryDoc,
     "skills": SkillsDoc,
     "roles": RolesDoc,
     "certifications": CertificationsDoc,
+    "assessment": AssessmentDoc,
 }
 
 CatalogueDocument = Annotated[
-    TrackDoc | LibraryDoc | SkillsDoc | RolesDoc | CertificationsDoc,
+    TrackDoc | LibraryDoc | SkillsDoc | RolesDoc | CertificationsDoc | AssessmentDoc,
     Field(discriminator="kind"),
 ]
 
@@ -273,7 +353,8 @@ def json_schema() -> dict:
         "title": "Trellis catalogue document",
         "description": (
             f"Format version {FORMAT_VERSION}. One YAML document: a pathway version "
-            "(kind track or library), the skills taxonomy, roles, or certifications."
+            "(kind track or library), the skills taxonomy, roles, certifications, or an "
+            "assessment with its question bank."
         ),
         **schema,
     }

@@ -14,8 +14,6 @@ from django.utils import timezone
 from org.demo import DEMO_DOMAIN
 from org.models import Membership, User
 from pathways.models import (
-    Certification,
-    CertificationAward,
     Cohort,
     CohortMember,
     Enrollment,
@@ -250,12 +248,8 @@ def seed_progress(today: date | None = None) -> None:
     services.cohort_enrol(cohort=cohort)
     figures = _seed_progress(cohort, today)
 
-    certification = Certification.objects.order_by("slug").first()
-    if certification is not None:
-        for local in ("learner", *CHAMPIONS):
-            user = User.objects.filter(email=_email(local)).first()
-            if user is not None:
-                CertificationAward.objects.get_or_create(certification=certification, user=user)
+    # Certifications are not handed out here: they are awarded by the assessments' scoring
+    # when someone's evidence meets a certification's criteria.
 
     if manager is not None:
         counts = selectors.cohort_progress(cohort=cohort, viewer=manager, today=today).counts

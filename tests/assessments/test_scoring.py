@@ -366,6 +366,11 @@ def test_skill_level_by_quintile(fraction, level):
     assert scoring.level_from_fraction(fraction) == level
 
 
+@pytest.mark.parametrize(("fraction", "level"), [(D("0.1"), 1), (D("0.667"), 2), (D(1), 2)])
+def test_an_attempt_that_did_not_pass_evidences_at_most_level_two(fraction, level):
+    assert scoring.level_from_fraction(fraction, passed=False) == level
+
+
 RUBRIC = [
     {
         "criterion": "Clarity",

@@ -4,6 +4,7 @@ import datetime as dt
 import statistics
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from incidents import demo
 from incidents.models import ImportBatch, Incident, IncidentExercise
@@ -28,7 +29,13 @@ def test_seed_demo_twice_creates_nothing_the_second_time(db):
         ImportBatch.objects.count(),
         IncidentExercise.objects.count(),
     ) == counts
-    assert counts == (395, 2, 1)
+    assert counts == (396, 2, 1)
+    # the SRE team has AI-related incidents before and after its cohort started, so the
+    # SRE track's outcome KPIs have a baseline and a current value
+    sre_ai = Incident.objects.filter(team__slug="sre", ai_related=True)
+    started = timezone.now() - dt.timedelta(days=44)
+    assert sre_ai.filter(started_at__lt=started).count() >= 10
+    assert sre_ai.filter(started_at__gte=started).exists()
     assert set(Incident.objects.values_list("team__slug", flat=True)) == {
         "sre",
         "data-eng",

@@ -119,6 +119,7 @@ def test_metrics_tasks_go_to_the_metrics_queue():
     assert sorted(names) == [
         "metrics.tasks.cohort_snapshot_refresh",
         "metrics.tasks.cohort_snapshots_refresh",
+        "metrics.tasks.prometheus_pull_all",
         "metrics.tasks.rollups_note_batch",
         "metrics.tasks.rollups_process",
         "metrics.tasks.rollups_recompute_all",

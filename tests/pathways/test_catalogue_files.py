@@ -84,7 +84,7 @@ def run_load(*args: str) -> str:
 
 def test_shipped_catalogue_yields_six_published_role_tracks_and_loads_idempotently(db):
     output = run_load()
-    assert output.strip() == "Catalogue loaded: 84 created, 0 updated, 0 unchanged."
+    assert output.strip() == "Catalogue loaded: 87 created, 0 updated, 0 unchanged."
 
     published = Pathway.objects.filter(status=Pathway.Status.PUBLISHED)
     tracks = {p.slug: p for p in published.filter(kind=Pathway.Kind.TRACK)}
@@ -104,7 +104,7 @@ def test_shipped_catalogue_yields_six_published_role_tracks_and_loads_idempotent
     assert kpis == {
         "sre": ["incident_count", "mttm", "mttd"],
         "data-engineer": ["cleanup_hours", "mttd", "incident_count"],
-        "ml-engineer": ["rollback_rate", "incident_count", "cleanup_hours"],
+        "ml-engineer": ["rollback_rate", "incident_count", "cleanup_hours", "first_pass_sla_rate"],
     }
     mttm = tracks["sre"].outcomes.get(kpi_key="mttm")
     assert (mttm.target_change_pct, mttm.window_days, mttm.filters) == (
@@ -137,7 +137,7 @@ def test_shipped_catalogue_yields_six_published_role_tracks_and_loads_idempotent
 
     second = run_load()
 
-    assert second.strip() == "Catalogue loaded: 0 created, 0 updated, 84 unchanged."
+    assert second.strip() == "Catalogue loaded: 0 created, 0 updated, 87 unchanged."
     assert snapshot() == before
 
 
@@ -165,6 +165,8 @@ def test_shipped_catalogue_covers_roles_skills_libraries_and_certifications(cata
     assert set(libraries.values_list("slug", flat=True)) == {
         "ai-lifecycle",
         "cross-role-simulations",
+        "ai-engineer-role-kit",
+        "manager-change-kit",
     }
     assert Module.objects.filter(pathway__slug="ai-lifecycle").count() == 9
     assert set(
@@ -208,7 +210,7 @@ def test_shipped_catalogue_covers_roles_skills_libraries_and_certifications(cata
 
 def test_export_then_load_is_lossless_for_every_shipped_pathway(catalogue, tmp_path):
     slugs = list(Pathway.objects.order_by("slug").values_list("slug", flat=True))
-    assert len(slugs) == 9
+    assert len(slugs) == 11
     exported = {}
     for slug in slugs:
         target = tmp_path / f"{slug}.yaml"
@@ -226,7 +228,7 @@ def test_export_then_load_is_lossless_for_every_shipped_pathway(catalogue, tmp_p
     assert Module.objects.count() == 0
     result = catalogue_load(sources=read_sources(tmp_path))
 
-    assert len(result.created) == 9
+    assert len(result.created) == 11
     assert snapshot()["documents"] == before
     for slug in slugs:
         out = io.StringIO()
@@ -366,7 +368,7 @@ def test_the_small_valid_document_loads(db):
             "kind: course",
             [
                 "bad.yaml:1: kind: 'kind' must be one of: track, library, skills, roles, "
-                "certifications"
+                "certifications, assessment"
             ],
             id="unknown kind",
         ),
@@ -541,6 +543,7 @@ def test_published_json_schema_is_up_to_date():
         "skills",
         "roles",
         "certifications",
+        "assessment",
     }
     track = schema["$defs"]["TrackDoc"]["properties"]["duration_weeks"]
     assert (track["minimum"], track["maximum"]) == (10, 12)
@@ -549,7 +552,9 @@ def test_published_json_schema_is_up_to_date():
 def test_catalogue_schema_command_checks_the_file():
     out = io.StringIO()
     call_command("catalogue_schema", "--check", stdout=out)
-    assert out.getvalue().strip() == f"{SCHEMA_FILE} is up to date."
+    assert out.getvalue().strip() == (
+        f"{SCHEMA_FILE} is up to date; every catalogue reference resolves."
+    )
 
 
 def test_every_shipped_file_names_the_schema():

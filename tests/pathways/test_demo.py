@@ -18,4 +18,4 @@ def test_seed_demo_loads_the_catalogue_and_enrols_the_demo_learner_once(db):
         1,
         "active",
     )
-    assert Pathway.objects.filter(status="published").count() == 9
+    assert Pathway.objects.filter(status="published").count() == 11

@@ -1,0 +1,145 @@
+"""Outcome KPIs measured for a cohort's teams: baseline before the start, current since,
+target, progress, n and a small-sample flag, on the dashboard and in the API."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.urls import reverse
+
+from metrics import external, services
+from pathways.models import PathwayOutcome
+from tests.metrics.factories import incident
+from tests.metrics.test_cohort_dashboard import START, catalogue, populate, sponsor  # noqa: F401
+
+WEEK = START - dt.timedelta(days=START.weekday())  # Monday of the start week
+
+
+def noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), dt.UTC)
+
+
+def plant(team):  # type: ignore[no-untyped-def]
+    hallucination = {"failure_mode": "hallucination", "ai_related": True}
+    # baseline window (28 days = the four weeks before the start week)
+    for days, ttm in ((7, 600), (14, 1200), (21, 1800)):
+        incident(team=team, start=noon(WEEK - dt.timedelta(days=days)), ttm=ttm, **hallucination)
+    incident(team=team, start=noon(WEEK - dt.timedelta(days=10)), ttm=60, failure_mode="capacity")
+    # five weeks back: outside the window
+    incident(team=team, start=noon(WEEK - dt.timedelta(days=35)), ttm=9999, **hallucination)
+    # since the start
+    for days, ttm in ((1, 900), (8, 1020)):
+        incident(team=team, start=noon(WEEK + dt.timedelta(days=days)), ttm=ttm, **hallucination)
+    services.rollups_recompute_all()
+
+
+def outcomes_for(pathway):  # type: ignore[no-untyped-def]
+    PathwayOutcome.objects.create(
+        pathway=pathway,
+        order=1,
+        kpi_key="mttm",
+        description="MTTM for hallucinations down 40 %",
+        target_change_pct=Decimal(-40),
+        window_days=28,
+        filters={"failure_mode": "hallucination"},
+    )
+    PathwayOutcome.objects.create(
+        pathway=pathway,
+        order=2,
+        kpi_key="incident_count",
+        description="Fewer AI-related incidents",
+        target_change_pct=Decimal(-30),
+        window_days=28,
+        filters={"ai_related": True},
+    )
+    PathwayOutcome.objects.create(
+        pathway=pathway,
+        order=3,
+        kpi_key="p95_inference_latency",
+        description="p95 under 300 ms",
+        target_value=Decimal(300),
+        window_days=28,
+    )
+
+
+def test_planted_incidents_give_the_hand_computed_baseline_current_and_progress(
+    api_client,
+    client,
+    sponsor,  # noqa: F811
+    catalogue,  # noqa: F811
+):
+    # given a cohort's team with planted incidents and latency observations
+    team, cohort = populate(sponsor, catalogue, 3)
+    outcomes_for(catalogue[2])
+    plant(team)
+    external.observations_record(
+        kpi_key="p95_inference_latency",
+        source="push",
+        team=team,
+        points=[
+            (noon(WEEK - dt.timedelta(days=3)), 400.0),
+            (noon(WEEK - dt.timedelta(days=2)), 380.0),
+            (noon(WEEK + dt.timedelta(days=2)), 320.0),
+        ],
+    )
+
+    # when the manager asks the API
+    api_client.force_authenticate(sponsor)
+    body = api_client.get(reverse("api-metrics-cohort-outcomes", args=[cohort.pk])).json()
+
+    # then: MTTM median 1200 s before (600, 1200, 1800), 960 s since (900, 1020);
+    # target 1200 × 0.6 = 720; progress (960 − 1200) ÷ (720 − 1200) = 50 %
+    rows = {r["kpi_key"]: r for r in body["outcomes"]}
+    mttm = rows["mttm"]
+    assert (mttm["statistic"], mttm["baseline"], mttm["current"]) == ("median", "1200", "960")
+    assert (mttm["baseline_n"], mttm["current_n"]) == (3, 2)
+    assert (Decimal(mttm["target"]), mttm["progress"], mttm["small_sample"]) == (720, 50, True)
+    assert mttm["baseline_from"] == str(WEEK - dt.timedelta(days=28))
+    assert mttm["baseline_to"] == str(WEEK - dt.timedelta(days=1))
+    assert mttm["current_from"] == str(WEEK)
+    assert "Baseline: the whole weeks" in mttm["method"]
+    # AI-related incidents: 3 before, 2 since; target 2.1; past it: 100 %
+    count = rows["incident_count"]
+    assert (count["baseline"], count["current"]) == ("3", "2")
+    assert Decimal(count["target"]) == Decimal("2.1")
+    assert count["progress"] == 100
+    # p95 latency: mean 390 before, 320 since; target 300: (320 − 390) ÷ (300 − 390) = 78 %
+    p95 = rows["p95_inference_latency"]
+    assert (p95["baseline"], p95["current"], p95["target"], p95["progress"]) == (
+        "390.0",
+        "320.0",
+        "300.0000",
+        78,
+    )
+
+    # and the cohort dashboard shows the same figures
+    client.force_login(sponsor)
+    services.cohort_snapshot_refresh(cohort_id=cohort.pk)
+    page = client.get(reverse("metrics:cohort", args=[cohort.pk])).content.decode()
+    assert "Pathway outcomes, measured" in page
+    assert "1200 (3)" in page and "960 (2)" in page and "50 %" in page
+
+
+def test_a_manager_of_none_of_the_teams_gets_no_figures(
+    api_client,
+    sponsor,  # noqa: F811
+    catalogue,  # noqa: F811
+):
+    from tests.factories import UserFactory
+
+    team, cohort = populate(sponsor, catalogue, 2)
+    outcomes_for(catalogue[2])
+    plant(team)
+    author = UserFactory(personas=["learner", "author"])
+    api_client.force_authenticate(author)
+    assert (
+        len(
+            api_client.get(reverse("api-metrics-cohort-outcomes", args=[cohort.pk])).json()[
+                "outcomes"
+            ]
+        )
+        == 3
+    )
+    stranger = UserFactory(personas=["learner", "manager"])
+    api_client.force_authenticate(stranger)
+    reply = api_client.get(reverse("api-metrics-cohort-outcomes", args=[cohort.pk]))
+    assert reply.status_code == 404
