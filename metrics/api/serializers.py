@@ -273,3 +273,31 @@ class CohortTrainingSerializer(serializers.Serializer):
     kpis = TrainingKpiSerializer(many=True)
     at_risk_total = serializers.IntegerField()
     at_risk = AtRiskSerializer(many=True, help_text="Those the caller may see by name.")
+
+
+class OutcomeMeasureSerializer(serializers.Serializer):
+    pathway = serializers.CharField()
+    kpi_key = serializers.CharField()
+    kpi_name = serializers.CharField()
+    unit = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+    statistic = serializers.CharField()
+    baseline = serializers.CharField(allow_null=True, help_text="A decimal, as text.")
+    baseline_n = serializers.IntegerField()
+    baseline_from = serializers.DateField()
+    baseline_to = serializers.DateField()
+    current = serializers.CharField(allow_null=True, help_text="A decimal, as text.")
+    current_n = serializers.IntegerField()
+    current_from = serializers.DateField()
+    current_to = serializers.DateField()
+    target = serializers.CharField(allow_null=True, help_text="A decimal, as text.")
+    progress = serializers.IntegerField(allow_null=True, help_text="Percent of the way.")
+    small_sample = serializers.BooleanField()
+    method = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class CohortOutcomesSerializer(serializers.Serializer):
+    cohort = serializers.IntegerField()
+    teams = serializers.JSONField(help_text="The teams measured (as the caller may see them).")
+    outcomes = OutcomeMeasureSerializer(many=True)

@@ -22,6 +22,7 @@ from ..impact import impact_for_teams
 from ..models import CohortSnapshot, KpiObservation, Objective
 from ..registry import KPIS
 from .serializers import (
+    CohortOutcomesSerializer,
     CohortTrainingSerializer,
     ImpactSerializer,
     IncidentReportSerializer,
@@ -288,6 +289,7 @@ class CohortOutcomesApi(APIView):
 
     permission_classes = [CanSeeDashboards]
 
+    @extend_schema(responses={200: CohortOutcomesSerializer})
     def get(self, request: Request, pk: int) -> Response:
         cohort = selectors.cohort_for_user(user=request.user, cohort_id=pk)
         scope = selectors.cohort_scope(user=request.user, team_ids=cohort_team_ids(cohort))
