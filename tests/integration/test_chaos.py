@@ -134,48 +134,77 @@ def private_redis() -> Iterator[PrivateRedis]:
     server.close()
 
 
+class SupervisedWorker:
+    """One worker process (2 pool processes, every queue) on the private Redis, started
+    again when it exits, as `restart: unless-stopped` does in docker-compose.yml: a worker
+    may exit when its broker goes away (kombu cannot restore unacknowledged messages
+    without a connection), and production relies on its supervisor for that."""
+
+    def __init__(self, private_redis: PrivateRedis) -> None:
+        self.private_redis = private_redis
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": private_redis.url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "TRELLIS_HEARTBEAT_SECONDS": "1",
+            "TRELLIS_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT),
+        }
+        self.log = open(ROOT / "var" / "test-chaos-worker.log", "ab")  # noqa: SIM115
+
+    def start(self) -> None:
+        self.starts += 1
+        name = f"chaos-{os.getpid()}-{self.starts}@%h"
+        self.proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "config", "worker"),
+                *("-Q", "default,scoring,metrics", "-c", "2", "-l", "info", "-n", name),
+                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        # The worker is ready once it consumes: a ping through its own broker answers.
+        with _broker(self.private_redis.url):
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if celery_app.control.ping(timeout=0.5):
+                    return
+                assert self.proc.poll() is None, (
+                    "the chaos worker exited at start; see var/test-chaos-worker.log"
+                )
+        pytest.fail("the chaos worker did not answer within 120 s")
+
+    def ensure_running(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+
+
 @pytest.fixture(scope="module")
-def chaos_worker(private_redis, django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
-    """One worker process (2 pool processes, every queue) on the private Redis."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": private_redis.url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "TRELLIS_HEARTBEAT_SECONDS": "1",
-        "TRELLIS_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT),
-    }
-    log = open(ROOT / "var" / "test-chaos-worker.log", "ab")  # noqa: SIM115
-    name = f"chaos-{os.getpid()}@%h"
-    worker = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "celery", "-A", "config", "worker"),
-            *("-Q", "default,scoring,metrics", "-c", "2", "-l", "info", "-n", name),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    # The worker is ready once it consumes: a ping through its own broker answers.
-    with _broker(private_redis.url):
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if celery_app.control.ping(timeout=0.5):
-                break
-            assert worker.poll() is None, "the chaos worker exited; see var/test-chaos-worker.log"
-        else:
-            pytest.fail("the chaos worker did not answer within 120 s")
+def chaos_worker(private_redis, django_db_setup, django_db_blocker) -> Iterator[SupervisedWorker]:
+    worker = SupervisedWorker(private_redis)
+    worker.start()
     yield worker
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
-    log.close()
+    worker.close()
 
 
 @pytest.fixture
@@ -184,9 +213,11 @@ def on_private_broker(chaos_worker, private_redis, monkeypatch) -> PrivateRedis:
     from celery._state import _set_task_join_will_block
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    chaos_worker.ensure_running()
     with _broker(private_redis.url):
         _set_task_join_will_block(False)
         yield private_redis
+        chaos_worker.ensure_running()
         # Tasks a test started (e.g. rollups after an import) end before its rows are
         # flushed: a flush racing them deadlocks.
         assert wait_for(_worker_idle, timeout=60), "the chaos worker is still busy"
@@ -267,7 +298,7 @@ def test_a_scoring_worker_killed_mid_batch_three_times_scores_every_attempt_once
 
 
 def test_redis_stopped_during_submits_and_imports_loses_nothing_and_fails_nothing(
-    on_private_broker, api_client
+    on_private_broker, chaos_worker, api_client
 ):
     manager = UserFactory(personas=["learner", "manager"])
     for slug in TEAMS:
@@ -302,6 +333,7 @@ def test_redis_stopped_during_submits_and_imports_loses_nothing_and_fails_nothin
         assert (finished.status, finished.created_count) == ("done", 5)
     finally:
         on_private_broker.start()
+    chaos_worker.ensure_running()  # as its supervisor would, if the outage ended it
     # kept: the three imports' messages and the finished batch's note to metrics
     assert sorted(OutboxMessage.objects.values_list("task", flat=True)) == [
         "incidents.tasks.import_batch_process",
