@@ -25,43 +25,51 @@ def test_learner_takes_the_ten_question_check_with_feedback(page, live_server, d
     expect(page.locator("fieldset.question")).to_have_count(10)
 
     # when they answer a question with the keyboard and check it
-    core = _question(page, "Core aim")
-    core.get_by_label(re.compile("Pipelines that fail loudly")).focus()
+    main = _question(page, "Main idea")
+    main.get_by_label(re.compile("Running ML pipelines that fail visibly")).focus()
     page.keyboard.press("Space")
-    core.get_by_role("button", name="Check answer").click()
+    main.get_by_role("button", name="Check answer").click()
 
     # then the feedback for that question appears in place
-    core = _question(page, "Core aim")
-    expect(core.locator(".outcome")).to_have_text("Correct · 1 of 1 point")
-    expect(core).to_contain_text("Yes: observable, alarmed and humane.")
-    expect(core.locator(".correct-answer")).to_contain_text("Pipelines that fail loudly")
+    main = _question(page, "Main idea")
+    expect(main.locator(".outcome")).to_have_text("Correct · 1 of 1 point")
+    expect(main).to_contain_text("observable, alarmed and humane.")
+    expect(main.locator(".correct-answer")).to_contain_text(
+        "Running ML pipelines that fail visibly"
+    )
 
     # a wrong answer is explained too
-    drift = _question(page, "Drift signal")
-    drift.get_by_label("CPU use on the serving nodes is rising").check()
-    drift.get_by_role("button", name="Check answer").click()
-    drift = _question(page, "Drift signal")
-    expect(drift.locator(".outcome")).to_have_text("Incorrect · 0 of 1 point")
-    expect(drift).to_contain_text("That is load, not drift.")
+    limit = _question(page, "Limit to watch")
+    limit.get_by_label("They can explain a topic in plain words").check()
+    limit.get_by_role("button", name="Check answer").click()
+    limit = _question(page, "Limit to watch")
+    expect(limit.locator(".outcome")).to_have_text("Incorrect · 0 of 1 point")
+    expect(limit).to_contain_text("That is a strength, not a limit.")
 
     # when they answer three more and submit
-    _question(page, "AI and rollbacks").get_by_label("False").check()
-    _question(page, "PSI margin").get_by_label("Your answer").fill("0.07")
-    _question(page, "Name the metric").get_by_label("Your answer").fill("psi")
+    _question(page, "Central concept").get_by_label(
+        re.compile("Pipeline observability, so that failures are loud")
+    ).check()
+    _question(page, "Verify a drift answer").get_by_label("Your answer").fill(
+        "look at the drift dashboard"
+    )
+    _question(page, "Bad use").get_by_label(
+        re.compile("Drafting a drift-alarm runbook with thresholds")
+    ).check()
     expect(page.locator("#save-status")).to_contain_text("Saved at")
     page.get_by_role("button", name="Submit answers").click()
 
     # then they see the score and the feedback for every question
     expect(page.get_by_role("heading", level=2, name=re.compile("^Score"))).to_have_text(
-        "Score: 4 of 10 (40 %)"
+        "Score: 3 of 10 (30 %)"
     )
     expect(page.locator(".verdict")).to_contain_text("Not passed")
     expect(page.locator("fieldset.question .outcome")).to_have_count(10)
-    expect(_question(page, "PSI margin").locator(".outcome")).to_have_text("Correct · 1 of 1 point")
-    expect(_question(page, "AI and rollbacks")).to_contain_text(
-        "Right: it can draft, a person decides."
+    expect(_question(page, "Verify a drift answer").locator(".outcome")).to_have_text(
+        "Correct · 1 of 1 point"
     )
-    expect(_question(page, "Drift page steps").locator(".outcome")).to_have_text(
+    expect(_question(page, "Bad use")).to_contain_text("A good use, with review.")
+    expect(_question(page, "Safest next step").locator(".outcome")).to_have_text(
         "Not answered · 0 of 1 point"
     )
 

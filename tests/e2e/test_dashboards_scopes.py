@@ -44,7 +44,9 @@ def test_manager_sees_only_services_their_teams_own(page, live_server, demo_org,
     page.goto(f"{live_server.url}/dashboards/")
 
     services = page.locator("section[aria-labelledby=services-heading] tbody tr td:first-child")
-    expect(services).to_have_text(["Checkout API", "Edge Gateway", "Model Serving", "Ranking API"])
+    expect(services).to_have_text(
+        ["Checkout API", "Edge Gateway", "Inference Gateway", "Model Serving", "Ranking API"]
+    )
     expect(page.get_by_role("link", name="Whole organisation")).to_have_count(0)
 
     page.get_by_role("link", name="Trends and distributions for Model Serving").click()

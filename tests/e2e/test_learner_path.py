@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment, Attempt, QuestionType
 from org.models import User
-from pathways.models import Module
+from pathways.models import Certification, Module
 from pathways.progress import selectors
 from tests.assessments.factories import AssessmentFactory, quiz_with
 from tests.pathways.test_sequence import BROKEN, GOOD
@@ -33,6 +33,12 @@ def next_module(demo_org) -> Module:
         kind=Assessment.Kind.LAB_CHECK,
         lab=lab,
         pass_mark=80,
+    )
+    # earned by evidence: passing this lab's check (the demo hands out no certificate)
+    Certification.objects.create(
+        slug="e2e-drift-runbook",
+        name="Drift runbook practitioner",
+        criteria={"labs": [lab.slug], "requires_evidence": True},
     )
     return module
 
