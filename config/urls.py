@@ -16,6 +16,17 @@ api_v1 = [
     path("", include("metrics.api.urls")),
 ]
 
+
+class FaviconRedirect(RedirectView):
+    """/favicon.ico → the hashed static favicon, looked up per request (not at import, so
+    loading the URLs never needs the static manifest)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        return static("favicon.svg")
+
+
 urlpatterns = [
     path("", org_views.home, name="home"),
     path(
@@ -53,7 +64,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links to.
     path(
         "favicon.ico",
-        RedirectView.as_view(url=static("favicon.svg"), permanent=True),
+        FaviconRedirect.as_view(),
         name="favicon",
     ),
     path("readyz", org_views.readyz, name="readyz"),
