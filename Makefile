@@ -20,13 +20,15 @@ install: $(VENV)/.installed
 
 # Debian packages the tests drive for real: Chromium (browser tests), Node.js and npm (the
 # OpenID provider and the xAPI conformance suite) and Prometheus
-# (external KPIs pulled with query_range). Installed only when missing.
+# (external KPIs pulled with query_range) and xmlsec1 (SAML signatures, for pysaml2).
+# Installed only when missing.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	dpkg -s prometheus >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	[ -x /usr/bin/xmlsec1 ] || missing="$$missing xmlsec1"; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
@@ -57,9 +59,10 @@ test-pg: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) TRELLIS_REQUIRE_SERVICES=1 \
 	  $(PY) -m pytest -q -m "not e2e"
 
-# npm packages the tests start as real counterparts (e.g. the OpenID provider); Debian's
-# nodejs and npm are installed when missing.
-NODE_TEST_DIRS := tests/node/oidc-provider
+# npm packages the tests start as real counterparts (e.g. the OpenID provider), inject
+# into pages (axe-core) or verify with (the credential verifier); Debian's nodejs and npm
+# are installed when missing.
+NODE_TEST_DIRS := tests/node/oidc-provider tests/node/axe-core tests/node/vc-verifier
 node-deps:
 	@command -v npm >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
@@ -77,6 +80,10 @@ test-e2e: install node-deps
 LRS_SUITE_SRC ?= ../shared/lrs-conformance-test-suite
 lrs-conformance: install
 	LRS_SUITE_SRC=$(LRS_SUITE_SRC) .ci/lrs-conformance
+
+# Schemathesis against the live app on PostgreSQL with each persona's token (.ci/api-fuzz).
+api-fuzz: install
+	.ci/api-fuzz
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -113,6 +120,7 @@ compose-check: install
 check-deploy: install
 	export DJANGO_SETTINGS_MODULE=config.settings.production \
 	  DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	  TRELLIS_SECRETS_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  DJANGO_STATIC_ROOT=$(VENV)/check-deploy-static; \
 	$(PY) manage.py collectstatic --noinput -v 0 && \
 	$(PY) manage.py check --deploy --fail-level WARNING

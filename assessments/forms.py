@@ -135,6 +135,8 @@ class AssessmentForm(forms.ModelForm):
             "lab",
             "capstone",
             "check_phase",
+            "post_opens",
+            "post_min_days",
             "pass_mark",
             "attempts_allowed",
             "shuffle_questions",
@@ -156,12 +158,19 @@ class AssessmentForm(forms.ModelForm):
         self.fields["question_list"].label_from_instance = lambda q: (
             f"{q.bank.name} · {q.get_qtype_display()} · {q}"
         )
-        self.fields["module"].queryset = Module.objects.select_related("pathway")
+        self.fields["module"].queryset = Module.objects.select_related("pathway").order_by(
+            "pathway__title", "pathway__version", "week_start", "order", "pk"
+        )
+        self.fields["module"].label_from_instance = lambda m: f"{m.pathway} · {m.title}"
         self.fields["pathway"].queryset = Pathway.objects.all()
-        self.fields["lab"].queryset = Lab.objects.select_related("module")
+        self.fields["lab"].queryset = Lab.objects.select_related("module__pathway").order_by(
+            "module__pathway__title", "module__pathway__version", "module__order", "order", "pk"
+        )
+        self.fields["lab"].label_from_instance = lambda lab: f"{lab.module.pathway} · {lab.title}"
         self.fields["capstone"].queryset = Capstone.objects.all()
         self.fields["skills"].queryset = Skill.objects.all()
         self.fields["skills"].required = False
+        self.fields["post_min_days"].required = False
         if self.instance.pk:
             self.fields["time_limit_minutes"].initial = (
                 self.instance.time_limit_seconds // 60 if self.instance.time_limit_seconds else None
@@ -172,6 +181,9 @@ class AssessmentForm(forms.ModelForm):
             self.fields["question_list"].initial = [
                 item.question_id for item in self.instance.items.all()
             ]
+
+    def clean_post_min_days(self) -> int:
+        return self.cleaned_data.get("post_min_days") or 0
 
     def clean_rubric_json(self) -> list:
         raw = self.cleaned_data.get("rubric_json") or ""

@@ -32,6 +32,8 @@ class QuestionType(models.TextChoices):
     SHORT_TEXT = "short_text", "Short text"
     ORDERING = "ordering", "Ordering"
     MATCHING = "matching", "Matching"
+    ESSAY = "essay", "Essay (scored by a reviewer with a rubric)"
+    DESCRIPTION = "description", "Text block (not scored)"
 
 
 class QuestionBank(models.Model):
@@ -97,6 +99,11 @@ class Assessment(models.Model):
         ON_SCORED = "on_scored", "When the attempt is scored"
         NEVER = "never", "Never (score only)"
 
+    class PostOpens(models.TextChoices):
+        ANY_TIME = "", "Any time after the pre check"
+        MODULES_DONE = "modules_done", "When every module of its pathway is done"
+        DAYS_AFTER_PRE = "days_after_pre", "A number of days after the pre check"
+
     class AnswersTiming(models.TextChoices):
         WITH_FEEDBACK = "with_feedback", "With the feedback"
         AFTER_FINAL = "after_final", "Once passed or no attempts are left"
@@ -119,6 +126,19 @@ class Assessment(models.Model):
         "pathways.Capstone", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     check_phase = models.CharField(max_length=8, choices=Phase.choices, blank=True, default="")
+    post_opens = models.CharField(
+        "post check opens",
+        max_length=16,
+        choices=PostOpens.choices,
+        blank=True,
+        default="",
+        help_text="Skill checks: when a learner may take the post check.",
+    )
+    post_min_days = models.PositiveSmallIntegerField(
+        "days after the pre check",
+        default=0,
+        help_text="Skill checks opening a number of days after the pre check: how many.",
+    )
     pass_mark = models.PositiveSmallIntegerField(
         default=70, validators=Percent, help_text="Percent needed to pass."
     )
@@ -363,6 +383,25 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.attempt} by {self.reviewer}"
+
+
+class ResponseReview(models.Model):
+    """A reviewer's rubric scoring of one essay response (question type `essay`)."""
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="review")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="essay_reviews"
+    )
+    levels = models.JSONField(help_text="Chosen level index per rubric criterion, in order.")
+    points = models.DecimalField(max_digits=8, decimal_places=2, help_text="Rubric points.")
+    comment = models.TextField(blank=True, help_text="Markdown.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["response", "created_at"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.response_id} by {self.reviewer}"
 
 
 class ItemStatistic(models.Model):

@@ -11,6 +11,7 @@ from org.models import User
 from pathways.models import Lab, Module
 
 from .models import Assessment, Attempt
+from .post_check import post_check_closed
 
 Kind = Assessment.Kind
 Status = Attempt.Status
@@ -36,6 +37,7 @@ class CheckStep:
     assessment: Assessment
     attempts: list[Attempt] = field(default_factory=list)  # oldest first
     template: str = "assessments/_step.html"
+    closed: str | None = None  # a post skill check that is not open yet: why
 
     @property
     def current(self) -> Attempt | None:
@@ -77,6 +79,9 @@ def _steps(user: User, assessments: list[Assessment]) -> list[CheckStep]:
             .order_by("number")
         ):
             steps[attempt.assessment_id].attempts.append(attempt)
+        for step in steps.values():
+            if step.assessment.kind == Kind.SKILL_CHECK and step.current is None:
+                step.closed = post_check_closed(user=user, assessment=step.assessment)
     return list(steps.values())
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import lab_views, views
+from . import essay_views, lab_views, views
 
 app_name = "assessments"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("assess/certificates/<str:token>/", views.certificate, name="certificate"),
     path("assess/gains/", views.gains, name="gains"),
+    path("assess/gains/mine/", views.my_gains, name="my_gains"),
     path("assess/labs/<int:lab_id>/check-file/", lab_views.check_file, name="lab_check_file"),
     path("assess/labs/<int:lab_id>/submit/", lab_views.submit_lab, name="lab_submit"),
     path("assess/<slug:slug>/", views.detail, name="detail"),
@@ -34,4 +35,6 @@ urlpatterns = [
     path("author/assessments/questions/<int:pk>/", views.question_edit, name="question_edit"),
     path("author/assessments/reviews/", views.review_queue, name="review_queue"),
     path("author/assessments/reviews/<int:pk>/", views.review, name="review"),
+    path("author/assessments/essays/", essay_views.essay_queue, name="essay_queue"),
+    path("author/assessments/essays/<int:pk>/", essay_views.essay_review, name="essay_review"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from org.models import Persona
 from org.permissions import persona_required
 
-from . import artifacts, opaque, selectors, services
+from . import artifacts, opaque, post_check, selectors, services
 from .exceptions import AssessmentError
 from .forms import (
     ArtifactForm,
@@ -29,6 +29,7 @@ from .forms import (
     answers_from_post,
 )
 from .models import Assessment, Attempt, Question, QuestionBank
+from .my_gains import gains_of
 
 Status = Attempt.Status
 
@@ -76,6 +77,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "attempts_left": left,
             "current": current,
             "question_count": assessment.items.count(),
+            "post_closed": None
+            if current
+            else post_check.post_check_closed(user=request.user, assessment=assessment),
         },
     )
 
@@ -266,6 +270,12 @@ def certificate(request: HttpRequest, token: str) -> HttpResponse:
     if award is None:
         raise Http404
     return render(request, "assessments/certificate.html", {"award": award, "token": token})
+
+
+@persona_required(Persona.LEARNER)
+def my_gains(request: HttpRequest) -> HttpResponse:
+    """The signed-in learner's own pre, post and normalised gain, overall and per skill."""
+    return render(request, "assessments/my_gains.html", {"gains": gains_of(user=request.user)})
 
 
 @persona_required(Persona.MANAGER)

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ImproperlyConfigured
 
+from .connectors.secrets import secret_encrypt
 from .connectors.services import source_secrets_set, source_sync
 from .models import (
     ActionItem,
@@ -111,7 +113,8 @@ class IncidentSourceForm(forms.ModelForm):
     token = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="The API token (PagerDuty: a REST API key). Leave empty to keep the stored one.",
+        help_text="The API token (PagerDuty: a REST API key; Opsgenie: an API key with read "
+        "access). Leave empty to keep the stored one.",
     )
     webhook_secret = forms.CharField(
         required=False,
@@ -121,21 +124,47 @@ class IncidentSourceForm(forms.ModelForm):
 
     base_url = forms.URLField(
         max_length=300,
+        required=False,
         assume_scheme="https",
-        initial="https://api.pagerduty.com",
-        help_text="The API's address.",
+        help_text="The API's address; empty: the vendor's (https://api.pagerduty.com, "
+        "https://api.opsgenie.com; Opsgenie EU: https://api.eu.opsgenie.com).",
     )
 
     class Meta:
         model = IncidentSource
-        fields = ["name", "kind", "base_url", "mapping", "enabled", "first_sync_days"]
+        fields = ["name", "kind", "team", "base_url", "mapping", "enabled", "first_sync_days"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("token") or cleaned.get("webhook_secret"):
+            try:
+                secret_encrypt("check")
+            except ImproperlyConfigured as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return cleaned
 
 
 @admin.register(IncidentSource)
 class IncidentSourceAdmin(admin.ModelAdmin):
     form = IncidentSourceForm
-    list_display = ["name", "kind", "enabled", "last_sync_at", "last_status", "has_token"]
-    readonly_fields = ["cursor", "last_sync_at", "last_status", "last_error", "last_batch"]
+    list_display = [
+        "name",
+        "kind",
+        "team",
+        "enabled",
+        "last_sync_at",
+        "last_status",
+        "last_records",
+        "has_token",
+    ]
+    readonly_fields = [
+        "cursor",
+        "last_sync_at",
+        "last_status",
+        "last_records",
+        "last_error",
+        "last_batch",
+    ]
     actions = ["sync_now"]
 
     @admin.display(boolean=True, description="Token stored")

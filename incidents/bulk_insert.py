@@ -5,9 +5,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, models
-from psycopg import Copy
+from psycopg import Copy, adapt, postgres, pq
 from psycopg.copy import FileWriter
-from psycopg.types.json import Jsonb
+from pydantic_core import to_json
 
 
 def _on_postgres() -> bool:
@@ -29,6 +29,28 @@ def _pg_type(field: models.Field) -> str:
     return PG_TYPE_NAMES.get(name, name)
 
 
+class _JsonbValue:
+    """Marks nothing: only the type the dumper below is registered for (by oid)."""
+
+
+class _JsonbBinaryDumper(adapt.Dumper):
+    """jsonb in COPY's binary format (version byte 1, then the JSON text) from any
+    JSON-able Python value: empty objects and lists (the common case: no attributes,
+    nothing dropped) are constants; anything else goes through pydantic-core's
+    serializer, which is faster than `json.dumps` and takes datetimes and Decimals."""
+
+    oid = postgres.types["jsonb"].oid
+    format = pq.Format.BINARY
+    EMPTY = {dict: b"\x01{}", list: b"\x01[]"}
+
+    def dump(self, obj: Any) -> bytes:
+        if not obj:
+            empty = self.EMPTY.get(type(obj))
+            if empty is not None:
+                return empty
+        return b"\x01" + to_json(obj)
+
+
 def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
     """Plain inserts of dicts (field name → value), all with the same keys."""
     if rows:
@@ -39,7 +61,8 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
 def insert_values(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """Plain inserts: binary COPY on PostgreSQL (fastest), bulk_create elsewhere."""
+    """Plain inserts: binary COPY on PostgreSQL (fastest), bulk_create elsewhere.
+    JSON columns take the Python value (None is SQL NULL, not JSON null)."""
     if not rows:
         return
     if not _on_postgres():
@@ -49,7 +72,6 @@ def insert_values(
         return
     fields = [model._meta.get_field(name) for name in columns]
     quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     sql = f"COPY {model._meta.db_table} ({quoted}) FROM STDIN (FORMAT BINARY)"
     # Format every row first, without touching the network, then send the lot:
     # one long CPU stretch and one long I/O stretch instead of hundreds of short
@@ -60,16 +82,12 @@ def insert_values(
         connection.connection.cursor() as raw_cursor,  # only lends its adapters
         Copy(raw_cursor, binary=True, writer=FileWriter(buffer)) as formatter,
     ):
+        # jsonb columns take the values as they are (no Jsonb wrapper per value).
+        raw_cursor.adapters.register_dumper(_JsonbValue, _JsonbBinaryDumper)
         formatter.set_types([_pg_type(f) for f in fields])
-        if json_columns:
-            for row in rows:
-                values = list(row)
-                for i in json_columns:
-                    values[i] = Jsonb(values[i])
-                formatter.write_row(values)
-        else:
-            for row in rows:
-                formatter.write_row(row)
+        write_row = formatter.write_row
+        for row in rows:
+            write_row(row)
     # wrap_database_errors: psycopg's errors become Django's (IntegrityError…).
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
         copy.write(buffer.getbuffer())

@@ -6,7 +6,9 @@ from .encoding import decode_input
 from .importers import IMPORTERS
 from .models import FailureMode, ImportBatch
 
-MAX_UPLOAD_BYTES = 50 * 2**20
+# As much as one batch may hold (services.MAX_DOCUMENT_BYTES); uploads are spooled to disk
+# by Django and stored in parts as read, so the web process never holds a file whole.
+MAX_UPLOAD_BYTES = 200 * 2**20
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -51,7 +53,7 @@ class ImportForm(forms.Form):
         uploads = [*(cleaned.get("files") or []), cleaned.get("mapping")]
         if sum(f.size for f in uploads if f) > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                "Upload at most 50 MB at once (files and mapping together); split larger exports."
+                "Upload at most 200 MB at once (files and mapping together); split larger exports."
             )
         return cleaned
 

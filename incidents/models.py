@@ -217,6 +217,9 @@ class ImportDocument(models.Model):
     line_offset = models.PositiveIntegerField(
         default=0, help_text="Lines of the file before this part (large files are stored in parts)."
     )
+    continues = models.BooleanField(
+        default=False, help_text="This part goes on from the previous one (JSON is cut anywhere)."
+    )
 
     class Meta:
         ordering = ["batch", "position"]

@@ -5,11 +5,13 @@ Who sees which incident (asked of `org.access`, decided here for incidents):
 - managers see the incidents of the teams they manage;
 - everyone signed in sees the incidents of the teams they belong to (read only).
 Import batches: admins see all; everyone else the batches they started.
+Incident sources (their sync status): admins see all; managers those of the teams
+they manage.
 """
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from org import access
 from org.models import Membership, User
@@ -20,9 +22,11 @@ from .models import (
     ImportBatch,
     Incident,
     IncidentRevision,
+    IncidentSource,
     RejectedRecord,
     TrainingRule,
     TrainingSuggestion,
+    WebhookDelivery,
 )
 
 
@@ -95,6 +99,30 @@ def batches_visible_to(*, user: User) -> QuerySet[ImportBatch]:
 
 def batch_list(*, user: User) -> QuerySet[ImportBatch]:
     return batches_visible_to(user=user).select_related("created_by")
+
+
+def sources_visible_to(*, user: User) -> QuerySet[IncidentSource]:
+    if access.is_admin(user):
+        return IncidentSource.objects.all()
+    return IncidentSource.objects.filter(team__in=access.teams_managed_by(user))
+
+
+def source_list(*, user: User) -> QuerySet[IncidentSource]:
+    """Each visible source with its last sync (pull) and its last webhook delivery and
+    what became of that delivery's import, in one query."""
+    last = WebhookDelivery.objects.filter(source=OuterRef("pk")).order_by("-received_at", "-pk")
+    return (
+        sources_visible_to(user=user)
+        .select_related("team", "last_batch")
+        .annotate(
+            last_delivery_at=Subquery(last.values("received_at")[:1]),
+            last_delivery_status=Subquery(last.values("batch__status")[:1]),
+            last_delivery_records=Subquery(last.values("batch__processed_count")[:1]),
+            last_delivery_rejected=Subquery(last.values("batch__rejected_count")[:1]),
+            last_delivery_error=Subquery(last.values("batch__error")[:1]),
+        )
+        .order_by("name")
+    )
 
 
 def batch_rejected(*, batch: ImportBatch) -> QuerySet[RejectedRecord]:

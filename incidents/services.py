@@ -148,6 +148,7 @@ def import_batch_create(
                 name=_storable(d.name)[:255],
                 content=_storable(d.content),
                 line_offset=d.line_offset,
+                continues=d.continues,
             )
         if empty:
             raise IncidentsError("There is nothing to import: the input is empty.")
@@ -186,10 +187,10 @@ def import_batch_discard(*, batch: ImportBatch) -> ImportBatch:
 def _documents(batch: ImportBatch) -> Iterator[Document]:
     """The batch's documents, read one at a time (a large file is many parts)."""
     for pk in batch.documents.order_by("position").values_list("pk", flat=True):
-        name, content, line_offset = ImportDocument.objects.values_list(
-            "name", "content", "line_offset"
+        name, content, line_offset, continues = ImportDocument.objects.values_list(
+            "name", "content", "line_offset", "continues"
         ).get(pk=pk)
-        yield Document(name=name, content=content, line_offset=line_offset)
+        yield Document(name, content, line_offset, continues)
 
 
 def _numbered(records: Iterable[RawRecord]) -> Iterator[RawRecord]:
@@ -442,7 +443,9 @@ def _process(
     if documents is None:
         documents = _documents(batch)
     else:  # the same text the batch stored (import_batch_create keeps it verbatim)
-        documents = (Document(d.name, _storable(d.content), d.line_offset) for d in documents)
+        documents = (
+            Document(d.name, _storable(d.content), d.line_offset, d.continues) for d in documents
+        )
     # The cyclic garbage collector would scan the records (which live for the whole
     # run) and each chunk's results again and again: a large share of the CPU time.
     # None of them form reference cycles, so reference counting frees them; the

@@ -9,13 +9,16 @@ from django.utils import timezone
 
 
 class IncidentSource(models.Model):
-    """An incident tool Trellis pulls from (PagerDuty) or that pushes to it by webhook.
+    """An incident tool Trellis pulls from (PagerDuty, Opsgenie) or that pushes to it by
+    webhook.
 
     Secrets are stored encrypted (`incidents.connectors.secrets`); `cursor` is where
     the next incremental sync starts."""
 
     class Kind(models.TextChoices):
         PAGERDUTY = "pagerduty", "PagerDuty (REST API v2 and v3 webhooks)"
+        OPSGENIE = "opsgenie", "Opsgenie incidents (Incident API)"
+        OPSGENIE_ALERTS = "opsgenie-alerts", "Opsgenie alerts (Alert API)"
         GENERIC = "generic", "Any JSON webhook, read through a mapping"
 
     class SyncStatus(models.TextChoices):
@@ -27,8 +30,19 @@ class IncidentSource(models.Model):
         max_length=64, unique=True, help_text="Also the source of its incidents, e.g. pagerduty."
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    team = models.ForeignKey(
+        "org.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incident_sources",
+        help_text="The team it belongs to: its managers see the source's sync status.",
+    )
     base_url = models.URLField(
-        max_length=300, default="https://api.pagerduty.com", help_text="The API's address."
+        max_length=300,
+        blank=True,
+        help_text="The API's address; empty: the vendor's (https://api.pagerduty.com, "
+        "https://api.opsgenie.com; Opsgenie's EU accounts: https://api.eu.opsgenie.com).",
     )
     token_encrypted = models.TextField(blank=True, editable=False)
     webhook_secret_encrypted = models.TextField(blank=True, editable=False)
@@ -47,6 +61,9 @@ class IncidentSource(models.Model):
         max_length=8, choices=SyncStatus.choices, default=SyncStatus.NEVER
     )
     last_error = models.TextField(blank=True)
+    last_records = models.PositiveIntegerField(
+        default=0, help_text="Records the last sync brought in."
+    )
     last_batch = models.ForeignKey(
         "incidents.ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -56,6 +73,18 @@ class IncidentSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def pulls(self) -> bool:
+        """Synced by the beat job (a generic source only takes webhooks)."""
+        return self.kind in PULL_KINDS
+
+
+PULL_KINDS = (
+    IncidentSource.Kind.PAGERDUTY,
+    IncidentSource.Kind.OPSGENIE,
+    IncidentSource.Kind.OPSGENIE_ALERTS,
+)
 
 
 class WebhookDelivery(models.Model):

@@ -4,7 +4,9 @@ Line-based formats (JSON Lines and CSV) are cut at line ends into parts of about
 `PART_CHARS` characters, each stored as its own `ImportDocument` row with the number
 of lines before it (`line_offset`), so locators stay those of the whole file. A CSV
 part is cut only outside a quoted field (an even number of `"` so far) and carries the
-header row again. Other formats are one document each (they are parsed whole).
+header row again. JSON exports (json, pagerduty, opsgenie) are cut anywhere into parts of
+about `PART_CHARS`, the parts after the first marked `continues`; their readers stream
+top-level arrays (incidents.importers.jsonstream). Other formats are one document each.
 Files are read from disk (uploads are spooled there by Django) in blocks and decoded
 as they come (`incidents.encoding`: invalid UTF-8 kept marked, never replaced).
 """
@@ -19,6 +21,9 @@ from .importers import Document
 PART_CHARS = 2**20
 BLOCK_BYTES = 2**20
 STREAMED_FORMATS = frozenset({"jsonl", "csv"})
+# JSON exports are cut anywhere; the parts after the first are marked `continues` and
+# read back as one stream (incidents.importers.jsonstream).
+JSON_FORMATS = frozenset({"json", "pagerduty", "opsgenie"})
 
 
 def file_blocks(handle: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[bytes]:
@@ -54,6 +59,9 @@ def _lines(texts: Iterable[str]) -> Iterator[str]:
 def document_parts(name: str, blocks: Iterable[bytes | str], format: str) -> Iterator[Document]:
     """The documents to store for one input file (see the module docstring)."""
     texts = decoded(blocks)
+    if format in JSON_FORMATS:
+        yield from _json_parts(name, texts)
+        return
     if format not in STREAMED_FORMATS:
         yield Document(name, "".join(texts))
         return
@@ -79,6 +87,21 @@ def document_parts(name: str, blocks: Iterable[bytes | str], format: str) -> Ite
             part, size = [], 0
     if part or not lines_before:
         yield _part(name, part, csv, header, header_lines, lines_before)
+
+
+def _json_parts(name: str, texts: Iterable[str]) -> Iterator[Document]:
+    pending = ""
+    lines_before = 0
+    continues = False
+    for text in texts:
+        pending += text
+        while len(pending) >= PART_CHARS:
+            content, pending = pending[:PART_CHARS], pending[PART_CHARS:]
+            yield Document(name, content, line_offset=lines_before, continues=continues)
+            lines_before += content.count("\n")
+            continues = True
+    if pending or not continues:
+        yield Document(name, pending, line_offset=lines_before, continues=continues)
 
 
 def _count(part: list[str], csv: bool) -> int:

@@ -33,3 +33,10 @@ def incident_sources_sync() -> None:
     from .connectors.services import sources_sync_enabled
 
     sources_sync_enabled()
+
+
+@shared_task(name="incidents.tasks.incident_source_sync")
+def incident_source_sync(source_id: int) -> None:
+    from .connectors.services import source_sync
+
+    source_sync(source_id=source_id)

@@ -153,29 +153,39 @@ def _jsonable(value: Any) -> Any:
 def _children(
     incident_ids: dict[str, int], records: Sequence[Prepared], factor_ids: dict[str, int]
 ) -> None:
-    factors, events, actions = [], [], []
+    factors: list[tuple[int, int]] = []
+    events, actions = [], []
     for record in records:
         incident_id = incident_ids[record.external_id]
-        factors.extend(
-            {"incident_id": incident_id, "factor_id": factor_ids[slug]} for slug in record.factors
-        )
-        events.extend({"incident_id": incident_id, **event} for event in record.timeline)
-        actions.extend({"incident_id": incident_id, **item} for item in record.action_items)
-    insert_rows(IncidentFactor, factors)
+        if record.factors:
+            factors.extend((incident_id, factor_ids[slug]) for slug in record.factors)
+        if record.timeline:
+            events.extend({"incident_id": incident_id, **event} for event in record.timeline)
+        if record.action_items:
+            actions.extend({"incident_id": incident_id, **item} for item in record.action_items)
+    insert_values(IncidentFactor, ["incident_id", "factor_id"], factors)
     insert_rows(TimelineEvent, events)
     insert_rows(ActionItem, actions)
 
 
+_SEQUENCE: dict[str, str] = {}
+
+
 def _new_ids(count: int) -> list[int] | None:
     """Ids for `count` new incidents, reserved up front on PostgreSQL (so the rows can be
-    COPYed and their children written without reading the ids back)."""
+    COPYed and their children written without reading the ids back). The sequence's
+    name is looked up once per process, not once per id."""
     if not _on_postgres():
         return None
+    table = Incident._meta.db_table
     with connection.cursor() as cursor:
+        sequence = _SEQUENCE.get(table)
+        if sequence is None:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = _SEQUENCE[table] = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) "
-            "FROM generate_series(1, %s)",
-            [Incident._meta.db_table, count],
+            "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+            [sequence, count],
         )
         return cursor.fetchone()[0]
 

@@ -12,6 +12,12 @@ urlpatterns = [
         connector_views.webhook,
         name="source_webhook",
     ),
+    path("incidents/sources/", connector_views.source_list, name="source_list"),
+    path(
+        "incidents/sources/<int:pk>/sync/",
+        connector_views.source_sync_now,
+        name="source_sync_now",
+    ),
     path("incidents/export.csv", views.incident_list_csv, name="list_csv"),
     path("incidents/<int:pk>/", views.incident_detail, name="detail"),
     path("incidents/<int:pk>/exercise/", views.exercise_create, name="exercise_create"),

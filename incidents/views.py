@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.pagination import EstimatedCountPaginator
+from config.replica import replica_reads
 from config.tasks import enqueue_on_commit
 from org import access
 from org.models import Persona
@@ -28,6 +29,7 @@ def _page(request: HttpRequest, items, size: int):  # type: ignore[no-untyped-de
     return Paginator(items, size).get_page(request.GET.get("page"))
 
 
+@replica_reads
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     filterset = IncidentFilter(
@@ -49,10 +51,12 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "csv_query": request.GET.urlencode(),
             "can_import": selectors.can_import(request.user),
             "is_author": access.is_author(request.user),
+            "sees_sources": access.is_manager(request.user),
         },
     )
 
 
+@replica_reads
 @login_required
 def incident_list_csv(request: HttpRequest) -> HttpResponse:
     """The list's incidents (same filters) as CSV; an invalid filter is a 400."""
@@ -141,6 +145,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/import_upload.html", {"form": form}, status=status)
 
 
+@replica_reads
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
     access.require(selectors.can_import(request.user))

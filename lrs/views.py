@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -133,14 +134,13 @@ def json_response(value, status: int = 200) -> HttpResponse:
 @csrf_exempt
 def dispatch(request: HttpRequest, resource: str = "") -> HttpResponse:
     resource = resource.strip("/")
-    version = "1.0.3"
+    version = {"2.0.0": "2.0.0"}.get(settings.LRS_UNVERSIONED_RESPONSE_VERSION, "1.0.3")
     try:
         xreq = normalise(request, resource)
         stated = xreq.headers.get("x-experience-api-version")
-        if stated is not None and stated.startswith("2."):
-            version = "2.0.0"
-            if request.GET.get("method") is not None:
-                raise BadRequest("xAPI 2.0 has no alternate request syntax")
+        version = version if stated is None else "2.0.0" if stated.startswith("2.") else "1.0.3"
+        if version == "2.0.0" and stated and request.GET.get("method") is not None:
+            raise BadRequest("xAPI 2.0 has no alternate request syntax")
         handler = ROUTES.get(resource)
         if handler is None and resource.startswith("statements/more/"):
             handler = statements_more

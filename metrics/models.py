@@ -202,6 +202,15 @@ class Objective(models.Model):
     starts_on = models.DateField()
     deadline = models.DateField()
     owner = models.CharField(max_length=120, blank=True)
+    team = models.ForeignKey(
+        "org.Team",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="objectives",
+        help_text="The team whose objective this is (its managers may edit it); "
+        "blank: organisation-wide (authors and admins edit it).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -199,13 +199,15 @@ def cohort_snapshot_data(*, cohort: Cohort, today: dt.date) -> dict[str, Any]:
         person_id__in=member_users, skill_id__in=skill_ids
     ).only("id", "person_id", "skill_id", "level", "source", "rated_at"):
         ratings[(rating.person_id, rating.skill_id)].append(rating)
-    team_ids = sorted(
-        set(
-            Membership.objects.filter(user_id__in=member_users)
-            .values_list("team_id", flat=True)
-            .distinct()
-        )
-    )
+    teams_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, team_id in Membership.objects.filter(user_id__in=member_users).values_list(
+        "user_id", "team_id"
+    ):
+        teams_of[user_id].add(team_id)
+    team_ids = sorted({t for teams in teams_of.values() for t in teams})
+    # Per team of the members: learners, at risk, behind and overdue items (the home
+    # page's headline numbers for a team; one person counts in each of their teams).
+    per_team = {t: {"learners": 0, "at_risk": 0, "behind": 0, "overdue_items": 0} for t in team_ids}
 
     day = rules.program_day(start=cohort.start_date, today=today)
     checkpoint = rules.checkpoint_in_force(day) or rules.next_checkpoint(day) or 90
@@ -215,7 +217,10 @@ def cohort_snapshot_data(*, cohort: Cohort, today: dt.date) -> dict[str, Any]:
     phase_learners = {p: [0, 0] for p, _, _ in PHASES}  # with items, all done
     heat: dict[tuple[int, int], _Cell] = defaultdict(_Cell)
     at_risk: list[dict[str, Any]] = []
+    overdue_items = 0
     for member in members:
+        for team_id in teams_of.get(member["user_id"], ()):
+            per_team[team_id]["learners"] += 1
         role = roles.setdefault(member["role_id"], _RoleCounts(member["role__name"] or "No role"))
         role.learners += 1
         levels = {
@@ -257,6 +262,16 @@ def cohort_snapshot_data(*, cohort: Cohort, today: dt.date) -> dict[str, Any]:
         finished = enrollment_status == Enrollment.Status.COMPLETED or (
             items and done == len(items)
         )
+        overdue = sum(
+            rules.item_state(status=i.status, due=i.due, day=day) is rules.ItemState.OVERDUE
+            for i in items
+        )
+        overdue_items += overdue
+        for team_id in teams_of.get(member["user_id"], ()):
+            counts = per_team[team_id]
+            counts["overdue_items"] += overdue
+            if verdict.status is not rules.LearnerStatus.ON_TRACK:
+                counts[verdict.status.value] += 1
         status_counts[verdict.status.value] += 1
         role.status[verdict.status.value] += 1
         role.completion_sum += completion
@@ -312,7 +327,9 @@ def cohort_snapshot_data(*, cohort: Cohort, today: dt.date) -> dict[str, Any]:
         "learners": len(members),
         "enrolled": sum(r.enrolled for r in roles.values()),
         "status_counts": status_counts,
+        "overdue_items": overdue_items,
         "team_ids": team_ids,
+        "teams": {str(t): counts for t, counts in per_team.items()},
         "phases": [
             {
                 "phase": phase.value,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import okr_views, views
 
 app_name = "metrics"
 
@@ -41,5 +41,17 @@ urlpatterns = [
     ),
     path("dashboards/impact/", views.impact, name="impact"),
     path("dashboards/okrs/", views.okrs, name="okrs"),
+    path("dashboards/okrs/new/", okr_views.objective_edit, name="objective_new"),
+    path("dashboards/okrs/<int:pk>/edit/", okr_views.objective_edit, name="objective_edit"),
+    path(
+        "dashboards/okrs/<int:objective_pk>/key-results/new/",
+        okr_views.key_result_edit,
+        name="key_result_new",
+    ),
+    path(
+        "dashboards/okrs/<int:objective_pk>/key-results/<int:pk>/edit/",
+        okr_views.key_result_edit,
+        name="key_result_edit",
+    ),
     path("dashboards/program/", views.program, name="program"),
 ]

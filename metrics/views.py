@@ -13,12 +13,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from config.replica import replica_reads
 from org import access
-from org import selectors as org_selectors
-from org.models import Persona, Team
+from org.models import Persona
 from org.permissions import persona_required
 
-from . import presenters, selectors, services, small_groups
+from . import impact_charts, presenters, selectors, services, small_groups
+from .cohort_impact import staggered_impact
 from .exceptions import MetricsError
 from .forms import ImpactForm, IncidentFilterForm
 from .impact import impact_for_teams
@@ -30,20 +31,22 @@ from .registry import DURATION_KPIS, REGISTRY
 DASHBOARD_PERSONAS = (Persona.MANAGER, Persona.AUTHOR)
 
 
+@replica_reads
 @persona_required(Persona.MANAGER)
 def home(request: HttpRequest) -> HttpResponse:
-    if selectors.may_see_everything(request.user):
-        teams = Team.objects.all()
-    else:
-        teams = org_selectors.team_list_for_user(user=request.user)
-    from pathways.progress.selectors import cohort_list
-
+    """Each cohort and team the manager may see with its headline numbers (a fixed
+    number of queries whatever their number), then the other dashboards."""
+    today = timezone.localdate()
+    cohorts, teams = selectors.dashboard_overview(user=request.user, today=today)
+    first, middle, end = selectors.trend_windows(today)
     return render(
         request,
         "metrics/home.html",
         {
-            "teams": teams,
-            "cohorts": cohort_list(viewer=request.user),
+            "cohort_rows": cohorts,
+            "team_rows": teams,
+            "trend_window": {"first": first, "middle": middle, "last": end - dt.timedelta(days=1)},
+            "trend_weeks": selectors.TREND_WEEKS,
             "can_see_program": selectors.may_see_everything(request.user),
             "services": selectors.services_for_user(user=request.user),
             "rollups": selectors.rollup_status(),
@@ -171,6 +174,7 @@ def _scope_csv(request: HttpRequest, text: str, name: str) -> HttpResponse:
     return response
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def team_incidents(request: HttpRequest, slug: str) -> HttpResponse:
     return _scope_dashboard(
@@ -178,21 +182,25 @@ def team_incidents(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def team_incidents_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return _scope_csv(request, f"team:{slug}", slug)
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def org_incidents(request: HttpRequest) -> HttpResponse:
     return _scope_dashboard(request, "org", reverse("metrics:org_incidents_csv"))
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def org_incidents_csv(request: HttpRequest) -> HttpResponse:
     return _scope_csv(request, "org", "org")
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def service_incidents(request: HttpRequest, slug: str) -> HttpResponse:
     return _scope_dashboard(
@@ -200,11 +208,13 @@ def service_incidents(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def service_incidents_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return _scope_csv(request, f"service:{slug}", f"service-{slug}")
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def impact(request: HttpRequest) -> HttpResponse:
     choices = [
@@ -224,15 +234,50 @@ def impact(request: HttpRequest) -> HttpResponse:
             window_days=form.cleaned_data["window_days"],
             today=timezone.localdate(),
         )
-    return render(request, "metrics/impact.html", {"form": form, "impact": result})
+    window = form.cleaned_data["window_days"] if form.is_bound and form.is_valid() else 90
+    cohorts = staggered_impact(
+        estimated_team_ids=selectors.estimated_team_ids(request.user),
+        today=timezone.localdate(),
+        window_days=window,
+    )
+    charts = [
+        {
+            "row": row,
+            "event_study": impact_charts.event_study_svg(row),
+            "forest": impact_charts.forest_svg(row),
+            "effect": impact_charts.value_text(row.result.overall.estimate, row.unit),
+            "interval": impact_charts.interval_text(row.result.overall, row.unit),
+            "placebo": impact_charts.interval_text(row.placebo.overall, row.unit, estimate=True),
+        }
+        for row in (cohorts.rows if cohorts else [])
+    ]
+    return render(
+        request,
+        "metrics/impact.html",
+        {"form": form, "impact": result, "cohorts": cohorts, "charts": charts},
+    )
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def okrs(request: HttpRequest) -> HttpResponse:
-    objectives = selectors.objectives_for_user(user=request.user)
-    return render(request, "metrics/okrs.html", {"objectives": objectives, "registry": REGISTRY})
+    from . import okrs as okr_rules
+
+    objectives = list(selectors.objectives_for_user(user=request.user))
+    editable = {o.pk for o in objectives if okr_rules.may_edit(request.user, o)}
+    return render(
+        request,
+        "metrics/okrs.html",
+        {
+            "objectives": objectives,
+            "registry": REGISTRY,
+            "editable": editable,
+            "may_create": okr_rules.may_create(request.user),
+        },
+    )
 
 
+@replica_reads
 @persona_required(Persona.AUTHOR)
 def program(request: HttpRequest) -> HttpResponse:
     """The L&D programme view: the 90-day metrics table with owners and directions."""
@@ -269,6 +314,7 @@ def _cohort_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     }
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """The manager's view of a cohort: training progress and the incident KPIs of its
@@ -301,6 +347,8 @@ def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "training_charts": presenters.training_charts(data),
             "at_risk": at_risk,
+            # the nudge (notifications) is a manager's; it checks who they may see itself
+            "can_nudge": access.is_manager(request.user),
             "at_risk_hidden": hidden + data.get("at_risk_total", 0) - len(data.get("at_risk", [])),
             "impact": impact_result,
             "objectives": selectors.objectives_for_user(user=request.user),
@@ -320,6 +368,7 @@ def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "metrics/cohort.html", context)
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def cohort_incidents_csv(request: HttpRequest, pk: int) -> HttpResponse:
     context = _cohort_context(request, pk)
@@ -337,6 +386,7 @@ def cohort_incidents_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def cohort_training_csv(request: HttpRequest, pk: int) -> HttpResponse:
     context = _cohort_context(request, pk)

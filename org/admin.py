@@ -12,7 +12,8 @@ from django.urls import path
 
 from . import access, invitations, services
 from .audit import Event
-from .models import Invitation, Membership, PeopleImport, Team, User
+from .models import Invitation, Membership, PeopleImport, ScimToken, Team, User
+from .scim import tokens as scim_tokens
 
 
 class MembershipInline(admin.TabularInline):
@@ -87,6 +88,56 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__full_name"]
     list_select_related = ["user", "sent_by"]
     readonly_fields = ["user", "sent_by", "sent_at", "accepted_at"]
+
+
+@admin.register(ScimToken)
+class ScimTokenAdmin(admin.ModelAdmin):
+    """Platform admins issue and revoke the tokens identity providers call /scim/v2/ with.
+    The key is shown once, when the token is made; only its digest is stored."""
+
+    list_display = ["name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    fields = ["name"]
+    readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def _is_admin(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return access.is_admin(request.user)
+
+    def has_module_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return self._is_admin(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return self._is_admin(request)
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return self._is_admin(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ["name"] if obj is None else ["name", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+        token, key = scim_tokens.scim_token_issue(name=obj.name, by=request.user)
+        obj.pk = token.pk
+        self.message_user(
+            request,
+            f"SCIM token “{token.name}” made. Copy its key now; it is not shown again: {key}",
+            messages.WARNING,
+        )
+
+    def get_actions(self, request):  # type: ignore[no-untyped-def]
+        actions = super().get_actions(request)
+        return actions if self._is_admin(request) else {}
+
+    @admin.action(description="Revoke: the identity provider can no longer call SCIM with it")
+    def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
+        revoked = sum(scim_tokens.scim_token_revoke(token=t, by=request.user) for t in queryset)
+        self.message_user(request, f"{revoked} SCIM token(s) revoked.", messages.SUCCESS)
 
 
 # --- audit log ---------------------------------------------------------------------
@@ -177,7 +228,7 @@ class AuditLogAdmin(LogEntryAdmin):
                     f"{entry.content_type.app_label}.{entry.content_type.model}",
                     entry.object_pk,
                     entry.object_repr,
-                    entry.actor.email if entry.actor else "",
+                    entry.actor.email if entry.actor else entry.actor_email or "",
                     entry.remote_addr or "",
                     json.dumps(entry.changes or {}, ensure_ascii=False, sort_keys=True),
                     json.dumps(entry.additional_data or {}, ensure_ascii=False, sort_keys=True),

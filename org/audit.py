@@ -22,6 +22,11 @@ class Event(models.TextChoices):
     TOKEN_ISSUED = "token_issued", "API token issued"
     TOKEN_REVOKED = "token_revoked", "API token revoked"
     USER_DEACTIVATED = "user_deactivated", "User deactivated"
+    SCORE_OVERRIDDEN = "score_overridden", "Score overridden"
+    SCIM_TOKEN_ISSUED = "scim_token_issued", "SCIM token issued"
+    SCIM_TOKEN_REVOKED = "scim_token_revoked", "SCIM token revoked"
+    SCIM_REQUEST = "scim_request", "SCIM change request"
+    SCIM_AUTH_FAILED = "scim_auth_failed", "SCIM call refused (bad token)"
 
 
 def _client_address(request: HttpRequest | None) -> str | None:
@@ -41,10 +46,10 @@ def audit_event(
 ) -> LogEntry:
     """Record an event that is not a row change. `target` defaults to the actor's row."""
     subject = target if target is not None else actor
-    model = type(subject) if subject is not None else User
     pk = getattr(subject, "pk", None)
     return LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(model),
+        # the instance itself, not type(): request.user is a lazy proxy of the user
+        content_type=ContentType.objects.get_for_model(subject if subject is not None else User),
         object_pk=str(pk) if pk is not None else "",
         object_id=pk if isinstance(pk, int) else None,
         object_repr=(target_repr or str(subject or ""))[:200],
@@ -70,11 +75,22 @@ def on_user_login_failed(sender: Any, credentials: dict, request: HttpRequest | 
     )
 
 
-def audit_change(*, instance: models.Model, changes: dict[str, tuple[Any, Any]]) -> LogEntry:
+def audit_change(
+    *,
+    instance: models.Model,
+    changes: dict[str, tuple[Any, Any]],
+    actor: User | None = None,
+    event: str = "",
+    data: dict[str, Any] | None = None,
+) -> LogEntry:
     """Record a change made with a queryset `update()` (which django-auditlog cannot see),
-    as {field: [before, after]} like its own entries."""
+    or one that needs its reason kept, as {field: [before, after]} like its own entries;
+    `event` and `data` go to `additional_data`, `actor` (else the request's) is who."""
+    extra = {**({"event": event} if event else {}), **(data or {})}
     return LogEntry.objects.log_create(
         instance,
         action=LogEntry.Action.UPDATE,
         changes={field: [str(before), str(after)] for field, (before, after) in changes.items()},
+        additional_data=extra or None,
+        **({"actor": actor, "actor_email": actor.email} if actor is not None else {}),
     )

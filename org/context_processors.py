@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from . import access
+from .saml.config import saml_enabled
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -30,5 +31,6 @@ def sign_in(request: HttpRequest) -> dict:
     """What the login page offers: single sign-on, passwords, or both."""
     return {
         "sso_oidc_name": settings.OIDC_PROVIDER_NAME if settings.OIDC_ISSUER else "",
+        "sso_saml_name": settings.SAML_PROVIDER_NAME if saml_enabled() else "",
         "password_login": settings.TRELLIS_PASSWORD_LOGIN,
     }

@@ -30,3 +30,18 @@ class AuditMiddleware(AuditlogMiddleware):
             return user if user is not None and user.is_authenticated else None
 
         return SimpleLazyObject(current)
+
+    def get_extra_data(self, request: HttpRequest) -> dict:
+        """Also `actor_email`: the signed-in person's address, or the SCIM token that
+        made the change (SCIM calls have no user; see org.scim.auth)."""
+        data = super().get_extra_data(request)
+
+        def actor_email() -> str | None:
+            token = getattr(request, "scim_token", None)
+            if token is not None:
+                return f"SCIM token {token.name} ({token.prefix}…)"
+            user = getattr(request, "user", None)
+            return user.email if user is not None and user.is_authenticated else None
+
+        data["actor_email"] = actor_email
+        return data

@@ -58,6 +58,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # API tokens made before this moment no longer authenticate (org.api.authentication).
     password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The identity provider's own id for this person (SCIM `externalId`), when provisioned.
+    scim_external_id = models.CharField(max_length=254, null=True, blank=True, db_index=True)
 
     objects = UserManager()
 
@@ -93,6 +95,8 @@ class Team(models.Model):
         settings.AUTH_USER_MODEL, related_name="managed_teams", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The identity provider's id of the group this team is (SCIM `externalId`).
+    scim_external_id = models.CharField(max_length=254, null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -197,3 +201,25 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation to {self.user} ({self.sent_at:%Y-%m-%d})"
+
+
+class ScimToken(models.Model):
+    """A bearer token an identity provider uses to call /scim/v2/. Issued by a platform
+    admin; only the SHA-256 digest of the key is stored (the key is shown once)."""
+
+    name = models.CharField(max_length=100, help_text="Which provider uses it, e.g. Okta.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False, help_text="The key's first characters.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "SCIM token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

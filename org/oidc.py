@@ -20,7 +20,8 @@ from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from . import services
-from .models import Membership, Persona, Team, User
+from .models import Persona, User
+from .sso import apply_identity
 
 DISCOVERED = {
     "OIDC_OP_AUTHORIZATION_ENDPOINT": "authorization_endpoint",
@@ -115,33 +116,15 @@ class OIDCBackend(OIDCAuthenticationBackend):
 
 def _apply_claims(user: User, claims: dict[str, Any]) -> User:
     """Name, personas and team memberships from the claims (when the claims carry them)."""
-    name = str(claims.get(settings.OIDC_CLAIM_NAME) or "")[:200]
-    if name and name != user.full_name:
-        user.full_name = name
-        user.save(update_fields=["full_name"])
     groups = claims.get(settings.OIDC_CLAIM_GROUPS)
-    if not isinstance(groups, list):
-        return user
-    groups = {str(g) for g in groups}
-    if settings.OIDC_PERSONA_GROUPS:
-        personas = {Persona.LEARNER} | {
-            persona for persona, group in settings.OIDC_PERSONA_GROUPS.items() if group in groups
-        }
-        services.user_set_personas(user=user, personas=personas)
-    prefix = settings.OIDC_TEAM_GROUP_PREFIX
-    slugs = {g.removeprefix(prefix) for g in groups if g.startswith(prefix)}
-    teams = list(Team.objects.filter(slug__in=slugs))
-    job_role = str(claims.get(settings.OIDC_CLAIM_JOB_ROLE) or "") or None
-    current = {m.team_id: m for m in Membership.objects.filter(user=user)}
-    for team in teams:
-        existing = current.get(team.pk)
-        role = job_role or (existing.job_role if existing else settings.TRELLIS_SSO_JOB_ROLE)
-        if existing is None or existing.job_role != role:
-            services.membership_set(user=user, team=team, job_role=role)
-    for team_id, membership in current.items():
-        if team_id not in {t.pk for t in teams}:
-            membership.delete()
-    return user
+    return apply_identity(
+        user,
+        name=str(claims.get(settings.OIDC_CLAIM_NAME) or ""),
+        groups=groups if isinstance(groups, list) else None,
+        job_role=str(claims.get(settings.OIDC_CLAIM_JOB_ROLE) or "") or None,
+        persona_groups=settings.OIDC_PERSONA_GROUPS,
+        team_prefix=settings.OIDC_TEAM_GROUP_PREFIX,
+    )
 
 
 class OIDCRequestView(OIDCAuthenticationRequestView):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
+from .audit import Event, audit_event
 from .exceptions import OrgError
 from .models import User
 
@@ -31,8 +32,13 @@ def token_list_for_user(*, user: User) -> QuerySet[AuthToken]:
 
 
 def token_revoke(*, user: User, token_key: str) -> bool:
-    """Delete the owner's token(s) whose public prefix is `token_key`; False if none."""
+    """Delete the owner's token(s) whose public prefix is `token_key`; False if none.
+    The revocation is in the audit log (the owner revokes their own tokens)."""
     deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()
+    if deleted:
+        audit_event(
+            event=Event.TOKEN_REVOKED, actor=user, data={"token_key": token_key, "count": deleted}
+        )
     return deleted > 0
 
 
@@ -42,4 +48,11 @@ def user_tokens_revoke(*, user: User, before: datetime | None = None) -> int:
     if before is not None:
         tokens = tokens.filter(created__lt=before)
     deleted, _ = tokens.delete()
+    if deleted:
+        audit_event(
+            event=Event.TOKEN_REVOKED,
+            actor=None,
+            target=user,
+            data={"count": deleted, "made_before": before.isoformat() if before else None},
+        )
     return deleted

@@ -50,7 +50,10 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @persona_required(Persona.MANAGER)
 def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(access.teams_managed_by(request.user), slug=slug)
-    memberships = selectors.team_memberships(team=team)
+    memberships = list(selectors.team_memberships(team=team))
+    names = selectors.role_names(m.job_role for m in memberships)
+    for m in memberships:
+        m.job_role_name = names.get(m.job_role, m.job_role)
     return render(request, "org/team_detail.html", {"team": team, "memberships": memberships})
 
 

@@ -2,6 +2,7 @@
 and the difference between two versions."""
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,3 +241,8 @@ def pathway_diff(*, old: Pathway, new: Pathway) -> tuple[list[Change], str]:
         )
     )
     return changes, unified
+
+
+def role_names(slugs: Iterable[str]) -> dict[str, str]:
+    """{slug: name} of the roles among `slugs` (one query); org's pages name roles with it."""
+    return dict(Role.objects.filter(slug__in=set(slugs)).values_list("slug", "name"))

@@ -3,7 +3,7 @@ each calls one service."""
 
 from celery import shared_task
 
-from . import reminders, xapi_evidence
+from . import reminders, xapi, xapi_evidence
 
 
 @shared_task(name="pathways.notify.learner_digests_send")
@@ -20,3 +20,9 @@ def overdue_alerts_send() -> int:
 def xapi_statements_stored(statement_ids: list[str]) -> int:
     """Queued by the LRS (LRS_STATEMENTS_STORED_TASKS) after statements from outside."""
     return xapi_evidence.skill_evidence_from_statements(statement_ids=statement_ids)
+
+
+@shared_task(name="pathways.tasks.xapi_progress_done", ignore_result=True)
+def xapi_progress_done(items: list[list]) -> int:
+    """Queued by `progress_mark_many`: the "completed" statements of what it completed."""
+    return len(xapi.progress_done_many([tuple(item) for item in items]))  # type: ignore[misc]

@@ -1,11 +1,15 @@
 """xAPI statements this Trellis makes about its learners' pathways: who (an account on this
 Trellis), what (an activity id under its base URL). Recorded through `lrs.services`."""
 
+import uuid
+from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
-from lrs.services import statement_record
+from lrs.services import format_stored, statement_record
 
 VERBS = {
     "opened": "http://activitystrea.ms/schema/1.0/open",
@@ -86,21 +90,60 @@ def module_opened(*, user: Any, module: Any) -> str:
     )
 
 
-def progress_done(*, user_id: int, module: Any, lab: Any = None) -> str:
-    from org.models import User
-
-    user = User(pk=user_id)
+def _completed_statement(*, user_id: int, module: Any, lab: Any, completed_at: Any) -> dict:
+    """The "completed" statement of one module or lab. Its id is derived from the learner,
+    the item and the moment, so recording it twice stores it once."""
     if lab is not None:
         target = activity("lab", lab.pk, lab.title)
     else:
         target = activity("module", module.pk, module.title)
-    return record(
-        user=user,
-        verb_name="completed",
-        target=target,
-        result={"completion": True},
-        context=parent_context(module),
+    moment = format_stored(completed_at)
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{target['id']}/completed/{user_id}/{moment}")),
+        "actor": actor_for(SimpleNamespace(pk=user_id)),
+        "verb": verb("completed"),
+        "object": target,
+        "result": {"completion": True},
+        "context": {"platform": "Trellis", **parent_context(module)},
+        "timestamp": moment,
+    }
+
+
+def progress_done(*, user_id: int, module: Any, lab: Any = None, completed_at: Any = None) -> str:
+    """Record that a learner completed a module or lab (`progress_mark`)."""
+    return statement_record(
+        statement=_completed_statement(
+            user_id=user_id, module=module, lab=lab, completed_at=completed_at or timezone.now()
+        )
     )
+
+
+def progress_done_many(items: list[tuple[int, str, int, str]]) -> list[str]:
+    """The same statements for many (user id, "module" | "lab", item id, completed at
+    ISO 8601) at once: what `progress_mark_many` completed."""
+    from .models import Lab, Module
+
+    modules = Module.objects.in_bulk([i for _, kind, i, _ in items if kind == "module"])
+    labs = Lab.objects.select_related("module").in_bulk(
+        [i for _, kind, i, _ in items if kind == "lab"]
+    )
+    ids = []
+    for user_id, kind, item_id, completed_at in items:
+        lab = labs.get(item_id) if kind == "lab" else None
+        module = lab.module if lab is not None else modules.get(item_id)
+        if module is None:
+            continue  # deleted meanwhile
+        ids.append(
+            statement_record(
+                statement=_completed_statement(
+                    user_id=user_id,
+                    module=module,
+                    lab=lab,
+                    completed_at=datetime.fromisoformat(completed_at),
+                )
+            )
+        )
+    return ids
 
 
 def certification_earned(*, award: Any) -> str:

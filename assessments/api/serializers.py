@@ -23,6 +23,8 @@ class AssessmentForLearnerSerializer(serializers.ModelSerializer):
             "kind",
             "description",
             "check_phase",
+            "post_opens",
+            "post_min_days",
             "pass_mark",
             "attempts_allowed",
             "time_limit_seconds",
@@ -316,6 +318,8 @@ class AssessmentAuthorSerializer(serializers.ModelSerializer):
             "lab",
             "capstone",
             "check_phase",
+            "post_opens",
+            "post_min_days",
             "pass_mark",
             "attempts_allowed",
             "time_limit_seconds",
@@ -347,6 +351,10 @@ class AssessmentInputSerializer(serializers.Serializer):
     check_phase = serializers.ChoiceField(
         choices=Assessment.Phase.choices, required=False, allow_blank=True
     )
+    post_opens = serializers.ChoiceField(
+        choices=Assessment.PostOpens.choices, required=False, allow_blank=True
+    )
+    post_min_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
     pass_mark = serializers.IntegerField(min_value=0, max_value=100, required=False)
     attempts_allowed = serializers.IntegerField(min_value=0, required=False)
     time_limit_seconds = serializers.IntegerField(min_value=1, required=False, allow_null=True)
@@ -417,3 +425,8 @@ class CertificateSerializer(serializers.Serializer):
     name = serializers.CharField(source="award.certification.name")
     awarded_at = serializers.DateTimeField(source="award.awarded_at")
     url = serializers.CharField()
+
+
+class ScoreOverrideInputSerializer(serializers.Serializer):
+    points = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
+    reason = serializers.CharField(max_length=500, allow_blank=False, trim_whitespace=True)

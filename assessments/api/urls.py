@@ -35,6 +35,11 @@ urlpatterns = [
         views.ReviewCreateApi.as_view(),
         name="api-assessments-review-create",
     ),
+    path(
+        "attempts/<int:pk>/score-override/",
+        views.ScoreOverrideApi.as_view(),
+        name="api-assessments-score-override",
+    ),
     path("reviews/queue/", views.ReviewQueueApi.as_view(), name="api-assessments-review-queue"),
     path("certificates/", views.CertificateListApi.as_view(), name="api-assessments-certificates"),
     path("skill-check-gains/", views.GainsApi.as_view(), name="api-assessments-gains"),

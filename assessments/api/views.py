@@ -38,6 +38,8 @@ from .serializers import (
     ReviewInputSerializer,
     ReviewOutputSerializer,
     ReviewQueueItemSerializer,
+    ScoreOverrideInputSerializer,
+    ScoreSerializer,
 )
 
 # --- learners ---------------------------------------------------------------------------
@@ -202,6 +204,22 @@ class ReviewCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         review = services.review_submit(attempt=attempt, reviewer=request.user, **serializer.data)
         return Response(ReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class ScoreOverrideApi(APIView):
+    """An author or platform admin replaces a scored attempt's points, saying why."""
+
+    permission_classes = [IsAuthor]
+
+    @extend_schema(request=ScoreOverrideInputSerializer, responses={200: ScoreSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        attempt = get_object_or_404(Attempt, pk=pk)
+        serializer = ScoreOverrideInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        score = services.score_override(
+            attempt=attempt, by=request.user, **serializer.validated_data
+        )
+        return Response(ScoreSerializer(score).data)
 
 
 # --- authors ------------------------------------------------------------------------------

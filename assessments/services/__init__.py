@@ -47,7 +47,7 @@ from .gift_import import (
     question_from_gift,
 )
 from .qti_import import QtiImportReport, qti_export, qti_import
-from .reviews import review_submit
+from .reviews import essay_review_submit, essays_awaiting_review, review_submit, score_override
 from .scoring_runs import ScoringRun, _score_batch, attempt_score
 from .statistics import (
     item_statistics_recompute,
@@ -76,6 +76,8 @@ __all__ = [
     "attempts_left",
     "attempts_sweep",
     "certifications_update",
+    "essay_review_submit",
+    "essays_awaiting_review",
     "gift_import",
     "gift_preview",
     "item_statistics_recompute",
@@ -92,4 +94,5 @@ __all__ = [
     "question_from_gift",
     "question_update",
     "review_submit",
+    "score_override",
 ]

@@ -19,7 +19,7 @@ from config.tasks import enqueue_on_commit
 from org.models import User
 from pathways.models import Lab
 
-from .. import artifacts, opaque, scoring, xapi
+from .. import artifacts, opaque, post_check, scoring, xapi
 from ..exceptions import AssessmentError
 from ..models import Assessment, Attempt, Question, QuestionType, Response
 from ._common import DEADLINE_GRACE, MAX_ANSWER_CHARS, MAX_SUBMISSION_CHARS, Kind, Status, _clean
@@ -138,15 +138,13 @@ def attempt_start(
         raise AssessmentError(
             f"You have used all {assessment.attempts_allowed} attempt(s) at this assessment."
         )
+    closed = post_check.post_check_closed(user=user, assessment=assessment, now=now)
+    if closed:
+        raise AssessmentError(closed)
     questions = [aq.question for aq in assessment.items.select_related("question")]
     if assessment.uses_questions and not questions and assessment.kind != Kind.LAB_CHECK:
         raise AssessmentError("This assessment has no questions yet.")
-    phase = ""
-    if assessment.kind == Kind.SKILL_CHECK:
-        if assessment.check_phase == Assessment.Phase.BOTH:
-            phase = "post" if previous.filter(phase="pre").exists() else "pre"
-        else:
-            phase = assessment.check_phase
+    phase = post_check.next_phase(user=user, assessment=assessment)
     number = (previous.aggregate(n=Max("number"))["n"] or 0) + 1
     attempt = Attempt(
         assessment=assessment,
@@ -329,6 +327,10 @@ def attempt_check(*, attempt: Attempt, user: User, question_id: int, answer: Any
         raise AssessmentError("The answer is too long.")
     if scoring._is_empty(answer):
         raise AssessmentError("Answer the question before checking it.")
+    if Question.objects.filter(
+        pk=question_id, qtype__in=scoring.REVIEWED | scoring.UNSCORED
+    ).exists():
+        raise AssessmentError("This question is scored by a reviewer: it has no instant check.")
     attempt_save(attempt=attempt, user=user, answers={question_id: answer})
     now = timezone.now()
     response = Response.objects.select_related("question").get(

@@ -118,7 +118,8 @@ def question_delete(*, question: Question) -> None:
 
 _ASSESSMENT_FIELDS = (
     "slug", "title", "description", "kind", "module", "pathway", "lab", "capstone",
-    "check_phase", "pass_mark", "attempts_allowed", "time_limit_seconds", "shuffle_questions",
+    "check_phase", "post_opens", "post_min_days", "pass_mark", "attempts_allowed",
+    "time_limit_seconds", "shuffle_questions",
     "shuffle_choices", "feedback_timing", "answers_timing", "rubric", "reviewers_required",
     "artifact_points", "is_published",
 )  # fmt: skip
@@ -128,8 +129,21 @@ def _assessment_check(assessment: Assessment) -> None:
     kind = assessment.kind
     if kind == Kind.SKILL_CHECK and not assessment.check_phase:
         raise AssessmentError("A skill check needs a phase: pre, post or both.")
+    if kind != Kind.SKILL_CHECK or assessment.check_phase == Assessment.Phase.PRE:
+        assessment.post_opens, assessment.post_min_days = "", 0
     if kind != Kind.SKILL_CHECK:
         assessment.check_phase = ""
+    if assessment.post_opens == Assessment.PostOpens.MODULES_DONE and not assessment.pathway:
+        raise AssessmentError(
+            "A post check that opens when the modules are done needs its pathway."
+        )
+    if (
+        assessment.post_opens == Assessment.PostOpens.DAYS_AFTER_PRE
+        and (assessment.post_min_days or 0) < 1
+    ):
+        raise AssessmentError(
+            "A post check that opens some days after the pre check needs at least 1 day."
+        )
     if kind == Kind.LAB_CHECK:
         if assessment.lab is None:
             raise AssessmentError("A lab check needs a lab.")

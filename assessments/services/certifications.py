@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from config.tasks import enqueue_on_commit
 from pathways.models import Certification, CertificationAward, Progress
 from pathways.xapi import certification_earned
 
@@ -71,6 +72,8 @@ def _award_certifications(
             if created:
                 awards.append(award)
                 certification_earned(award=award)
+                # Its Open Badges 3.0 credential (credentials app), signed after commit.
+                enqueue_on_commit("credentials.tasks.credential_issue", award.pk)
     return awards
 
 

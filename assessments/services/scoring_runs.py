@@ -24,7 +24,7 @@ from pathways.progress.services import progress_mark_many
 from .. import artifacts, scoring, xapi
 from ..claims import claim_heartbeat, claim_take_over
 from ..exceptions import AssessmentError
-from ..models import Assessment, Attempt, Question, Response, Review, Score
+from ..models import Assessment, Attempt, Question, Response, ResponseReview, Review, Score
 from ._common import CENT, TRANSIENT_ERRORS, Kind, Status
 from .attempts import _rubric_of
 from .certifications import _award_certifications
@@ -153,6 +153,14 @@ def _score_batch(ids: list[int], token: uuid.UUID, worker: str) -> ScoringRun:
             questions = Question.objects.only(
                 "id", "qtype", "spec", "points", "updated_at"
             ).in_bulk({int(q) for a in held for q in a.layout.get("questions", [])})
+        # Essays are scored from their reviewer's rubric levels (loaded only when asked).
+        essay_levels: dict[int, list[int]] = {}
+        if any(q.qtype in scoring.REVIEWED for q in questions.values()):
+            essay_levels = dict(
+                ResponseReview.objects.filter(response__attempt_id__in=held_ids).values_list(
+                    "response_id", "levels"
+                )
+            )
         reviews: dict[int, list[Review]] = defaultdict(list)
         rubric_ids = [a.pk for a in held if a.assessment.kind == Kind.RUBRIC]
         if rubric_ids:
@@ -173,7 +181,9 @@ def _score_batch(ids: list[int], token: uuid.UUID, worker: str) -> ScoringRun:
                 if attempt.assessment.kind == Kind.RUBRIC:
                     outcome = _rubric_outcome(attempt, reviews[attempt.pk])
                 else:
-                    outcome = _response_outcome(attempt, responses[attempt.pk], questions)
+                    outcome = _response_outcome(
+                        attempt, responses[attempt.pk], questions, essay_levels
+                    )
             except DatabaseError:
                 raise
             except Exception as exc:  # this attempt cannot be scored; the others can
@@ -358,8 +368,12 @@ def _parsed_spec(question: Question) -> Any:
 
 
 def _response_outcome(
-    attempt: Attempt, responses: list[_Row], questions: dict[int, Question]
-) -> _Outcome:
+    attempt: Attempt,
+    responses: list[_Row],
+    questions: dict[int, Question],
+    essay_levels: dict[int, list[int]] | None = None,
+) -> _Outcome | None:
+    """The attempt's result from its answers; None while an answered essay awaits review."""
     layout = attempt.layout
     qids = [int(q) for q in layout.get("questions", [])]
     by_question = {r.question_id: r for r in responses if r.question_id}
@@ -369,7 +383,7 @@ def _response_outcome(
     now = timezone.now()
     for qid in qids:
         question = questions.get(qid)
-        if question is None:
+        if question is None or question.qtype in scoring.UNSCORED:
             continue
         response = by_question.get(qid)
         if response is None:
@@ -378,6 +392,11 @@ def _response_outcome(
         else:
             outcome.changed.append(response)
         result = scoring.score(question.qtype, _parsed_spec(question), response.answer)
+        if result.outcome == scoring.Outcome.AWAITING_REVIEW:
+            levels = (essay_levels or {}).get(getattr(response, "pk", None) or 0)
+            if levels is None:
+                return None
+            result = scoring.score_essay_review(_parsed_spec(question), response.answer, levels)
         _apply(response, result, question.points)
         outcome.points += response.points
         outcome.max_points += question.points

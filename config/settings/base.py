@@ -17,6 +17,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me")
+# Fernet keys (comma-separated, the first encrypts) for incident-source tokens and
+# webhook secrets; without them development and tests derive one from SECRET_KEY.
+TRELLIS_SECRETS_KEY = env("TRELLIS_SECRETS_KEY", default="")
+TRELLIS_SECRETS_KEY_REQUIRED = False
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -35,11 +39,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
     "auditlog",
+    "djangosaml2",
     "org",
     "pathways",
     "assessments",
@@ -47,12 +53,15 @@ INSTALLED_APPS = [
     "metrics",
     "notifications",
     "lrs",
+    "credentials",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session middleware, so a session saved by a form counts as a write.
+    "config.replica.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -60,6 +69,7 @@ MIDDLEWARE = [
     "org.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Turns a sign-in refused by the axes backend into the lock-out answer (last, so it
     # sees the flag the backend set on the request).
     "axes.middleware.AxesMiddleware",
@@ -104,6 +114,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL streaming replica for dashboards, reports and list pages (config.replica):
+# read-your-writes for this long after a visitor's write; a replica further behind, or not
+# answering within the connect timeout, sends reads back to the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+TRELLIS_REPLICA_STICKY_SECONDS = env.int("TRELLIS_REPLICA_STICKY_SECONDS", default=15)
+TRELLIS_REPLICA_MAX_LAG_SECONDS = env.float("TRELLIS_REPLICA_MAX_LAG_SECONDS", default=10.0)
+TRELLIS_REPLICA_CHECK_SECONDS = env.float("TRELLIS_REPLICA_CHECK_SECONDS", default=5.0)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **env.db_url("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": env.int("TRELLIS_REPLICA_CONNECT_TIMEOUT", default=2)},
+        # Tests read the replica through the test database's own connection.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- users ----------------------------------------------------------------------
@@ -140,33 +168,13 @@ TRELLIS_BASE_URL = env("TRELLIS_BASE_URL", default="http://127.0.0.1:8000")
 # What a person's private calendar feed lists: callables f(user) -> [CalendarEvent].
 TRELLIS_CALENDAR_SOURCES = ["pathways.calendar.due_items_for"]
 
-# --- single sign-on: OpenID Connect (mozilla-django-oidc; see docs/identity.md) ---------
-# Set OIDC_ISSUER to switch it on; the provider's endpoints come from its discovery document.
-OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
-OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
-OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
-OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
-OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid email profile")
-OIDC_USE_PKCE = True
-OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
-OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
-OIDC_LEEWAY = env.int("OIDC_LEEWAY", default=30)  # seconds of clock skew allowed on expiry
-OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="single sign-on")
-OIDC_CLAIM_EMAIL = env("OIDC_CLAIM_EMAIL", default="email")
-OIDC_CLAIM_NAME = env("OIDC_CLAIM_NAME", default="name")
-OIDC_CLAIM_GROUPS = env("OIDC_CLAIM_GROUPS", default="groups")
-OIDC_CLAIM_JOB_ROLE = env("OIDC_CLAIM_JOB_ROLE", default="job_role")
-OIDC_REQUIRE_VERIFIED_EMAIL = env.bool("OIDC_REQUIRE_VERIFIED_EMAIL", default=True)
-# persona=group pairs, e.g. "manager=trellis-managers,author=trellis-authors": when set,
-# personas follow the groups claim at every sign-in (everyone is a learner).
-OIDC_PERSONA_GROUPS = env.dict("OIDC_PERSONA_GROUPS", default={})
-# When set (e.g. "trellis-team-"), groups named <prefix><team slug> are the person's teams,
-# kept in step at every sign-in; new memberships get the job_role claim or TRELLIS_SSO_JOB_ROLE.
-OIDC_TEAM_GROUP_PREFIX = env("OIDC_TEAM_GROUP_PREFIX", default="")
-TRELLIS_SSO_JOB_ROLE = env("TRELLIS_SSO_JOB_ROLE", default="unassigned")
-LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
-if OIDC_ISSUER:
+# --- single sign-on: OpenID Connect and SAML 2.0 (config/settings/identity.py) ---------
+from .identity import *  # noqa: E402, F403
+
+if OIDC_ISSUER:  # noqa: F405
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "org.oidc.OIDCBackend"]
+if SAML_IDP_METADATA_URL or SAML_IDP_METADATA_FILE:  # noqa: F405
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "org.saml.backend.SamlBackend"]
 # false: the login page offers single sign-on only (API tokens and the admin still work
 # for accounts with a password).
 TRELLIS_PASSWORD_LOGIN = env.bool("TRELLIS_PASSWORD_LOGIN", default=True)
@@ -177,6 +185,10 @@ TRELLIS_PASSWORD_LOGIN = env.bool("TRELLIS_PASSWORD_LOGIN", default=True)
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "assessments.Score", "exclude_fields": ["claim_token", "scored_by"]},
     {"model": "assessments.Review"},
+    {
+        "model": "credentials.IssuedCredential",
+        "include_fields": ["revoked_at", "revocation_reason"],
+    },
     {"model": "pathways.SkillRating"},
     {
         "model": "pathways.Pathway",
@@ -191,6 +203,31 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     },
 )
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
+
+# --- SCIM 2.0 provisioning at /scim/v2/ (django-scim2; see docs/identity.md) -------------
+# Identity providers call it with a bearer token a platform admin issues (Django admin →
+# SCIM tokens, or `manage.py scim_token_create`). Resource locations use TRELLIS_BASE_URL.
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": TRELLIS_BASE_URL.split("://", 1)[-1].split("/", 1)[0],
+    "BASE_LOCATION_GETTER": "org.scim.adapters.location_base",
+    "USER_ADAPTER": "org.scim.adapters.ScimUser",
+    "GROUP_ADAPTER": "org.scim.adapters.ScimTeam",
+    "GROUP_MODEL": "org.models.Team",
+    "USER_FILTER_PARSER": "org.scim.filters.UserFilter",
+    "GROUP_FILTER_PARSER": "org.scim.filters.TeamFilter",
+    "SERVICE_PROVIDER_CONFIG_MODEL": "org.scim.adapters.ServiceProviderConfig",
+    "GET_QUERYSET_POST_PROCESSOR_GETTER": "org.scim.adapters.queryset_post_processor",
+    "AUTH_CHECK_MIDDLEWARE": "org.scim.auth.ScimAuthMiddleware",
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "A SCIM token issued by a Trellis platform admin.",
+            "specUri": "https://www.rfc-editor.org/info/rfc6750",
+            "primary": True,
+        }
+    ],
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TRELLIS_TIME_ZONE", default="UTC")
@@ -215,6 +252,25 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Images in people's markdown may come only from these hosts (e.g. "img.example.com");
+# empty: no remote images at all, so text cannot carry tracking pixels (config.markdown).
+TRELLIS_MARKDOWN_IMAGE_HOSTS = env.list("TRELLIS_MARKDOWN_IMAGE_HOSTS", default=[])
+# Content-Security-Policy (django-csp): scripts and styles only from files Trellis serves,
+# no inline code, no plugins, no framing. data: images are Pico's own icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *(f"https://{h}" for h in TRELLIS_MARKDOWN_IMAGE_HOSTS)],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- sign-in limits (django-axes) ---------------------------------------------------
 # How many proxies in front of Trellis append to X-Forwarded-For. Unset or 0: the client
@@ -250,7 +306,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.ErrorAwareAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -323,6 +379,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# --- Open Badges 3.0 credentials (docs/credentials.md) ---------------------------------
+# The issuer's Ed25519 seed (32 bytes, base64url); unset, derived from SECRET_KEY.
+CREDENTIALS_ISSUER_KEY = env("CREDENTIALS_ISSUER_KEY", default="")
+CREDENTIALS_ISSUER_NAME = env("CREDENTIALS_ISSUER_NAME", default="Trellis")
+
 # xAPI activity ids and account home pages live under TRELLIS_BASE_URL (above).
 # Optional: forward this Trellis's own xAPI statements to an external LRS (its xAPI base
 # URL, e.g. https://lrs.example.com/xapi, and HTTP Basic credentials there).
@@ -330,6 +392,9 @@ LRS_FORWARD_URL = env("LRS_FORWARD_URL", default="")
 LRS_FORWARD_KEY = env("LRS_FORWARD_KEY", default="")
 LRS_FORWARD_SECRET = env("LRS_FORWARD_SECRET", default="")
 LRS_FORWARD_TIMEOUT = env.float("LRS_FORWARD_TIMEOUT", default=10.0)
+# The xAPI version the LRS states (X-Experience-API-Version) when a request names none:
+# 1.0.3 (the ADL 1.0.3 suite's expectation) or 2.0.0 (the 2.0.0 suite's); docs/xapi.md.
+LRS_UNVERSIONED_RESPONSE_VERSION = env("LRS_UNVERSIONED_RESPONSE_VERSION", default="1.0.3")
 # Dotted Celery task names the LRS queues with the ids of statements its clients store
 # (the LRS knows nothing of pathways; pathways turns them into skill evidence).
 LRS_STATEMENTS_STORED_TASKS = env.list(
@@ -474,6 +539,8 @@ ITEM_STATISTICS_DEBOUNCE_SECONDS = env.int("ITEM_STATISTICS_DEBOUNCE_SECONDS", d
 # The module that tells pathways which modules and labs have a check (a quiz, a lab
 # check) and what the learner has done in it; pathways never imports assessments.
 LEARNING_CHECKS_PROVIDER = "assessments.sequence"
+# Names of job roles by slug, for org's pages (org does not import pathways).
+ROLE_NAMES_PROVIDER = "pathways.selectors.role_names"
 
 # --- demo ---------------------------------------------------------------------------
 # `manage.py seed_demo` calls each of these in order; every one must be idempotent.

@@ -8,6 +8,8 @@ from incidents.models import (
     TimelineEvent,
 )
 
+MAX_RECORDS = 100_000
+
 
 class ImportInputSerializer(serializers.Serializer):
     """A batch of records. Records are validated one by one by the import task, so a
@@ -21,7 +23,7 @@ class ImportInputSerializer(serializers.Serializer):
         child=serializers.JSONField(),
         required=False,
         allow_empty=False,
-        max_length=100_000,
+        max_length=MAX_RECORDS,
         help_text="JSON records: native, PagerDuty or Opsgenie incidents, or mapped records.",
     )
     content = serializers.CharField(

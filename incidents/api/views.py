@@ -1,18 +1,25 @@
+from collections.abc import Iterable
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.pagination import EstimatedCountPagination
+from config.parsers import SafeJSONParser
 from incidents import selectors, services
 from incidents.filters import IncidentFilter
-from incidents.importers import Document
 from incidents.importers.base import dump
 from incidents.models import ImportBatch, RejectedRecord
+from incidents.streaming import document_parts
 
+from .body import SpooledBody, SpooledJSONParser, read_import_body, records_text
 from .serializers import (
+    MAX_RECORDS,
     ImportAcceptedSerializer,
     ImportBatchSerializer,
     ImportInputSerializer,
@@ -40,6 +47,8 @@ class IncidentListCreateApi(generics.ListAPIView):
     """
 
     permission_classes = [CanImportIncidents]
+    # A JSON body is spooled to a file and read as a stream (incidents.api.body).
+    parser_classes = [SpooledJSONParser, FormParser, MultiPartParser]
     serializer_class = IncidentListSerializer
     filterset_class = IncidentFilter
     pagination_class = EstimatedCountPagination
@@ -49,13 +58,43 @@ class IncidentListCreateApi(generics.ListAPIView):
 
     @extend_schema(request=ImportInputSerializer, responses={202: ImportAcceptedSerializer})
     def post(self, request: Request) -> Response:
-        serializer = ImportInputSerializer(data=request.data)
+        body = request.data
+        if isinstance(body, SpooledBody):
+            try:
+                return self._post_spooled(request, body)
+            finally:
+                body.close()
+        return self._post(request, request.data, None)
+
+    def _post_spooled(self, request: Request, body: SpooledBody) -> Response:
+        """A JSON body read from its spooled copy: the records are never all built."""
+        read = read_import_body(body)
+        if read is None:  # not an object: the serializer says what is wrong
+            return self._post(request, SafeJSONParser().parse(body.rewind()), None)
+        data = dict(read.fields)
+        if read.record_count is not None:
+            if read.record_count > MAX_RECORDS:
+                raise ValidationError(
+                    {"records": [f"Ensure this field has no more than {MAX_RECORDS} elements."]}
+                )
+            # Checked for presence and count here; each record by the import task.
+            data["records"] = [{}] if read.record_count else []
+        return self._post(request, data, body)
+
+    def _post(self, request: Request, data: object, body: SpooledBody | None) -> Response:
+        serializer = ImportInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        content = dump(data["records"]) if "records" in data else data["content"]
+        if "records" not in data:
+            text: Iterable[str] = [data["content"]]
+        elif body is not None:
+            text = records_text(body)
+        else:
+            text = [dump(data["records"])]
         batch = services.import_batch_create(
             format=data["format"],
-            documents=[Document(data["name"], content)],
+            # Stored in parts, so the worker reads the body a part at a time.
+            documents=document_parts(data["name"], text, data["format"]),
             created_by=request.user,
             source=data["source"],
             timezone=data["timezone"],

@@ -22,6 +22,8 @@ class Document:
     content: str
     # Lines of the file before this part (a large file is stored in parts).
     line_offset: int = 0
+    # This part goes on from the previous one (a large JSON file is cut anywhere).
+    continues: bool = False
 
 
 @dataclass(slots=True)

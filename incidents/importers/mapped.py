@@ -6,7 +6,7 @@ record's key (or list index) is the path `$key`, its file name `$file`.
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .base import (
@@ -21,6 +21,7 @@ from .base import (
     strip_bom,
 )
 from .csvfile import read_csv
+from .jsonstream import json_files, stream_json_array
 from .mappings import MappingSpec, mapping_apply, mapping_parse
 
 
@@ -42,6 +43,9 @@ class MappedImporter(Importer):
         self.spec: MappingSpec = mapping_parse(self.options.mapping)
 
     def split(self, documents: Sequence[Document]) -> Iterator[RawRecord]:
+        if self.spec.format not in ("csv", "jsonl"):
+            yield from self._json(documents)
+            return
         for document in documents:
             if self.spec.format == "csv":
                 for row_number, (locator, raw, row) in enumerate(
@@ -54,10 +58,8 @@ class MappedImporter(Importer):
                     else:
                         data = SourceRecord(row, row_number, document.name)
                         yield RawRecord(locator=locator, raw=raw, data=data)
-            elif self.spec.format == "jsonl":
-                yield from self._lines(document)
             else:
-                yield from self._json(document)
+                yield from self._lines(document)
 
     def _lines(self, document: Document) -> Iterator[RawRecord]:
         for number, line in enumerate(strip_bom(document.content).split("\n"), start=1):
@@ -77,13 +79,23 @@ class MappedImporter(Importer):
                 data = SourceRecord(value, number, document.name)
                 yield RawRecord(locator=locator, raw=line, data=data)
 
-    def _json(self, document: Document) -> Iterator[RawRecord]:
-        if not self.spec.records:
-            for index, record in enumerate(iter_json_records(document, ())):
+    def _json(self, documents: Sequence[Document]) -> Iterator[RawRecord]:
+        for document, texts in json_files(documents):
+            if self.spec.records:  # a path into the document: read whole
+                whole = "".join(texts) if texts is not None else document.content
+                yield from self._keyed(replace(document, content=whole))
+                continue
+            records = (
+                stream_json_array(texts, document.name)
+                if texts is not None
+                else iter_json_records(document, ())
+            )
+            for index, record in enumerate(records):
                 if not record.errors:
                     record.data = SourceRecord(record.data, index, document.name)
                 yield record
-            return
+
+    def _keyed(self, document: Document) -> Iterator[RawRecord]:
         text = strip_bom(document.content)
         try:
             value = json.loads(text)

@@ -3,6 +3,7 @@
 from collections.abc import Iterator, Sequence
 
 from .base import Document, Importer, RawRecord, iter_json_records, strip_bom
+from .jsonstream import json_files, stream_json_array
 
 
 def _looks_like_record(value: dict) -> bool:
@@ -14,10 +15,13 @@ class JsonImporter(Importer):
     default_source = "native"
 
     def split(self, documents: Sequence[Document]) -> Iterator[RawRecord]:
-        for document in documents:
-            yield from iter_json_records(
-                document, ("incidents", "records"), single=_looks_like_record
-            )
+        for document, texts in json_files(documents):
+            if texts is not None:
+                yield from stream_json_array(texts, document.name)
+            else:
+                yield from iter_json_records(
+                    document, ("incidents", "records"), single=_looks_like_record
+                )
 
 
 class JsonLinesImporter(Importer):

@@ -27,6 +27,7 @@ from .base import (
     iter_json_array,
     strip_bom,
 )
+from .jsonstream import json_files, stream_json_array
 
 STATUS = {"triggered": "open", "acknowledged": "acknowledged", "resolved": "resolved"}
 URGENCY = {"high": "SEV2", "low": "SEV3"}
@@ -52,8 +53,11 @@ class PagerDutyImporter(Importer):
     default_source = "pagerduty"
 
     def split(self, documents: Sequence[Document]) -> Iterator[RawRecord]:
-        for document in documents:
-            yield from self._split(document)
+        for document, texts in json_files(documents):
+            if texts is not None:
+                yield from stream_json_array(texts, document.name)
+            else:
+                yield from self._split(document)
 
     def _split(self, document: Document) -> Iterator[RawRecord]:
         text = strip_bom(document.content)

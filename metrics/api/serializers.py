@@ -186,6 +186,61 @@ class ImpactSerializer(serializers.Serializer):
     plain_words = serializers.DictField(child=serializers.CharField())
 
 
+class IntervalSerializer(serializers.Serializer):
+    estimate = NumberField(allow_null=True)
+    low = NumberField(allow_null=True)
+    high = NumberField(allow_null=True)
+    se = NumberField(allow_null=True, help_text="Bootstrap standard error.")
+    covers_zero = serializers.BooleanField(allow_null=True)
+
+
+class EventPointSerializer(serializers.Serializer):
+    week = serializers.IntegerField(help_text="Weeks from the start (0 = the start week).")
+    teams = serializers.IntegerField()
+    interval = IntervalSerializer()
+
+
+class CohortEffectSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="Monday of the cohorts' start week.")
+    teams = serializers.IntegerField()
+    interval = IntervalSerializer()
+
+
+class StaggeredSerializer(serializers.Serializer):
+    overall = IntervalSerializer()
+    cohorts = CohortEffectSerializer(many=True)
+    event_study = EventPointSerializer(many=True)
+    treated_teams = serializers.IntegerField()
+    control_teams = serializers.IntegerField(help_text="Never trained.")
+    df = serializers.IntegerField(help_text="Degrees of freedom of the t intervals.")
+    baseline = NumberField(allow_null=True)
+    confidence = NumberField()
+    resamples = serializers.IntegerField()
+    mde = NumberField(allow_null=True, help_text="Minimum detectable effect, 80 % power.")
+    mde_share = NumberField(allow_null=True, help_text="The same, as a share of the baseline.")
+
+
+class KpiImpactSerializer(serializers.Serializer):
+    kpi_key = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    measure = serializers.CharField()
+    improved = serializers.BooleanField(allow_null=True)
+    mde_words = serializers.CharField()
+    result = StaggeredSerializer()
+    placebo = StaggeredSerializer()
+
+
+class StaggeredImpactSerializer(serializers.Serializer):
+    weeks = serializers.ListField(child=serializers.DateField(), help_text="Week starts.")
+    window_weeks = serializers.IntegerField()
+    cohort_starts = serializers.ListField(child=serializers.DateField())
+    treated_team_count = serializers.IntegerField()
+    control_team_count = serializers.IntegerField()
+    rows = KpiImpactSerializer(many=True)
+    plain_words = serializers.DictField(child=serializers.CharField())
+
+
 class KeyResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     description = serializers.CharField()

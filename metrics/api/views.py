@@ -16,6 +16,7 @@ from org import access
 from org.models import Team
 
 from .. import external, presenters, selectors, services, small_groups
+from ..cohort_impact import as_data, staggered_impact
 from ..compute import PERIODS
 from ..exceptions import MetricsError
 from ..impact import impact_for_teams
@@ -31,6 +32,7 @@ from .serializers import (
     ObservationOutSerializer,
     ObservationPushResultSerializer,
     ObservationPushSerializer,
+    StaggeredImpactSerializer,
 )
 
 
@@ -163,6 +165,42 @@ class ImpactApi(APIView):
             "plain_words": impact.plain_words,
         }
         return Response(ImpactSerializer(data).data)
+
+
+class CohortImpactApi(APIView):
+    """Training impact across cohorts starting on different weeks (the impact view's
+    staggered section): per incident KPI the overall, per-cohort and event-study effects
+    with intervals, the placebo at an earlier fake start, and the minimum detectable
+    effect. Managers get their teams estimated; authors and admins every trained team.
+    Null when no such team's cohort has started."""
+
+    permission_classes = [CanSeeDashboards]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("window", OpenApiTypes.INT, description="Days (default 90)."),
+            *FILTER_PARAMETERS,
+        ],
+        responses=StaggeredImpactSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        selectors.parameters_check(params, ("window", "severity", "ai_related", "failure_mode"))
+        try:
+            window = int(params.get("window", 90))
+        except ValueError:
+            raise MetricsError("window is a number of days.") from None
+        if not 7 <= window <= 364:
+            raise MetricsError("window is between 7 and 364 days.")
+        impact = staggered_impact(
+            estimated_team_ids=selectors.estimated_team_ids(request.user),
+            today=timezone.localdate(),
+            window_days=window,
+            filters=selectors.filters_parse(params),
+        )
+        if impact is None:
+            return Response(None)
+        return Response(StaggeredImpactSerializer(as_data(impact)).data)
 
 
 class ObjectiveListApi(generics.ListAPIView):

@@ -9,6 +9,7 @@ behind it, up to the number of buckets it spans.
 from .cohorts import NO_DATA, PROGRAM_COHORTS, Figure, at_risk_visible, program_table, training_kpis
 from .key_results import key_result_measure, key_result_value, objectives_for_user
 from .outcomes import OutcomeMeasure, cohort_outcomes
+from .overview import TREND_WEEKS, Headline, Trend, dashboard_overview, trend_windows
 from .reports import (
     IncidentReport,
     PeriodFigures,
@@ -28,6 +29,7 @@ from .scopes import (
     cohort_scope,
     date_parse,
     dates_parse,
+    estimated_team_ids,
     filters_parse,
     latest_incident_day,
     may_see_everything,
@@ -47,18 +49,23 @@ __all__ = [
     "NO_DATA",
     "PROGRAM_COHORTS",
     "REPORT_PARAMETERS",
+    "TREND_WEEKS",
     "Figure",
     "Filters",
+    "Headline",
     "IncidentReport",
     "OutcomeMeasure",
     "PeriodFigures",
     "Scope",
+    "Trend",
     "at_risk_visible",
     "cohort_for_user",
     "cohort_outcomes",
     "cohort_scope",
+    "dashboard_overview",
     "date_parse",
     "dates_parse",
+    "estimated_team_ids",
     "filters_parse",
     "histogram",
     "incident_report",
@@ -78,4 +85,5 @@ __all__ = [
     "scopes_for_user",
     "services_for_user",
     "training_kpis",
+    "trend_windows",
 ]

@@ -41,6 +41,8 @@ def key_result_measure(*, key_result: KeyResult, today: dt.date) -> tuple[Decima
     """Measure over the whole weeks covering the trailing `window_days` up to today, or
     up to the objective's deadline once it has passed (the final result)."""
     until = min(today, key_result.objective.deadline)
+    if REGISTRY[key_result.kpi_key].family != "incident":
+        return measure_other(key_result=key_result, until=until)
     report = incident_report(
         scope=scope_parse(key_result.scope),
         period="week",
@@ -61,4 +63,39 @@ def objectives_for_user(*, user: Any) -> QuerySet[Objective]:
     """
     if not (access.is_manager(user) or may_see_everything(user)):
         raise PermissionDenied
-    return Objective.objects.prefetch_related("key_results")
+    return Objective.objects.select_related("team").prefetch_related("key_results")
+
+
+def measure_other(*, key_result: KeyResult, until: dt.date) -> tuple[Decimal | None, int]:
+    """External and training KPIs (incident ones are measured from rollups)."""
+    kpi = REGISTRY[key_result.kpi_key]
+    scope = scope_parse(key_result.scope)
+    first = until - dt.timedelta(days=key_result.window_days - 1)
+    if kpi.family == "external":
+        from django.utils import timezone
+
+        from ..external import external_summary
+
+        zone = timezone.get_current_timezone()
+        summary = external_summary(
+            kpi_key=kpi.key,
+            team_ids=None if scope.kind == "org" else scope.team_ids,
+            first=dt.datetime.combine(first, dt.time(0), zone),
+            last=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), zone),
+        )
+        mean = None if summary.mean is None else Decimal(str(summary.mean))
+        return mean, summary.n
+    from ..models import CohortSnapshot
+    from .cohorts import _cohort_figure
+
+    cohort_id = int(scope.value.split(":", 1)[1])
+    snapshot = CohortSnapshot.objects.filter(cohort_id=cohort_id).first()
+    data = snapshot.data if snapshot else {}
+    report = None
+    if kpi.key == "governance_review_coverage" and data.get("team_ids"):
+        report = incident_report(
+            scope=scope, period="week", first=first, last=until, with_method=False
+        )
+    figure = _cohort_figure(kpi.key, data, report)
+    value = None if figure.value is None else Decimal(str(figure.value))
+    return value, figure.n or 0

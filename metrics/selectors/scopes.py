@@ -102,6 +102,16 @@ def may_see_everything(user: Any) -> bool:
     return access.is_admin(user) or access.is_author(user)
 
 
+def estimated_team_ids(user: Any) -> list[int] | None:
+    """The trained teams whose training effect the user may see estimated: every team
+    for admins and authors (None), the teams they manage for managers."""
+    if may_see_everything(user):
+        return None
+    if not access.is_manager(user):
+        raise PermissionDenied
+    return list(access.teams_managed_by(user).values_list("id", flat=True))
+
+
 def scope_check(*, user: Any, scope: Scope) -> None:
     """Managers see their teams and those teams' services; admins and authors see all;
     everyone else gets 403."""

@@ -33,6 +33,7 @@ class TokenCreateApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    schema_error_statuses = (429,)  # the sign-in limits (config.schema)
 
     @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer})
     def post(self, request: Request) -> Response:

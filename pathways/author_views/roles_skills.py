@@ -3,12 +3,15 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from config.replica import replica_reads
+
 from .. import forms, selectors, services
 from ..catalogue.schema import Ladder, in_field_order
 from ..models import Role, Skill
 from ._helpers import _save_page, author_required
 
 
+@replica_reads
 @author_required
 def role_list(request: HttpRequest) -> HttpResponse:
     return render(request, "pathways/author/roles.html", {"roles": selectors.role_list()})
@@ -50,6 +53,7 @@ def role_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     )
 
 
+@replica_reads
 @author_required
 def skill_list(request: HttpRequest) -> HttpResponse:
     return render(request, "pathways/author/skills.html", {"skills": selectors.skill_list()})

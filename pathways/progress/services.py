@@ -13,6 +13,7 @@ from django.db.models import DateField, DateTimeField, F, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.tasks import enqueue_on_commit
 from org.models import Membership, Team, User
 from pathways.models import (
     Cohort,
@@ -69,7 +70,9 @@ def progress_mark(
         progress.completed_at = now
     progress.save()
     if status == Progress.Status.DONE:
-        progress_done(user_id=user_id, module=item_module, lab=lab)
+        progress_done(
+            user_id=user_id, module=item_module, lab=lab, completed_at=progress.completed_at
+        )
     return progress
 
 
@@ -122,7 +125,10 @@ def lab_checklist_save(*, user_id: int, lab: Lab, ticked: Iterable[int]) -> Prog
 def progress_mark_many(marks: Sequence[tuple[int, str, Module | None, Lab | None]]) -> int:
     """`progress_mark` for many (user id, status, module, lab) at once — e.g. a scoring
     batch — in at most five queries however many marks. A lab must come with its module
-    loaded. For one user and item, done wins. Returns the number of rows written."""
+    loaded. For one user and item, done wins. Returns the number of rows written.
+
+    Every item this call completes gets the "completed" statement `progress_mark` records,
+    once: they are recorded by `pathways.tasks.xapi_progress_done`, queued on commit."""
     wanted: dict[tuple[int, str, int], tuple[str, int]] = {}
     for user_id, status, module, lab in marks:
         item_module = module if module is not None else lab.module  # type: ignore[union-attr]
@@ -148,6 +154,8 @@ def progress_mark_many(marks: Sequence[tuple[int, str, Module | None, Lab | None
         return 0
     now = timezone.now()
 
+    completed: list[tuple[int, str, int]] = []  # (enrollment id, kind, item id) done here
+
     def update(keys: Iterable[tuple[int, str, int]]) -> tuple[int, set]:
         keys = set(keys)
         rows = Progress.objects.filter(enrollment_id__in={k[0] for k in keys}).filter(
@@ -170,11 +178,14 @@ def progress_mark_many(marks: Sequence[tuple[int, str, Module | None, Lab | None
             found.add(key)
             status = targets[key]
             if row.status in (Progress.Status.DONE, status):
+                if row.status == Progress.Status.DONE and row.completed_at == now:
+                    completed.append(key)  # inserted done by this call's bulk_create
                 continue
             row.status = status
             row.started_at = row.started_at or now
             if status == Progress.Status.DONE:
                 row.completed_at = now
+                completed.append(key)
             row.updated_at = now
             changed.append(row)
         if changed:
@@ -203,6 +214,15 @@ def progress_mark_many(marks: Sequence[tuple[int, str, Module | None, Lab | None
         )
         # A row someone else inserted meanwhile was skipped: bring it up to date too.
         written += len(missing) + update(missing)[0]
+    if completed:
+        user_of = {pk: user_id for (user_id, _), pk in enrolled.items()}
+        enqueue_on_commit(
+            "pathways.tasks.xapi_progress_done",
+            [
+                [user_of[e], kind, item_id, now.isoformat()]
+                for e, kind, item_id in sorted(completed)
+            ],
+        )
     return written
 
 
@@ -420,15 +440,22 @@ def cohort_add_members(
     return CohortMember.objects.filter(cohort=cohort).count() - before
 
 
-def cohort_add_teams(*, cohort: Cohort, teams: Iterable[Team]) -> int:
-    """Add everyone in `teams`, each with their job role in that team, in one statement.
+def cohort_add_teams(
+    *, cohort: Cohort, teams: Iterable[Team], skip_user_ids: Iterable[int] = ()
+) -> int:
+    """Add everyone in `teams` but `skip_user_ids`, each with their job role in that
+    team, in one statement.
 
     People already in the cohort are left as they are. Returns how many were added.
     """
     team_ids = [t.pk for t in teams]
     if not team_ids:
         return 0
-    rows = Membership.objects.filter(team_id__in=team_ids).annotate(
+    members = Membership.objects.filter(team_id__in=team_ids)
+    skip = list(skip_user_ids)
+    if skip:
+        members = members.exclude(user_id__in=skip)
+    rows = members.annotate(
         c_cohort=Value(cohort.pk),
         c_user=F("user_id"),
         c_role=Subquery(Role.objects.filter(slug=OuterRef("job_role")).values("pk")[:1]),
@@ -491,11 +518,18 @@ def cohort_enrol(*, cohort: Cohort) -> int:
     return created
 
 
-def team_enrol(*, team: Team, pathway: Pathway, started_on: date) -> int:
-    """Enrol everyone in `team` on `pathway` in one statement. Safe to run twice."""
+def team_enrol(
+    *, team: Team, pathway: Pathway, started_on: date, skip_user_ids: Iterable[int] = ()
+) -> int:
+    """Enrol everyone in `team` but `skip_user_ids` on `pathway` in one statement. Safe
+    to run twice."""
     if pathway.status != Pathway.Status.PUBLISHED:
         raise ProgressError("Only a published pathway can be enrolled on.")
-    rows = Membership.objects.filter(team=team).annotate(
+    members = Membership.objects.filter(team=team)
+    skip = list(skip_user_ids)
+    if skip:
+        members = members.exclude(user_id__in=skip)
+    rows = members.annotate(
         c_user=F("user_id"),
         c_pathway=Value(pathway.pk),
         c_slug=Value(pathway.slug),

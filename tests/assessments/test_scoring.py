@@ -319,7 +319,7 @@ def test_points_are_rounded_half_up_to_cents(fraction, max_points, points):
         ("short_text", {"answers": [{"text": "p(9", "mode": "regex"}]}, "not a valid regular"),
         ("ordering", {"items": [{"id": "a", "text": "x"}, {"id": "a", "text": "y"}]}, "unique"),
         ("matching", {"pairs": [{"id": "p", "prompt": "x", "match": "y"}]}, "at least 2"),
-        ("essay", {}, "unknown question type"),
+        ("cloze", {}, "unknown question type"),
         ("true_false", {"answer": True, "colour": "red"}, "Extra inputs"),
     ],
 )

@@ -67,6 +67,9 @@ def test_manager_reads_filters_and_downloads_the_cohort_dashboard(
 
     # the before/after comparison has figures from the demo's incidents: an estimate
     # and its interval for each lifecycle KPI, on samples of both sides
+    tabs = page.get_by_role("navigation", name="Dashboard sections")
+    tabs.get_by_role("link", name="Impact").click()
+    expect(page.locator("#incidents")).to_be_hidden()
     impact = page.locator("#impact-heading").locator("xpath=..")
     for kpi in ("Time to detect (MTTD)", "Time to mitigate (MTTM)"):
         row = impact.get_by_role("row").filter(has_text=kpi)
@@ -74,6 +77,8 @@ def test_manager_reads_filters_and_downloads_the_cohort_dashboard(
         expect(row).not_to_contain_text("not enough data")
 
     # filtering by severity updates the incident panel in place
+    tabs.get_by_role("link", name="Incidents").click()
+    expect(page.locator("#impact")).to_be_hidden()
     page.evaluate("window.__sameDocument = true")
     page.get_by_label("SEV1 (critical)").check()
     expect(caption).to_contain_text(f"{len(sev1)} incidents")

@@ -61,3 +61,49 @@ def test_manager_uploads_a_csv_previews_commits_and_reads_the_result(
     # and the new incidents are in the manager's list
     page.get_by_role("link", name="Incidents", exact=True).first.click()
     expect(page.get_by_role("link", name="Checkout latency above SLO")).to_be_visible()
+
+
+def test_sync_status_of_incident_sources_for_an_admin_and_a_manager(
+    page, live_server, demo_org, login
+):
+    # given two pulled sources, one of the SRE team's (synced) and one of Data
+    # Engineering's (its token refused)
+    from incidents.models import IncidentSource
+    from org.models import Team
+
+    synced = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+    IncidentSource.objects.create(
+        name="pd-sre",
+        kind="pagerduty",
+        team=Team.objects.get(slug="sre"),
+        last_sync_at=synced,
+        last_status="ok",
+        last_records=12,
+    )
+    IncidentSource.objects.create(
+        name="og-data",
+        kind="opsgenie",
+        team=Team.objects.get(slug="data-eng"),
+        last_sync_at=synced,
+        last_status="error",
+        last_error="Opsgenie refused the token (HTTP 401): Could not authenticate",
+    )
+
+    # the admin reaches the sources page from the incident list and sees both
+    login("admin@demo.example")
+    page.goto(f"{live_server.url}/incidents/")
+    page.get_by_role("link", name="Incident sources").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Incident sources")
+    failing = page.locator("tr[data-source=og-data]")
+    expect(failing).to_contain_text("Error")
+    expect(failing).to_contain_text("Opsgenie refused the token (HTTP 401): Could not authenticate")
+    expect(page.locator("tr[data-source=pd-sre]")).to_contain_text("2026-03-02 09:30")
+    expect(page.get_by_role("button", name="Sync now")).to_have_count(2)
+
+    # the SRE manager sees only the SRE team's source, read only
+    page.context.clear_cookies()
+    login("manager@demo.example")
+    page.goto(f"{live_server.url}/incidents/sources/")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tr[data-source=pd-sre]")).to_contain_text("12")
+    expect(page.get_by_role("button", name="Sync now")).to_have_count(0)

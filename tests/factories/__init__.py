@@ -3,7 +3,12 @@ here (`from tests.factories import PathwayFactory`). Helpers that build several 
 one area of tests stay next to those tests (tests/<area>/factories.py)."""
 
 from .assessments import AssessmentFactory, QuestionBankFactory, QuestionFactory
-from .incidents import IncidentFactory, ServiceFactory, TimelineEventFactory
+from .incidents import (
+    IncidentFactory,
+    IncidentSourceFactory,
+    ServiceFactory,
+    TimelineEventFactory,
+)
 from .org import MembershipFactory, TeamFactory, UserFactory
 from .pathways import (
     CapstoneFactory,
@@ -31,6 +36,7 @@ __all__ = [
     "CohortMemberFactory",
     "EnrollmentFactory",
     "IncidentFactory",
+    "IncidentSourceFactory",
     "LabFactory",
     "MembershipFactory",
     "ModuleFactory",

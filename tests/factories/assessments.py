@@ -40,6 +40,20 @@ SPECS = {
         ],
         "distractors": [],
     },
+    QuestionType.ESSAY: {
+        "rubric": [
+            {
+                "criterion": "Diagnosis",
+                "levels": [{"label": "Missing", "points": "0"}, {"label": "Sound", "points": "2"}],
+            },
+            {
+                "criterion": "Next steps",
+                "levels": [{"label": "Missing", "points": "0"}, {"label": "Clear", "points": "2"}],
+            },
+        ],
+        "guidance": "Names memory pressure and a mitigation.",
+    },
+    QuestionType.DESCRIPTION: {},
 }
 
 

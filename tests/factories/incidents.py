@@ -5,7 +5,7 @@ import datetime as dt
 
 import factory
 
-from incidents.models import ContributingFactor, Incident, Service, TimelineEvent
+from incidents.models import ContributingFactor, Incident, IncidentSource, Service, TimelineEvent
 
 from .org import TeamFactory
 
@@ -54,3 +54,14 @@ class TimelineEventFactory(factory.django.DjangoModelFactory):
     incident = factory.SubFactory(IncidentFactory)
     position = factory.Sequence(int)
     description = "Something happened"
+
+
+class IncidentSourceFactory(factory.django.DjangoModelFactory):
+    """A PagerDuty source that has never synced (no token: set one with
+    `incidents.connectors.services.source_secrets_set`)."""
+
+    class Meta:
+        model = IncidentSource
+
+    name = factory.Sequence(lambda n: f"source-{n}")
+    kind = "pagerduty"

@@ -35,6 +35,8 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Callab
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        # item statistics recomputed soon after scoring, so a test can wait for them
+        "ITEM_STATISTICS_DEBOUNCE_SECONDS": "2",
     }
     celery_app.control.purge()
     log = open(ROOT / "var" / "test-worker.log", "ab")  # noqa: SIM115

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import yaml
+from django.utils import timezone
 from openapi_spec_validator import validate
 
 from metrics import services
@@ -239,7 +240,7 @@ def test_impact_api_for_a_managers_teams(api_client, sre_manager, sre, ml):
 def test_schema_documents_the_metrics_endpoints(client, db):
     spec = yaml.safe_load(client.get("/api/schema/").content)
     validate(spec)
-    for path in ("kpis", "incidents", "impact", "okrs", "training"):
+    for path in ("kpis", "incidents", "impact", "impact/cohorts", "okrs", "training"):
         assert f"/api/v1/metrics/{path}/" in spec["paths"]
     params = {p["name"] for p in spec["paths"]["/api/v1/metrics/incidents/"]["get"]["parameters"]}
     assert {"scope", "period", "from", "to", "severity", "ai_related", "failure_mode"} <= params
@@ -252,3 +253,53 @@ def test_a_team_the_manager_does_not_manage_is_forbidden_even_if_it_exists(api_c
     manager = UserFactory(personas=["learner", "manager"])
     api_client.force_authenticate(manager)
     assert api_client.get(URL, {"scope": "team:elsewhere"}).status_code == 403
+
+
+def test_cohort_impact_api_returns_what_the_impact_view_shows(api_client, sre_manager, sre, ml):
+    # given two of the manager's teams in a cohort from 2 June 2025 whose MTTR halves,
+    # and two teams never trained
+    from metrics.cohort_impact import staggered_impact
+    from tests.factories import CohortFactory, CohortMemberFactory, MembershipFactory, TeamFactory
+
+    sre2, other = TeamFactory(slug="sre-2"), TeamFactory(slug="other")
+    sre2.managers.add(sre_manager)
+    cohort = CohortFactory(start_date=dt.date(2025, 6, 2))
+    for team in (sre, sre2):
+        CohortMemberFactory(cohort=cohort, user=MembershipFactory(team=team).user)
+    for day in range(-28, 14):
+        when = dt.datetime(2025, 6, 2, 12, tzinfo=dt.UTC) + dt.timedelta(days=day)
+        for k, team in enumerate((sre, sre2)):
+            incident(team=team, start=when, ttr=(600 if day >= 0 else 1200) + (day * k) % 5)
+        for k, team in enumerate((ml, other)):
+            incident(team=team, start=when, ttr=1200 + (day * (k + 1)) % 7)
+    services.rollups_recompute_all()
+    api_client.force_authenticate(sre_manager)
+
+    response = api_client.get("/api/v1/metrics/impact/cohorts/", {"window": "14"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["cohort_starts"] == ["2025-06-02"]
+    assert (body["treated_team_count"], body["control_team_count"]) == (2, 2)
+    mttr = next(r for r in body["rows"] if r["kpi_key"] == "mttr")
+    expected = next(
+        r
+        for r in staggered_impact(
+            estimated_team_ids=[sre.pk, sre2.pk], today=timezone.localdate(), window_days=14
+        ).rows
+        if r.kpi_key == "mttr"
+    )
+    assert mttr["result"]["overall"]["estimate"] == pytest.approx(expected.result.overall.estimate)
+    assert mttr["result"]["overall"]["low"] == pytest.approx(expected.result.overall.low)
+    assert mttr["result"]["overall"]["estimate"] == pytest.approx(-600, abs=5)
+    assert mttr["result"]["cohorts"][0]["start"] == "2025-06-02"
+    assert [p["week"] for p in mttr["result"]["event_study"]] == [-2, -1, 0, 1]
+    assert mttr["placebo"]["overall"]["covers_zero"] is True
+    assert mttr["mde_words"] == expected.mde_words
+    assert mttr["result"]["mde"] == pytest.approx(expected.result.mde)
+    # bad input and other personas
+    bad = api_client.get("/api/v1/metrics/impact/cohorts/", {"window": "3"})
+    assert bad.status_code == 400
+    assert api_client.get("/api/v1/metrics/impact/cohorts/", {"windw": "30"}).status_code == 400
+    api_client.force_authenticate(UserFactory(personas=["learner"]))
+    assert api_client.get("/api/v1/metrics/impact/cohorts/").status_code == 403

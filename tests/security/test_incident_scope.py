@@ -47,5 +47,5 @@ def test_the_mapping_file_counts_toward_the_upload_limit(monkeypatch):
     assert small.is_valid(), small.errors
     assert not large.is_valid()
     assert large.non_field_errors() == [
-        "Upload at most 50 MB at once (files and mapping together); split larger exports."
+        "Upload at most 200 MB at once (files and mapping together); split larger exports."
     ]

@@ -28,6 +28,7 @@ from .cohorts import (
     schedules_for_pathways,
 )
 from .learning import LearnerHome, learner_home
+from .overlaps import Overlap, active_cohort_overlaps
 from .skills import (
     DUE_SOON_DAYS,
     HUMAN_SOURCES_FOR_MANAGERS,
@@ -62,11 +63,13 @@ __all__ = [
     "LearnerHome",
     "LearnerProgress",
     "MemberRow",
+    "Overlap",
     "ProfileRow",
     "Proposal",
     "RoleNeed",
     "ScheduleItem",
     "SkillProfile",
+    "active_cohort_overlaps",
     "can_manage_cohort",
     "cohort_list",
     "cohort_minimums",

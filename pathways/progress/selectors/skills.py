@@ -203,7 +203,7 @@ class HeatRow:
 @dataclass
 class Heatmap:
     team: Team
-    columns: list[Skill]  # most critical first
+    columns: list[Skill]  # grouped by category, most critical first
     column_criticality: dict[int, int]
     rows: list[HeatRow]  # worst first
 
@@ -212,14 +212,26 @@ class Heatmap:
         return [(s, self.column_criticality[s.pk]) for s in self.columns]
 
     @property
+    def groups(self) -> list[tuple[str, int]]:
+        """(category, number of columns) in column order: the heatmap's grouped header."""
+        out: list[tuple[str, int]] = []
+        for skill in self.columns:
+            label = skill.get_pillar_display()
+            if out and out[-1][0] == label:
+                out[-1] = (label, out[-1][1] + 1)
+            else:
+                out.append((label, 1))
+        return out
+
+    @property
     def table(self) -> list[tuple[HeatRow, list[HeatCell | None]]]:
         return [(row, row.cells_for(self.columns)) for row in self.rows]
 
 
 def team_heatmap(*, team: Team, today: date) -> Heatmap:
     """Person × skill for a team: current level against what each person's role and
-    career level require. Rows worst first (Σ criticality × gap), columns most
-    critical first. Three queries whatever the team's size."""
+    career level require. Rows worst first (Σ criticality × gap), columns grouped by
+    category, most critical first. Three queries whatever the team's size."""
     memberships = list(Membership.objects.filter(team=team).select_related("user"))
     roles, cells_by_role = role_skills_by_slug(m.job_role for m in memberships)
     skills: dict[int, Skill] = {}
@@ -251,7 +263,22 @@ def team_heatmap(*, team: Team, today: date) -> Heatmap:
         )
         rows.append(HeatRow(membership, roles.get(membership.job_role), cells, score))
     rows.sort(key=lambda r: (-r.score, (r.person.full_name or r.person.email).lower()))
-    columns = sorted(skills.values(), key=lambda s: (-column_criticality[s.pk], s.name))
+    # Columns grouped by category (the group with the most critical skill first), most
+    # critical first inside a group.
+    group_rank: dict[str, int] = {}
+    for skill in skills.values():
+        group_rank[skill.pillar] = max(
+            group_rank.get(skill.pillar, 0), column_criticality[skill.pk]
+        )
+    columns = sorted(
+        skills.values(),
+        key=lambda s: (
+            -group_rank[s.pillar],
+            s.get_pillar_display(),
+            -column_criticality[s.pk],
+            s.name,
+        ),
+    )
     return Heatmap(team=team, columns=columns, column_criticality=column_criticality, rows=rows)
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from org import access
@@ -12,7 +13,7 @@ from org.permissions import persona_required
 from .. import rules, selectors, services
 from ..exceptions import ProgressError
 from ..forms import AddTeamsForm, CohortForm, ProposalForm
-from ._common import _csv_response, _today
+from ._common import OVERLAP_CHOICES, _csv_response, _overlap_warning, _skipped_note, _today
 
 
 def _visible_cohort(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
@@ -47,6 +48,16 @@ def cohort_propose(request: HttpRequest) -> HttpResponse:
         form = ProposalForm(request.POST, candidate_ids=candidate_ids)
         if form.is_valid():
             data = form.cleaned_data
+            choice = request.POST.get("on_overlap", "")
+            overlaps = selectors.active_cohort_overlaps(
+                user_ids=data["members"], cohort=None, today=_today()
+            )
+            if overlaps and choice not in OVERLAP_CHOICES:
+                return _overlap_warning(
+                    request, overlaps, target=data["name"], back=request.get_full_path()
+                )
+            skip = {o.person.pk for o in overlaps} if choice == "skip" else set()
+            members = [pk for pk in data["members"] if pk not in skip]
             try:
                 cohort = services.cohort_create(
                     name=data["name"],
@@ -54,14 +65,15 @@ def cohort_propose(request: HttpRequest) -> HttpResponse:
                     pathways=list(data["pathways"]),
                     sponsor=data["sponsor"],
                     created_by=request.user,
-                    member_ids=data["members"],
-                    champion_ids=data["champions"],
+                    member_ids=members,
+                    champion_ids=[pk for pk in data["champions"] if pk not in skip],
                 )
             except ProgressError as exc:
                 messages.error(request, str(exc))
             else:
+                note = _skipped_note(overlaps) if skip else ""
                 messages.success(
-                    request, f"Created {cohort.name} with {len(data['members'])} members."
+                    request, f"Created {cohort.name} with {len(members)} members.{note}"
                 )
                 return redirect("pathways:cohort_detail", pk=cohort.pk)
     else:
@@ -190,8 +202,18 @@ def cohort_members(request: HttpRequest, pk: int) -> HttpResponse:
             form = AddTeamsForm(request.POST, teams=selectors.proposal_pool(request.user))
             if not form.is_valid():
                 raise ProgressError("Choose one or more teams.")
-            added = services.cohort_add_teams(cohort=cohort, teams=form.cleaned_data["teams"])
-            messages.success(request, f"Added {added} people.")
+            teams = form.cleaned_data["teams"]
+            choice = request.POST.get("on_overlap", "")
+            overlaps = selectors.active_cohort_overlaps(
+                team_ids=[t.pk for t in teams], cohort=cohort, today=_today()
+            )
+            if overlaps and choice not in OVERLAP_CHOICES:
+                back = reverse("pathways:cohort_detail", args=[cohort.pk])
+                return _overlap_warning(request, overlaps, target=cohort.name, back=back)
+            skip = [o.person.pk for o in overlaps] if choice == "skip" else []
+            added = services.cohort_add_teams(cohort=cohort, teams=teams, skip_user_ids=skip)
+            note = _skipped_note(overlaps) if skip else ""
+            messages.success(request, f"Added {added} people.{note}")
         elif action in ("remove", "champion", "unchampion"):
             try:
                 user_id = int(request.POST.get("user", ""))

@@ -34,7 +34,9 @@ def _chart_data(profile: selectors.SkillProfile, day: int) -> dict:
 
 
 @persona_required(Persona.LEARNER)
-def learn(request: HttpRequest) -> HttpResponse:
+def learn(request: HttpRequest, self_form: SelfAssessmentForm | None = None) -> HttpResponse:
+    """My learning; `self_form` is a self-assessment that failed validation, shown again
+    with what was typed and its errors."""
     home = selectors.learner_home(user=request.user, today=_today())
     role_skill_ids = [r.skill.pk for r in home.profile.role_rows]
     skills = (
@@ -49,7 +51,7 @@ def learn(request: HttpRequest) -> HttpResponse:
         "progress": home.current,
         "profile": home.profile,
         "chart": _chart_data(home.profile, day),
-        "self_form": SelfAssessmentForm(skills=skills),
+        "self_form": self_form or SelfAssessmentForm(skills=skills),
         "phases": rules.PROGRAM_PHASES,
         "abbreviations": SOURCE_ABBREVIATIONS,
         "level_labels": rules.LEVEL_LABELS,
@@ -64,7 +66,7 @@ def self_assess(request: HttpRequest) -> HttpResponse:
     form = SelfAssessmentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a skill and a level from 1 to 5.")
-        return redirect(reverse("pathways:learn") + "#self-assessment")
+        return learn(request, self_form=form)
     try:
         services.rating_create(
             person=request.user,
@@ -75,7 +77,8 @@ def self_assess(request: HttpRequest) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except ProgressError as exc:
-        messages.error(request, str(exc))
+        form.add_error(None, str(exc))
+        return learn(request, self_form=form)
     else:
         messages.success(
             request,

@@ -15,7 +15,15 @@ from pathways.models import Role, RoleSkill, Skill
 from .. import rules, selectors, services
 from ..exceptions import ProgressError
 from ..forms import RatingForm, RoleSkillFormSet, RoleWeightsForm, TeamEnrolForm
-from ._common import SOURCE_ABBREVIATIONS, _csv_response, _next_url, _today
+from ._common import (
+    OVERLAP_CHOICES,
+    SOURCE_ABBREVIATIONS,
+    _csv_response,
+    _next_url,
+    _overlap_warning,
+    _skipped_note,
+    _today,
+)
 
 
 def _visible_person(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
@@ -26,16 +34,20 @@ def _visible_person(request: HttpRequest, pk: int):  # type: ignore[no-untyped-d
 
 @persona_required(Persona.LEARNER)
 def person_skills(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _visible_person(request, pk)
+    return _person_page(request, _visible_person(request, pk))
+
+
+def _person_page(request: HttpRequest, person, bound: RatingForm | None = None) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """The skill profile; `bound` is a rating that failed, shown again as typed."""
     profile = selectors.skill_profile(person=person, today=_today())
     sources = (
         selectors.rating_sources_for(rater=request.user, person=person)
         if person.pk != request.user.pk
         else []
     )
-    form = None
+    form = bound
     if sources:
-        form = RatingForm(sources=sources, initial={"source": sources[0]})
+        form = form or RatingForm(sources=sources, initial={"source": sources[0]})
         ids = [r.skill.pk for r in profile.rows]
         form.fields["skill"].queryset = (
             Skill.objects.filter(pk__in=ids).order_by("name") if ids else Skill.objects.all()
@@ -63,7 +75,7 @@ def person_rate(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, " ".join(error))
-        return redirect(back)
+        return _person_page(request, person, bound=form)
     data = form.cleaned_data
     try:
         services.rating_create(
@@ -76,8 +88,8 @@ def person_rate(request: HttpRequest, pk: int) -> HttpResponse:
             evidence_url=data["evidence_url"],
         )
     except ProgressError as exc:
-        messages.error(request, str(exc))
-        return redirect(back)
+        form.add_error(None, str(exc))
+        return _person_page(request, person, bound=form)
     messages.success(request, f"Rated {person} at level {data['level']} in {data['skill'].name}.")
     return redirect(_next_url(request, back))
 
@@ -86,13 +98,16 @@ def person_rate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @persona_required(Persona.MANAGER)
-def team_heatmap(request: HttpRequest, slug: str) -> HttpResponse:
+def team_heatmap(
+    request: HttpRequest, slug: str, enrol_form: TeamEnrolForm | None = None
+) -> HttpResponse:
+    """The heatmap; `enrol_form` is an enrolment that failed, shown again as typed."""
     team = get_object_or_404(access.teams_managed_by(request.user), slug=slug)
     heatmap = selectors.team_heatmap(team=team, today=_today())
     context = {
         "team": team,
         "heatmap": heatmap,
-        "enrol_form": TeamEnrolForm(initial={"started_on": _today()}),
+        "enrol_form": enrol_form or TeamEnrolForm(initial={"started_on": _today()}),
         "abbreviations": SOURCE_ABBREVIATIONS,
     }
     return render(request, "progress/team_heatmap.html", context)
@@ -147,18 +162,27 @@ def team_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     back = reverse("pathways:team_heatmap", args=[team.slug])
     if not form.is_valid():
         messages.error(request, "Choose a published pathway and a start date.")
-        return redirect(back)
+        return team_heatmap(request, slug, enrol_form=form)
+    choice = request.POST.get("on_overlap", "")
+    overlaps = selectors.active_cohort_overlaps(team_ids=[team.pk], cohort=None, today=_today())
+    if overlaps and choice not in OVERLAP_CHOICES:
+        target = str(form.cleaned_data["pathway"])
+        return _overlap_warning(request, overlaps, target=target, back=back)
+    skip = [o.person.pk for o in overlaps] if choice == "skip" else []
     try:
         created = services.team_enrol(
             team=team,
             pathway=form.cleaned_data["pathway"],
             started_on=form.cleaned_data["started_on"],
+            skip_user_ids=skip,
         )
     except ProgressError as exc:
         messages.error(request, str(exc))
     else:
+        note = _skipped_note(overlaps) if skip else ""
         messages.success(
-            request, f"Enrolled {created} people of {team.name} on {form.cleaned_data['pathway']}."
+            request,
+            f"Enrolled {created} people of {team.name} on {form.cleaned_data['pathway']}.{note}",
         )
     return redirect(back)
 

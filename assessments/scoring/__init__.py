@@ -24,44 +24,50 @@ rules, also in docs/assessments.md:
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-HUNDRED = Decimal(100)
-ZERO = Decimal(0)
-ONE = Decimal(1)
-MAX_TEXT_ANSWER = 1000
-Weight = Annotated[Decimal, Field(ge=-100, le=100)]
+from ._base import (
+    HUNDRED,
+    MAX_TEXT_ANSWER,
+    ONE,
+    ZERO,
+    Outcome,
+    Result,
+    SpecError,
+    Weight,
+    _Spec,
+)
+from .rubrics import (
+    Agreement,
+    Rubric,
+    RubricCriterion,
+    RubricLevel,
+    parse_rubric,
+    rubric_agreement,
+    rubric_points,
+)
 
-
-class Outcome(StrEnum):
-    CORRECT = "correct"
-    PARTIAL = "partial"
-    INCORRECT = "incorrect"
-    UNANSWERED = "unanswered"
-    INVALID = "invalid"
-
-
-@dataclass(frozen=True)
-class Result:
-    fraction: Decimal
-    outcome: Outcome
-    feedback: tuple[str, ...] = field(default=())
-
-    def points(self, max_points: Decimal) -> Decimal:
-        return (max_points * self.fraction).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-class SpecError(ValueError):
-    """The question's spec is not valid for its type."""
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+__all__ = [
+    "HUNDRED",
+    "MAX_TEXT_ANSWER",
+    "ONE",
+    "ZERO",
+    "Agreement",
+    "Outcome",
+    "Result",
+    "Rubric",
+    "RubricCriterion",
+    "RubricLevel",
+    "SpecError",
+    "Weight",
+    "parse_rubric",
+    "rubric_agreement",
+    "rubric_points",
+]
 
 
 class Choice(_Spec):
@@ -228,6 +234,35 @@ class MatchingSpec(_Spec):
         return list(seen)
 
 
+MAX_ESSAY_ANSWER = 3500  # within the 4000 characters an answer may take (JSON)
+
+
+def _default_essay_rubric() -> list[RubricCriterion]:
+    levels = [("Missing or wrong", 0), ("Partly right", 1), ("Complete and right", 2)]
+    return [
+        RubricCriterion(
+            criterion="Answer",
+            levels=[RubricLevel(label=label, points=Decimal(p)) for label, p in levels],
+        )
+    ]
+
+
+class EssaySpec(_Spec):
+    """Extended text (an essay), scored by a reviewer with the rubric: the question's
+    points times the rubric points chosen over the rubric's maximum."""
+
+    rubric: list[RubricCriterion] = Field(default_factory=_default_essay_rubric, min_length=1)
+    guidance: str = ""  # for reviewers (GIFT/Moodle grader information)
+    max_chars: int = Field(default=MAX_ESSAY_ANSWER, ge=1, le=MAX_ESSAY_ANSWER)
+
+
+class DescriptionSpec(_Spec):
+    """A text block between questions: shown, never answered, never scored."""
+
+
+UNSCORED = frozenset({"description"})
+REVIEWED = frozenset({"essay"})
+
 SPECS: dict[str, type[_Spec]] = {
     "single": SingleSpec,
     "multiple": MultipleSpec,
@@ -236,6 +271,8 @@ SPECS: dict[str, type[_Spec]] = {
     "short_text": ShortTextSpec,
     "ordering": OrderingSpec,
     "matching": MatchingSpec,
+    "essay": EssaySpec,
+    "description": DescriptionSpec,
 }
 
 
@@ -443,6 +480,31 @@ def score_matching(spec: MatchingSpec, answer: Any) -> Result:
     return _result(Decimal(right) / Decimal(len(spec.pairs)), [])
 
 
+def score_essay(spec: EssaySpec, answer: Any) -> Result:
+    """Without a review: 0, awaiting one (`score_essay_review` gives the reviewed score)."""
+    if _is_empty(answer):
+        return EMPTY
+    if not isinstance(answer, str):
+        return _invalid("expected text")
+    if len(answer) > spec.max_chars:
+        return _invalid(f"longer than {spec.max_chars} characters")
+    return Result(ZERO, Outcome.AWAITING_REVIEW, ("Awaiting a reviewer.",))
+
+
+def score_essay_review(spec: EssaySpec, answer: Any, levels: list[int]) -> Result:
+    """An essay scored with the reviewer's chosen level per rubric criterion."""
+    unreviewed = score_essay(spec, answer)
+    if unreviewed.outcome != Outcome.AWAITING_REVIEW:
+        return unreviewed
+    rubric = Rubric(criteria=spec.rubric)
+    fraction = rubric_points(rubric, levels) / rubric.max_points if rubric.max_points else ZERO
+    return _result(fraction, [])
+
+
+def score_description(spec: DescriptionSpec, answer: Any) -> Result:
+    return Result(ZERO, Outcome.UNANSWERED, ())
+
+
 SCORERS: dict[str, Callable[[Any, Any], Result]] = {
     "single": score_single,
     "multiple": score_multiple,
@@ -451,6 +513,8 @@ SCORERS: dict[str, Callable[[Any, Any], Result]] = {
     "short_text": score_short_text,
     "ordering": score_ordering,
     "matching": score_matching,
+    "essay": score_essay,
+    "description": score_description,
 }
 
 
@@ -483,6 +547,10 @@ def correct_answer(qtype: str, spec: Any) -> list[str]:
         return [f"{n}. {i.text}" for n, i in enumerate(model.items, start=1)]
     if qtype == "matching":
         return [f"{p.prompt} → {p.match}" for p in model.pairs]
+    if qtype == "essay":
+        return [model.guidance or "Scored by a reviewer with a rubric."]
+    if qtype == "description":
+        return []
     raise SpecError(f"unknown question type {qtype!r}")
 
 
@@ -499,7 +567,7 @@ def describe_answer(qtype: str, spec: Any, answer: Any) -> list[str]:
         if qtype == "true_false":
             value = _as_bool(answer)
             return [] if value is None else ["True" if value else "False"]
-        if qtype in ("numeric", "short_text"):
+        if qtype in ("numeric", "short_text", "essay"):
             return [str(answer)]
         if qtype == "ordering":
             text = {i.id: i.text for i in model.items}
@@ -526,71 +594,3 @@ def level_from_fraction(fraction: Decimal, *, passed: bool = True) -> int:
     fraction = min(max(fraction, ZERO), ONE)
     level = min(5, 1 + int(fraction * 5))
     return level if passed else min(level, FAILED_LEVEL_CAP)
-
-
-# --- rubrics ---------------------------------------------------------------------------
-
-
-class RubricLevel(_Spec):
-    label: str = Field(min_length=1, max_length=120)
-    points: Decimal = Field(ge=0, le=1000)
-    description: str = ""
-
-
-class RubricCriterion(_Spec):
-    criterion: str = Field(min_length=1, max_length=200)
-    description: str = ""
-    levels: list[RubricLevel] = Field(min_length=2)
-
-
-class Rubric(BaseModel):
-    criteria: list[RubricCriterion] = Field(min_length=1)
-
-    @property
-    def max_points(self) -> Decimal:
-        return sum((max(lv.points for lv in c.levels) for c in self.criteria), ZERO)
-
-
-def parse_rubric(data: Any) -> Rubric:
-    """A rubric from its JSON list form ([{criterion, description, levels: [...]}])."""
-    try:
-        return Rubric.model_validate({"criteria": data})
-    except ValidationError as exc:
-        raise SpecError(
-            "; ".join(
-                ".".join(str(p) for p in e["loc"][1:]) + ": " + e["msg"] for e in exc.errors()
-            )
-        ) from exc
-
-
-def rubric_points(rubric: Rubric, levels: list[int]) -> Decimal:
-    """Points for one reviewer's chosen level per criterion; ValueError if they do not fit."""
-    if len(levels) != len(rubric.criteria):
-        raise ValueError(f"choose one level for each of the {len(rubric.criteria)} criteria")
-    total = ZERO
-    for criterion, level in zip(rubric.criteria, levels, strict=True):
-        if isinstance(level, bool) or not isinstance(level, int):
-            raise ValueError(f"{criterion.criterion}: choose one of its levels")
-        if not 0 <= level < len(criterion.levels):
-            raise ValueError(f"{criterion.criterion}: level {level} does not exist")
-        total += criterion.levels[level].points
-    return total
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """How far two reviewers agree: share of criteria with the same level, points apart."""
-
-    same_level: int
-    criteria: int
-    points_apart: Decimal
-
-    @property
-    def exact(self) -> Decimal:
-        return (Decimal(self.same_level) / Decimal(self.criteria)).quantize(Decimal("0.01"))
-
-
-def rubric_agreement(rubric: Rubric, first: list[int], second: list[int]) -> Agreement:
-    same = sum(1 for a, b in zip(first, second, strict=True) if a == b)
-    apart = abs(rubric_points(rubric, first) - rubric_points(rubric, second))
-    return Agreement(same, len(rubric.criteria), apart)

@@ -1,0 +1,2 @@
+class CredentialError(Exception):
+    """A credential cannot be issued, verified or revoked as asked."""
