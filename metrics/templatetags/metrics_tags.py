@@ -1,6 +1,8 @@
+import json
 from decimal import Decimal
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 
 from metrics.presenters import duration_text
 
@@ -23,6 +25,16 @@ def percent(share: Decimal | float | None) -> str:
 @register.filter
 def get(mapping: dict, key: str):  # type: ignore[no-untyped-def]
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def as_json(value: object) -> str:
+    """A value as JSON text for an HTML attribute (autoescaping quotes it there).
+
+    Charts in content htmx swaps in carry their configuration this way: htmx drops every
+    <script> element it inserts (allowScriptTags is off), JSON ones included.
+    """
+    return json.dumps(value, cls=DjangoJSONEncoder)
 
 
 @register.filter

@@ -1,5 +1,5 @@
-/* Draws every <canvas data-chart="id"> from the Chart.js configuration in the JSON
-   script element with that id; again after htmx swaps in new content. A "marker"
+/* Draws every <canvas data-chart="id"> from the Chart.js configuration in its
+   data-config attribute or in the JSON script element with that id; again after htmx swaps in new content. A "marker"
    (a label on the x axis) is drawn as a dashed vertical line, e.g. a cohort start. */
 (function () {
   "use strict";
@@ -30,11 +30,13 @@
   function draw(root) {
     if (typeof Chart === "undefined") return;
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
-      var source = document.getElementById(canvas.dataset.chart);
+      // The configuration is in the canvas's data-config (content htmx swaps in keeps no
+      // <script> elements) or in the JSON script element with the chart's id.
+      var source = canvas.dataset.config || (document.getElementById(canvas.dataset.chart) || {}).textContent;
       if (!source) return;
       var existing = Chart.getChart(canvas);
       if (existing) existing.destroy();
-      var config = JSON.parse(source.textContent);
+      var config = JSON.parse(source);
       config.plugins = [markerPlugin];
       new Chart(canvas, config);
     });
