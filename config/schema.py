@@ -13,6 +13,7 @@ the statuses `config.api.exception_handler` and DRF can give it, with their bodi
 | 503 | always: the database or the broker can be unreachable |
 
 A view adds statuses these rules cannot see with `schema_error_statuses = (404, ...)`.
+A view whose success body can be the JSON `null` says so with `schema_nullable_success = True`.
 Statuses an `@extend_schema(responses=...)` already declares are left as they are.
 """
 
@@ -51,6 +52,11 @@ class ErrorAwareAutoSchema(AutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
+        if getattr(self.view, "schema_nullable_success", False):
+            for code, response in responses.items():
+                media = response.get("content", {}).get("application/json")
+                if code.startswith("2") and media and "schema" in media:
+                    media["schema"] = {"allOf": [media["schema"]], "nullable": True}
         for code in self._error_statuses(operation):
             if code in responses:
                 continue

@@ -336,6 +336,7 @@ def _author_queryset():  # type: ignore[no-untyped-def]
 
 class AuthorAssessmentListApi(APIView):
     permission_classes = [IsAuthor]
+    schema_error_statuses = (404,)  # POST naming a pathway that does not exist (config.schema)
 
     @extend_schema(responses=AssessmentAuthorSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -403,6 +404,7 @@ class GainsApi(APIView):
     """Pre/post skill-check gains for the teams the caller manages."""
 
     permission_classes = [IsManager]
+    schema_error_statuses = (404,)  # a pathway with no skill checks (config.schema)
 
     @extend_schema(
         parameters=[OpenApiParameter("pathway", str, description="Pathway slug", required=True)],
@@ -410,6 +412,8 @@ class GainsApi(APIView):
     )
     def get(self, request: Request) -> Response:
         slug = request.query_params.get("pathway", "")
+        if "\x00" in slug:  # PostgreSQL text cannot hold NUL: no pathway has such a slug
+            raise Http404
         checks = selectors.skill_checks_for(pathway_slug=slug)
         if not checks.exists():
             raise Http404

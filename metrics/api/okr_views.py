@@ -55,6 +55,7 @@ class ObjectiveCreateApi(APIView):
     """POST: a new objective (managers: for a team they manage; authors: any or none)."""
 
     permission_classes = [CanSeeDashboards]
+    schema_error_statuses = (404,)  # a team the caller may not see (config.schema)
 
     @extend_schema(request=ObjectiveInSerializer, responses={201: ObjectiveSerializer})
     def post(self, request: Request) -> Response:

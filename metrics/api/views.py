@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.http import JsonResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -120,6 +121,7 @@ class ImpactApi(APIView):
     other teams, before and after a start date, with bootstrap intervals."""
 
     permission_classes = [CanSeeDashboards]
+    schema_error_statuses = (404,)  # a team slug the caller may not see (config.schema)
 
     @extend_schema(
         parameters=[
@@ -175,6 +177,7 @@ class CohortImpactApi(APIView):
     Null when no such team's cohort has started."""
 
     permission_classes = [CanSeeDashboards]
+    schema_nullable_success = True  # `null` before any cohort has started (config.schema)
 
     @extend_schema(
         parameters=[
@@ -183,7 +186,7 @@ class CohortImpactApi(APIView):
         ],
         responses=StaggeredImpactSerializer,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | JsonResponse:
         params = request.query_params
         selectors.parameters_check(params, ("window", "severity", "ai_related", "failure_mode"))
         try:
@@ -198,8 +201,8 @@ class CohortImpactApi(APIView):
             window_days=window,
             filters=selectors.filters_parse(params),
         )
-        if impact is None:
-            return Response(None)
+        if impact is None:  # the JSON `null`, not an empty body
+            return JsonResponse(None, safe=False)
         return Response(StaggeredImpactSerializer(as_data(impact)).data)
 
 
@@ -222,6 +225,7 @@ class CohortTrainingApi(APIView):
     KPIs and the at-risk learners the caller may see by name."""
 
     permission_classes = [CanSeeDashboards]
+    schema_error_statuses = (404,)  # a cohort the caller may not see (config.schema)
 
     @extend_schema(
         parameters=[OpenApiParameter("cohort", OpenApiTypes.INT, required=True)],
