@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from config import text_limits
 from pathways.models import Capstone, Lab, Module, Pathway, Skill
 
 from .models import Assessment, Question, QuestionBank
@@ -214,6 +215,7 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label="Comment for the learner (markdown)",
         required=False,
+        max_length=text_limits.COMMENT,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
@@ -243,6 +245,7 @@ class SubmissionForm(forms.Form):
     submission_text = forms.CharField(
         label="Your submission (markdown)",
         required=False,
+        max_length=text_limits.MARKDOWN,
         widget=forms.Textarea(attrs={"rows": 14}),
     )
     submission_url = forms.URLField(

@@ -21,6 +21,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from config import text_limits
+
 Percent = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -39,7 +41,7 @@ class QuestionType(models.TextChoices):
 class QuestionBank(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=160)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=text_limits.DESCRIPTION)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -57,14 +59,18 @@ class Question(models.Model):
     bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="questions")
     qtype = models.CharField("type", max_length=16, choices=QuestionType.choices)
     title = models.CharField(max_length=200, blank=True)
-    text = models.TextField(help_text="Markdown.")
+    text = models.TextField(max_length=text_limits.MARKDOWN, help_text="Markdown.")
     spec = models.JSONField(default=dict, help_text="Type-specific content; see scoring.py.")
     points = models.DecimalField(
         max_digits=6, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
     category = models.CharField(max_length=200, blank=True, help_text="Path, e.g. MLOps/Drift.")
-    general_feedback = models.TextField(blank=True)
-    notes = models.TextField(blank=True, help_text="For authors only (GIFT comments).")
+    general_feedback = models.TextField(blank=True, max_length=text_limits.DESCRIPTION)
+    notes = models.TextField(
+        blank=True,
+        max_length=text_limits.DESCRIPTION,
+        help_text="For authors only (GIFT comments).",
+    )
     skills = models.ManyToManyField("pathways.Skill", blank=True, related_name="questions")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -111,7 +117,9 @@ class Assessment(models.Model):
 
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = models.TextField(
+        blank=True, max_length=text_limits.DESCRIPTION, help_text="Markdown."
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.QUIZ)
     module = models.ForeignKey(
         "pathways.Module", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -259,7 +267,9 @@ class Attempt(models.Model):
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="Last sign of life of the worker holding the claim."
     )
-    submission_text = models.TextField(blank=True, help_text="Rubric reviews: markdown.")
+    submission_text = models.TextField(
+        blank=True, max_length=text_limits.MARKDOWN, help_text="Rubric reviews: markdown."
+    )
     submission_url = models.URLField(blank=True)
     scoring_error = models.TextField(blank=True)
 
@@ -370,7 +380,7 @@ class Review(models.Model):
     )
     levels = models.JSONField(help_text="Chosen level index per rubric criterion, in order.")
     points = models.DecimalField(max_digits=8, decimal_places=2)
-    comment = models.TextField(blank=True, help_text="Markdown.")
+    comment = models.TextField(blank=True, max_length=text_limits.COMMENT, help_text="Markdown.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -394,7 +404,7 @@ class ResponseReview(models.Model):
     )
     levels = models.JSONField(help_text="Chosen level index per rubric criterion, in order.")
     points = models.DecimalField(max_digits=8, decimal_places=2, help_text="Rubric points.")
-    comment = models.TextField(blank=True, help_text="Markdown.")
+    comment = models.TextField(blank=True, max_length=text_limits.COMMENT, help_text="Markdown.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from config import text_limits
 from incidents.models import Service
 from org.models import Team
 
@@ -198,7 +199,7 @@ class CohortSnapshot(models.Model):
 
 class Objective(models.Model):
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=text_limits.DESCRIPTION)
     starts_on = models.DateField()
     deadline = models.DateField()
     owner = models.CharField(max_length=120, blank=True)

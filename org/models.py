@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config import text_limits
+
 
 class Persona(models.TextChoices):
     """The four permission groups. Group names are these values."""
@@ -90,7 +92,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=text_limits.DESCRIPTION)
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="managed_teams", blank=True
     )

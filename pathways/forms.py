@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.urls import reverse_lazy
 
-from config import safe_yaml
+from config import safe_yaml, text_limits
 
 from .catalogue.schema import SLUG_PATTERN
 from .models import Pathway, Pillar, Role, Skill
@@ -119,8 +119,10 @@ class PathwayForm(AuthorForm):
     duration_weeks = forms.IntegerField(
         min_value=1, max_value=52, initial=12, help_text="Role tracks last 10 to 12 weeks."
     )
-    primary_goal = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    summary = MarkdownField()
+    primary_goal = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=text_limits.SUMMARY
+    )
+    summary = MarkdownField(max_length=text_limits.SUMMARY)
     change_note = forms.CharField(
         max_length=300, required=False, help_text="What this version changes (shown in history)."
     )
@@ -138,7 +140,7 @@ class ModuleForm(AuthorForm):
     week_end = forms.IntegerField(min_value=1, max_value=52, initial=1)
     pillar = forms.ChoiceField(choices=[("", "—"), *Pillar.choices], required=False)
     objectives = LinesField(help_text="At least two learning objectives, one per line.")
-    content = MarkdownField()
+    content = MarkdownField(max_length=text_limits.MARKDOWN)
 
     def __init__(self, *args: Any, skills: list[Skill], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -186,7 +188,7 @@ def skill_choices() -> forms.ModelMultipleChoiceField:
 class LabForm(AuthorForm):
     title = forms.CharField(max_length=200)
     slug = _slug_field()
-    instructions = MarkdownField()
+    instructions = MarkdownField(max_length=text_limits.MARKDOWN)
     deliverables = LinesField(required=False, help_text="One deliverable per line.")
     checklist = LinesField(required=False, help_text="One checklist item per line.")
     artifact_schema = forms.CharField(
@@ -256,7 +258,7 @@ def _plain(value: Decimal | None) -> Decimal | None:
 class CapstoneForm(AuthorForm):
     title = forms.CharField(max_length=200)
     slug = _slug_field()
-    brief = MarkdownField()
+    brief = MarkdownField(max_length=text_limits.MARKDOWN)
     deliverables = LinesField(required=False, help_text="One deliverable per line.")
     rubric = YamlListField(
         required=False,
@@ -270,7 +272,9 @@ class RoleForm(AuthorForm):
     name = forms.CharField(max_length=120)
     slug = _slug_field()
     cluster = forms.CharField(max_length=80, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=text_limits.DESCRIPTION
+    )
     exposure = forms.IntegerField(
         min_value=1, max_value=5, initial=3, help_text="How often the role meets AI output (1–5)."
     )
@@ -294,7 +298,9 @@ class SkillForm(AuthorForm):
     slug = _slug_field()
     pillar = forms.ChoiceField(choices=Pillar.choices)
     kind = forms.ChoiceField(choices=Skill.Kind.choices, initial=Skill.Kind.SKILL)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=text_limits.DESCRIPTION
+    )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

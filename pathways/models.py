@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from config import text_limits
+
 Level = [MinValueValidator(1), MaxValueValidator(5)]
 MIN_WEEKS, MAX_WEEKS = 10, 12
 
@@ -34,7 +36,7 @@ class Role(models.Model):
 
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=text_limits.DESCRIPTION)
     cluster = models.CharField(max_length=80, blank=True, help_text="Role cluster, e.g. Builders.")
     exposure = models.PositiveSmallIntegerField(validators=Level, default=3)
     influence = models.PositiveSmallIntegerField(validators=Level, default=3)
@@ -69,7 +71,7 @@ class Skill(models.Model):
     name = models.CharField(max_length=160)
     pillar = models.CharField(max_length=32, choices=Pillar.choices)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SKILL)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=text_limits.DESCRIPTION)
 
     class Meta:
         ordering = ["pillar", "name"]
@@ -131,8 +133,8 @@ class Pathway(models.Model):
         Role, null=True, blank=True, on_delete=models.PROTECT, related_name="pathways"
     )
     duration_weeks = models.PositiveSmallIntegerField(default=MIN_WEEKS)
-    primary_goal = models.TextField(blank=True)
-    summary = models.TextField(blank=True)
+    primary_goal = models.TextField(blank=True, max_length=text_limits.SUMMARY)
+    summary = models.TextField(blank=True, max_length=text_limits.SUMMARY)
     change_note = models.CharField(
         max_length=300, blank=True, help_text="What this version changes, for the history."
     )
@@ -204,7 +206,7 @@ class Module(models.Model):
     week_end = models.PositiveSmallIntegerField(default=1)
     pillar = models.CharField(max_length=32, choices=Pillar.choices, blank=True)
     objectives = models.JSONField(default=list, help_text="Learning objectives (list of text).")
-    content = models.TextField(blank=True, help_text="Markdown.")
+    content = models.TextField(blank=True, max_length=text_limits.MARKDOWN, help_text="Markdown.")
     skills = models.ManyToManyField(Skill, through="ModuleSkill", related_name="modules")
 
     class Meta:
@@ -247,7 +249,9 @@ class Lab(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
-    instructions = models.TextField(blank=True, help_text="Markdown.")
+    instructions = models.TextField(
+        blank=True, max_length=text_limits.MARKDOWN, help_text="Markdown."
+    )
     deliverables = models.JSONField(default=list, blank=True)
     checklist = models.JSONField(default=list, blank=True)
     artifact_schema = models.CharField(max_length=64, blank=True)
@@ -269,7 +273,7 @@ class Capstone(models.Model):
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="capstones")
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
-    brief = models.TextField(blank=True, help_text="Markdown.")
+    brief = models.TextField(blank=True, max_length=text_limits.MARKDOWN, help_text="Markdown.")
     deliverables = models.JSONField(default=list, blank=True)
     rubric = models.JSONField(default=list, blank=True)
     skills = models.ManyToManyField(Skill, blank=True, related_name="capstones")
@@ -290,7 +294,7 @@ class Certification(models.Model):
 
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=160)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=text_limits.DESCRIPTION)
     pathway_slug = models.SlugField(max_length=80, blank=True)
     criteria = models.JSONField(default=dict, blank=True)
     skills = models.ManyToManyField(Skill, blank=True, related_name="certifications")
@@ -371,7 +375,7 @@ class SkillRating(models.Model):
     skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="ratings")
     level = models.PositiveSmallIntegerField(validators=Level)
     source = models.CharField(max_length=24, choices=Source.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=text_limits.COMMENT)
     evidence_url = models.URLField(blank=True)
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

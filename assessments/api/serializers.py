@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from assessments.models import Assessment, Attempt, Question, QuestionBank, QuestionType
+from config import text_limits
 
 # --- learners -------------------------------------------------------------------------
 
@@ -173,7 +174,9 @@ class AttemptSaveInputSerializer(serializers.Serializer):
     )
     checklist = serializers.ListField(child=serializers.IntegerField(min_value=0), required=False)
     artifact = ArtifactInputSerializer(required=False)
-    submission_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    submission_text = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=text_limits.MARKDOWN
+    )
     submission_url = serializers.URLField(required=False, allow_blank=True)
 
 
@@ -213,7 +216,9 @@ class ReviewInputSerializer(serializers.Serializer):
     levels = serializers.ListField(
         child=serializers.IntegerField(min_value=0), help_text="Level index per criterion."
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limits.COMMENT
+    )
 
 
 class ReviewOutputSerializer(serializers.Serializer):
@@ -261,18 +266,22 @@ class QuestionSerializer(serializers.ModelSerializer):
 class QuestionInputSerializer(serializers.Serializer):
     qtype = serializers.ChoiceField(choices=QuestionType.choices)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=text_limits.MARKDOWN)
     spec = serializers.JSONField()
     points = serializers.DecimalField(max_digits=6, decimal_places=2, required=False)
     category = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    general_feedback = serializers.CharField(required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    general_feedback = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limits.DESCRIPTION
+    )
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limits.DESCRIPTION
+    )
     skills = serializers.ListField(child=serializers.SlugField(), required=False)
 
 
 class QuestionUpdateSerializer(QuestionInputSerializer):
     qtype = serializers.ChoiceField(choices=QuestionType.choices, required=False)
-    text = serializers.CharField(required=False)
+    text = serializers.CharField(required=False, max_length=text_limits.MARKDOWN)
     spec = serializers.JSONField(required=False)
 
 
@@ -342,7 +351,9 @@ class AssessmentAuthorSerializer(serializers.ModelSerializer):
 class AssessmentInputSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=80)
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limits.DESCRIPTION
+    )
     kind = serializers.ChoiceField(choices=Assessment.Kind.choices)
     module = serializers.IntegerField(required=False, allow_null=True)
     pathway = serializers.IntegerField(required=False, allow_null=True)

@@ -3,6 +3,7 @@ relations only (`.all()`), so a pathway costs the same queries whatever its size
 
 from rest_framework import serializers
 
+from config import text_limits
 from pathways.catalogue.schema import SLUG_PATTERN
 from pathways.models import (
     Capstone,
@@ -49,7 +50,9 @@ class RoleSkillOutputSerializer(serializers.ModelSerializer):
 class LadderStepSerializer(serializers.Serializer):
     career_level = serializers.ChoiceField(choices=["junior", "mid", "senior", "principal"])
     title = serializers.CharField()
-    summary = serializers.CharField(required=False, allow_blank=True)
+    summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limits.SUMMARY
+    )
     expectations = serializers.ListField(child=serializers.CharField(), required=False)
 
 
@@ -226,8 +229,12 @@ class PathwayCreateInputSerializer(serializers.Serializer):
         slug_field="slug", queryset=Role.objects.all(), required=False, allow_null=True
     )
     duration_weeks = serializers.IntegerField(min_value=1, max_value=52, default=12)
-    primary_goal = serializers.CharField(required=False, allow_blank=True, default="")
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    primary_goal = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limits.SUMMARY
+    )
+    summary = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limits.SUMMARY
+    )
     change_note = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=300
     )
@@ -238,8 +245,12 @@ class PathwayUpdateInputSerializer(PathwayCreateInputSerializer):
     title = serializers.CharField(max_length=200, required=False)
     kind = serializers.ChoiceField(choices=Pathway.Kind.choices, required=False)
     duration_weeks = serializers.IntegerField(min_value=1, max_value=52, required=False)
-    primary_goal = serializers.CharField(required=False, allow_blank=True)
-    summary = serializers.CharField(required=False, allow_blank=True)
+    primary_goal = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limits.SUMMARY
+    )
+    summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limits.SUMMARY
+    )
     change_note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
@@ -255,7 +266,9 @@ class ModuleInputSerializer(serializers.Serializer):
     week_end = serializers.IntegerField(min_value=1)
     pillar = serializers.ChoiceField(choices=Pillar.choices, required=False, allow_blank=True)
     objectives = serializers.ListField(child=serializers.CharField(), min_length=2)
-    content = serializers.CharField(required=False, allow_blank=True, default="")
+    content = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limits.MARKDOWN
+    )
     skills = ModuleSkillInputSerializer(many=True, required=False, default=list)
 
 
@@ -266,7 +279,9 @@ class ModuleOrderInputSerializer(serializers.Serializer):
 class LabInputSerializer(serializers.Serializer):
     slug = serializers.RegexField(SLUG_PATTERN, max_length=80, required=False)
     title = serializers.CharField(max_length=200)
-    instructions = serializers.CharField(required=False, allow_blank=True, default="")
+    instructions = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limits.MARKDOWN
+    )
     deliverables = serializers.ListField(
         child=serializers.CharField(), required=False, default=list
     )
@@ -283,7 +298,9 @@ class RoleInputSerializer(serializers.Serializer):
     slug = serializers.RegexField(SLUG_PATTERN, max_length=64, required=False)
     name = serializers.CharField(max_length=120)
     cluster = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limits.DESCRIPTION
+    )
     exposure = serializers.IntegerField(min_value=1, max_value=5, default=3)
     influence = serializers.IntegerField(min_value=1, max_value=5, default=3)
     career_ladder = LadderStepSerializer(many=True, required=False, default=list)
@@ -294,4 +311,6 @@ class SkillInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=160)
     pillar = serializers.ChoiceField(choices=Pillar.choices)
     kind = serializers.ChoiceField(choices=Skill.Kind.choices, default=Skill.Kind.SKILL)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limits.DESCRIPTION
+    )

@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from config import text_limits
 from pathways.models import MAX_WEEKS, MIN_WEEKS, Pillar
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -36,6 +37,10 @@ FORMAT_VERSION = 1
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Text people type, capped as the models cap it (config.text_limits).
+Summary = Annotated[str, StringConstraints(max_length=text_limits.SUMMARY)]
+Description = Annotated[str, StringConstraints(max_length=text_limits.DESCRIPTION)]
+Markdown = Annotated[str, StringConstraints(max_length=text_limits.MARKDOWN)]
 Level = Annotated[int, Field(ge=1, le=5)]
 # Skills of a lab, capstone or certification are a set: kept sorted so a file and its
 # export compare equal.
@@ -73,7 +78,7 @@ class OutcomeDoc(Strict):
 class LabDoc(Strict):
     slug: Slug
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    instructions: str = Field(default="", description="Markdown.")
+    instructions: Markdown = Field(default="", description="Markdown.")
     deliverables: list[Text] = Field(default_factory=list)
     checklist: list[Text] = Field(default_factory=list)
     artifact_schema: (
@@ -94,7 +99,7 @@ class ModuleDoc(Strict):
     skills: dict[Slug, Level] = Field(
         default_factory=dict, description="Skills taught, with the target level (1–5)."
     )
-    content: str = Field(default="", description="Markdown.")
+    content: Markdown = Field(default="", description="Markdown.")
     labs: list[LabDoc] = Field(default_factory=list)
 
 
@@ -105,7 +110,7 @@ class RubricLevelDoc(Strict):
 
 class RubricCriterionDoc(Strict):
     criterion: Text
-    description: str = ""
+    description: Description = ""
     levels: Annotated[list[RubricLevelDoc], Field(min_length=1)]
 
 
@@ -124,7 +129,7 @@ def in_field_order(adapter: TypeAdapter, value: list) -> list:
 class CapstoneDoc(Strict):
     slug: Slug
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    brief: str = Field(default="", description="Markdown.")
+    brief: Markdown = Field(default="", description="Markdown.")
     deliverables: list[Text] = Field(default_factory=list)
     rubric: list[RubricCriterionDoc] = Field(default_factory=list)
     skills: SkillSet = Field(default_factory=list)
@@ -138,8 +143,8 @@ class PathwayDocBase(Strict):
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     role: Slug | None = None
     duration_weeks: int
-    primary_goal: str = ""
-    summary: str = ""
+    primary_goal: Summary = ""
+    summary: Summary = ""
     change_note: Annotated[str, StringConstraints(max_length=300)] = ""
     outcomes: list[OutcomeDoc] = Field(default_factory=list)
     modules: list[ModuleDoc] = Field(default_factory=list)
@@ -171,7 +176,7 @@ class SkillDoc(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=160)]
     pillar: PillarName
     kind: Literal["knowledge", "skill", "behaviour"] = "skill"
-    description: str = ""
+    description: Description = ""
 
 
 class SkillsDoc(Strict):
@@ -208,7 +213,7 @@ class RoleSkillDoc(Strict):
 class LadderStepDoc(Strict):
     career_level: CareerLevelName
     title: Text
-    summary: str = ""
+    summary: Summary = ""
     expectations: list[Text] = Field(default_factory=list)
 
 
@@ -218,7 +223,7 @@ Ladder = TypeAdapter(list[LadderStepDoc])
 class RoleDoc(Strict):
     slug: Slug
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    description: str = ""
+    description: Description = ""
     cluster: Annotated[str, StringConstraints(max_length=80)] = ""
     exposure: Level = Field(default=3, description="How much the role meets AI output (1–5).")
     influence: Level = Field(default=3, description="How much the role shapes others (1–5).")
@@ -241,7 +246,7 @@ class CriteriaDoc(Strict):
 class CertificationDoc(Strict):
     slug: Slug
     name: Annotated[str, StringConstraints(min_length=1, max_length=160)]
-    description: str = ""
+    description: Description = ""
     pathway: Slug | None = None
     skills: SkillSet = Field(default_factory=list)
     criteria: CriteriaDoc = Field(default_factory=CriteriaDoc)
@@ -258,7 +263,7 @@ class CertificationsDoc(Strict):
 class ChoiceDoc(Strict):
     text: Text
     right: bool = False
-    feedback: str = ""
+    feedback: Description = ""
 
 
 class QuestionDoc(Strict):
@@ -269,7 +274,9 @@ class QuestionDoc(Strict):
     text: Text
     choices: list[ChoiceDoc] = Field(default_factory=list)
     answer: bool | None = Field(default=None, description="For true_false questions.")
-    feedback: str = Field(default="", description="General feedback, shown after answering.")
+    feedback: Description = Field(
+        default="", description="General feedback, shown after answering."
+    )
     skills: list[Slug] = Field(default_factory=list, description="Skills the question evidences.")
 
     @model_validator(mode="after")
@@ -290,7 +297,7 @@ class QuestionDoc(Strict):
 class BankDoc(Strict):
     slug: Slug
     name: Annotated[str, StringConstraints(min_length=1, max_length=160)]
-    description: str = ""
+    description: Description = ""
     gift: str | None = Field(
         default=None, description="Questions in GIFT; `// [tag:skill]` tags a skill."
     )
@@ -309,7 +316,7 @@ class AssessmentDoc(Strict):
     kind: Literal["assessment"]
     slug: Slug
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    description: str = Field(default="", description="Markdown.")
+    description: Description = Field(default="", description="Markdown.")
     assessment_kind: Literal["quiz", "skill_check"] = "quiz"
     check_phase: Literal["", "pre", "post", "both"] = ""
     pathway: Slug = Field(description="The pathway it belongs to (its latest version).")
