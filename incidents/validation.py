@@ -69,9 +69,14 @@ def out_of_scope(
     """Split valid records into those an importer limited to the teams in `scope` may
     write and, rejected with the reason, the others: a record for no team or another
     team, or one that would update an incident (by external id, `existing_teams`:
-    external id → its team) that belongs to another team."""
+    external id → its team) that belongs to another team.
+
+    The last reads exactly as a record for another team does, and a record already refused
+    for its team gets no second error: what the importer reads never confirms that another
+    team has an incident with that id."""
     kept: list[Prepared] = []
     refused: list[Rejected] = []
+    outside = {"path": "team", "message": "you may import only for the teams you manage"}
     for record in records:
         team_id = record.fields["team_id"]
         errors: ErrorList = []
@@ -80,18 +85,11 @@ def out_of_scope(
                 {"path": "team", "message": "name the team: you import for the teams you manage"}
             )
         elif team_id not in scope:
-            errors.append(
-                {"path": "team", "message": "you may import only for the teams you manage"}
-            )
-        if record.external_id in existing_teams and existing_teams[record.external_id] not in scope:
-            errors.append(
-                {
-                    "path": "external_id",
-                    "message": safe_text(
-                        f"incident {record.external_id!r} belongs to a team you do not manage"
-                    ),
-                }
-            )
+            errors.append(dict(outside))
+        elif (
+            record.external_id in existing_teams and existing_teams[record.external_id] not in scope
+        ):
+            errors.append(dict(outside))  # another team's incident: said as for another team
         if errors:
             refused.append(Rejected(record.position, record.locator, record.raw, errors))
         else:

@@ -58,16 +58,39 @@ def test_a_manager_imports_for_their_teams_and_the_rest_is_rejected_with_the_rea
     assert errors == {
         1: [{"path": "team", "message": OUTSIDE}],
         2: [{"path": "team", "message": "name the team: you import for the teams you manage"}],
-        3: [
-            {
-                "path": "external_id",
-                "message": "incident 'INC-00009' belongs to a team you do not manage",
-            }
-        ],
+        # the same words as for another team: nothing confirms that INC-00009 exists
+        3: [{"path": "team", "message": OUTSIDE}],
     }
     assert batch.rejected.get(position=1).raw == jsonl([records[1]]).strip()
     theirs.refresh_from_db()
     assert (theirs.team_id, theirs.title) == (teams["data-eng"].pk, "Not yours")
+
+
+def test_a_rejection_never_confirms_that_another_teams_incident_id_exists(
+    teams, manager, django_capture_on_commit_callbacks
+):
+    # given a manager of SRE only, and incident INC-00009 of another team
+    teams["sre"].managers.add(manager)
+    IncidentFactory(source="ops", external_id="INC-00009", team=teams["data-eng"])
+    records = [
+        native_record(9, team="data-eng"),  # the taken id, for another team
+        native_record(7, team="data-eng"),  # a free id, for another team
+        native_record(9, team=None, service=None),  # the taken id, no team
+        native_record(8, team=None, service=None),  # a free id, no team
+        native_record(9, team="sre"),  # the taken id, for their own team
+    ]
+
+    batch = _import_as(manager, records, django_capture_on_commit_callbacks)
+
+    rejected = list(batch.rejected.order_by("position"))
+    assert [r.position for r in rejected] == [0, 1, 2, 3, 4]
+    errors = [r.errors for r in rejected]
+    # a taken id reads exactly as a free one: same paths, same words, one error each
+    assert errors[0] == errors[1] == errors[4] == [{"path": "team", "message": OUTSIDE}]
+    assert errors[2] == errors[3]
+    text = str(errors)
+    assert "INC-00009" not in text
+    assert batch.error == ""
 
 
 def test_authors_and_command_line_imports_write_for_every_team(
