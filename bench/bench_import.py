@@ -387,7 +387,11 @@ def _upload(base: str, path: Path, label: str, email: str, password: str):  # ty
     )
     if signed_in.status_code != 302:
         return signed_in
-    token = client.cookies.get("csrftoken") or token  # signing in rotates it
+    # Signing in rotates the token: the server's cookie (with its domain) replaces ours.
+    server_tokens = [c.value for c in client.cookies.jar if c.name == "csrftoken" and c.domain]
+    if server_tokens:
+        client.cookies.delete("csrftoken", domain="")
+        token = server_tokens[-1]
     with path.open("rb") as handle:
         if label == "upload":
             return client.post(
