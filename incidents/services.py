@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.claims import worker_id
+from config.querylog import queries_unlogged
 from config.tasks import enqueue_on_commit
 from org.models import User
 
@@ -121,7 +122,8 @@ def import_batch_create(
     A draft waits for `import_batch_commit` (the upload page shows a preview first).
     """
     request = import_request_check(format=format, source=source, timezone=timezone, mapping=mapping)
-    with transaction.atomic():
+    # Each part is a statement of up to a few megabytes: none is kept in a query log.
+    with queries_unlogged(), transaction.atomic():
         batch = ImportBatch.objects.create(
             created_by=created_by,
             channel=channel,
@@ -319,14 +321,15 @@ def _write_with_retry(
 ) -> Any:
     for attempt in range(3):
         try:
-            return chunk_write(
-                batch_id=batch_id,
-                start=start,
-                results=results,
-                now=timezone.now(),
-                known=known,
-                hints=hints,
-            )
+            with queries_unlogged():  # this thread's connection; chunks are large statements
+                return chunk_write(
+                    batch_id=batch_id,
+                    start=start,
+                    results=results,
+                    now=timezone.now(),
+                    known=known,
+                    hints=hints,
+                )
         except IntegrityError:
             # A row appeared between our check and our insert (a writer that does
             # not take the source lock). The retry sees it and updates instead.
@@ -410,7 +413,7 @@ def import_batch_process(
     if not batch_claim(batch_id, worker):
         return None
     try:
-        with batch_heartbeat(batch_id, worker):
+        with queries_unlogged(), batch_heartbeat(batch_id, worker):
             return _process(batch_id, time_budget, on_handover or _enqueue, documents)
     except (OperationalError, InterfaceError):
         batch_release(batch_id, worker)

@@ -36,6 +36,9 @@ from .models import (
 from .selectors import import_scope
 from .validation import Prepared, Rejected, out_of_scope
 
+# Service and tag ids a run remembers across its chunks (`known`), at most.
+KNOWN_IDS_LIMIT = 20_000
+
 INCIDENT_COLUMNS = [
     f.column
     for f in Incident._meta.concrete_fields
@@ -549,5 +552,7 @@ def chunk_write(
                 raise _Stale
     except _Stale:
         return None
+    if len(known) + len(learned) > KNOWN_IDS_LIMIT:
+        known.clear()  # a cache: bounded, whatever the number of services and tags
     known.update(learned)
     return total

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 NEVER = np.iinfo(np.int64).max  # `first` of a team never trained
 CONFIDENCE = 0.95
@@ -105,9 +104,17 @@ class _Cells:
     control: list[np.ndarray] = field(default_factory=list)
 
 
+def _t(df: int):  # type: ignore[no-untyped-def]
+    """Student's t with `df` degrees of freedom. scipy.stats (about 60 MB) is imported
+    when a report needs it, not by every process that loads the URLs."""
+    from scipy import stats
+
+    return stats.t(max(df, 1))
+
+
 @lru_cache(maxsize=256)
 def critical(df: int, confidence: float = CONFIDENCE) -> float:
-    return float(stats.t.ppf(1 - (1 - confidence) / 2, max(df, 1)))
+    return float(_t(df).ppf(1 - (1 - confidence) / 2))
 
 
 def minimum_detectable_effect(
@@ -122,7 +129,7 @@ def power_for(effect: float, se: float, df: int, *, confidence: float = CONFIDEN
     """Chance that the interval excludes zero when the true effect is `effect`."""
     c = critical(df, confidence)
     shift = abs(effect) / se
-    dist = stats.t(max(df, 1))
+    dist = _t(df)
     return float(dist.sf(c - shift) + dist.cdf(-c - shift))
 
 

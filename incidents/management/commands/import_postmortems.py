@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.safe_yaml import load as load_yaml
@@ -40,6 +41,9 @@ def _read(path: Path) -> str:
 
 
 class Command(BaseCommand):
+    # The models' checks only: the URL checks would import every view of the project
+    # (about 90 MB of libraries the import never uses) into the importing process.
+    requires_system_checks = [Tags.models, Tags.database]
     help = (
         "Import postmortems or incident exports from FILE (a folder of .md files works "
         "for --format markdown). Queues a Celery task unless --sync or --dry-run."
