@@ -84,7 +84,7 @@ def _plan(tmp: Path) -> Path:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.test.utils import override_settings
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from assessments.models import Assessment
     from org.models import Membership, Team, User
@@ -136,13 +136,13 @@ def _plan(tmp: Path) -> Path:
         for each in pathways.values():
             enrollment_create(user=user, pathway=each)
         learners.append(
-            {"session": session(user), "token": Token.objects.get_or_create(user=user)[0].key}
+            {"session": session(user), "token": AuthToken.objects.create(user=user)[1]}
         )
     admin = User.objects.get(email="admin@demo.example")
     plan = {
         "learners": learners,
         "managers": [{"session": session(manager)} for _ in range(4)],
-        "importer_token": Token.objects.get_or_create(user=admin)[0].key,
+        "importer_token": AuthToken.objects.create(user=admin)[1],
         "team": Team.objects.order_by("id").first().slug,
         "module_url": f"/catalogue/{pathway.slug}/modules/{module.slug}/",
         "quiz_slug": quiz.slug,
