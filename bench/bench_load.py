@@ -135,9 +135,7 @@ def _plan(tmp: Path) -> Path:
         )
         for each in pathways.values():
             enrollment_create(user=user, pathway=each)
-        learners.append(
-            {"session": session(user), "token": AuthToken.objects.create(user=user)[1]}
-        )
+        learners.append({"session": session(user), "token": AuthToken.objects.create(user=user)[1]})
     admin = User.objects.get(email="admin@demo.example")
     plan = {
         "learners": learners,
@@ -254,6 +252,10 @@ def _run(tmp: Path, procs: list[subprocess.Popen]) -> int:
         "2",
         "--threads",
         "4",
+        # Longer than any simulated user's pause (at most 10 s): with gunicorn's default
+        # of 2 s, a client reusing a connection the server has just closed gets a reset.
+        "--keep-alive",
+        "75",
         "--no-control-socket",
     )
     celery = [str(BIN / "celery"), "-A", "config"]
