@@ -84,7 +84,7 @@ def _plan(tmp: Path) -> Path:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.test.utils import override_settings
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from assessments.models import Assessment
     from org.models import Membership, Team, User
@@ -135,14 +135,12 @@ def _plan(tmp: Path) -> Path:
         )
         for each in pathways.values():
             enrollment_create(user=user, pathway=each)
-        learners.append(
-            {"session": session(user), "token": Token.objects.get_or_create(user=user)[0].key}
-        )
+        learners.append({"session": session(user), "token": AuthToken.objects.create(user=user)[1]})
     admin = User.objects.get(email="admin@demo.example")
     plan = {
         "learners": learners,
         "managers": [{"session": session(manager)} for _ in range(4)],
-        "importer_token": Token.objects.get_or_create(user=admin)[0].key,
+        "importer_token": AuthToken.objects.create(user=admin)[1],
         "team": Team.objects.order_by("id").first().slug,
         "module_url": f"/catalogue/{pathway.slug}/modules/{module.slug}/",
         "quiz_slug": quiz.slug,
@@ -254,6 +252,10 @@ def _run(tmp: Path, procs: list[subprocess.Popen]) -> int:
         "2",
         "--threads",
         "4",
+        # Longer than any simulated user's pause (at most 10 s): with gunicorn's default
+        # of 2 s, a client reusing a connection the server has just closed gets a reset.
+        "--keep-alive",
+        "75",
         "--no-control-socket",
     )
     celery = [str(BIN / "celery"), "-A", "config"]

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from org import access
 from org.models import User
 
 from .catalogue import exporter, yaml_io
-from .models import Enrollment, Module, Pathway, Role, RoleSkill, Skill
+from .models import Enrollment, Lab, Module, ModuleSkill, Pathway, Role, RoleSkill, Skill
 
 AnyUser = User | AnonymousUser
 
@@ -88,14 +88,33 @@ def enrollments_of(*, user: AnyUser) -> QuerySet[Enrollment]:
     return Enrollment.objects.filter(user=user).select_related("pathway")
 
 
+def module_page_prefetch(queryset: QuerySet[Pathway]) -> QuerySet[Pathway]:
+    """What a module page reads of its pathway: the modules (for the neighbours and the
+    learner's journey), each with its skills and labs. Capstones are read only on the
+    last module; outcomes and lab skills are not shown there."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "modules",
+            queryset=Module.objects.order_by("order").prefetch_related(
+                Prefetch(
+                    "module_skills",
+                    queryset=ModuleSkill.objects.select_related("skill").order_by("id"),
+                ),
+                Prefetch("labs", queryset=Lab.objects.order_by("order", "id")),
+            ),
+        )
+    )
+
+
 def pathway_for_viewer(
-    *, user: AnyUser, slug: str, version: int | None = None, detail: bool = True
+    *, user: AnyUser, slug: str, version: int | None = None, detail: bool | str = True
 ) -> Pathway | None:
     """The version of `slug` that `user` should see.
 
     Without `version`: the version they are enrolled on, else the latest published one
     (authors fall back to the newest draft of a never-published pathway). With
     `version`: that version, which must not be a draft unless the user is an author.
+    `detail`: True prefetches the whole pathway document; "module" what a module page shows.
     """
     author = access.is_author(user)
     queryset = Pathway.objects.filter(slug=slug)
@@ -112,7 +131,9 @@ def pathway_for_viewer(
             if author and not published.exists():
                 published = queryset.order_by("-version")
             queryset = published
-    if detail:
+    if detail == "module":
+        queryset = module_page_prefetch(queryset)
+    elif detail:
         queryset = exporter.pathway_prefetch(queryset)
     return queryset.first()
 

@@ -28,10 +28,14 @@ def _version_param(request: HttpRequest) -> int | None:
     return int(raw)
 
 
-def _viewed_pathway(request: HttpRequest, slug: str) -> tuple[Pathway, str]:
+def _viewed_pathway(
+    request: HttpRequest, slug: str, detail: bool | str = True
+) -> tuple[Pathway, str]:
     """The version of `slug` this request shows, and the query string that keeps it."""
     version = _version_param(request)
-    pathway = selectors.pathway_for_viewer(user=request.user, slug=slug, version=version)
+    pathway = selectors.pathway_for_viewer(
+        user=request.user, slug=slug, version=version, detail=detail
+    )
     if pathway is None:
         raise Http404("No such pathway.")
     return pathway, (f"?version={version}" if version is not None else "")
@@ -101,7 +105,7 @@ def pathway_enrol(request: HttpRequest, slug: str) -> HttpResponse:
 @persona_required(Persona.LEARNER)
 def module_detail(request: HttpRequest, slug: str, module_slug: str) -> HttpResponse:
     """A module as a sequence: content, its checks, its labs, then the next module."""
-    pathway, version_query = _viewed_pathway(request, slug)
+    pathway, version_query = _viewed_pathway(request, slug, detail="module")
     module = next((m for m in pathway.modules.all() if m.slug == module_slug), None)
     if module is None:
         raise Http404("No such module.")

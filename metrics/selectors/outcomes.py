@@ -9,6 +9,7 @@ windows. Training KPIs are reported on the cohort's training panel instead.
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -95,6 +96,22 @@ def cohort_outcomes(
     """Every outcome of these pathways, measured for the teams of `scope`."""
     start_week = period_start(start, "week")
     rows = []
+    # Outcomes with the same window and filters (rollback rate and MTTR over all
+    # incidents, say) read the same report: computed once per call.
+    reports: dict[tuple[str, dt.date, dt.date], Any] = {}
+
+    def report(filters_raw: dict, first: dt.date, last: dt.date) -> Any:
+        key = (json.dumps(filters_raw, sort_keys=True, default=str), first, last)
+        if key not in reports:
+            reports[key] = incident_report(
+                scope=scope,
+                first=first,
+                last=last,
+                filters=filters_parse(filters_raw),
+                with_method=False,
+            )
+        return reports[key]
+
     for pathway in pathways:
         for outcome in pathway.outcomes.all():
             kpi = REGISTRY.get(outcome.kpi_key)
@@ -106,13 +123,8 @@ def cohort_outcomes(
             statistic = _statistic(outcome.kpi_key)
             note = ""
             if kpi.family == "incident":
-                filters = filters_parse(outcome.filters)
-                before = incident_report(
-                    scope=scope, first=base_from, last=base_to, filters=filters, with_method=False
-                )
-                after = incident_report(
-                    scope=scope, first=start_week, last=cur_to, filters=filters, with_method=False
-                )
+                before = report(outcome.filters, base_from, base_to)
+                after = report(outcome.filters, start_week, cur_to)
                 base_from = before.first
                 baseline, base_n = key_result_value(
                     kpi_key=outcome.kpi_key, statistic=statistic, figures=before.total

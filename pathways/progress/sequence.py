@@ -134,24 +134,48 @@ def _start_for(enrollment: Enrollment) -> date:
     return enrollment.started_on or enrollment.enrolled_at.date()
 
 
-def journey_for(*, user: User, pathway: Pathway, today: date) -> Journey | None:
+def _prefetched(instance: Any, name: str) -> bool:
+    return name in getattr(instance, "_prefetched_objects_cache", {})
+
+
+def _modules_and_labs(pathway: Pathway) -> tuple[list[Module], dict[int, list[Lab]]]:
+    """The pathway's modules in week order and their labs by module (by order, then pk).
+    A pathway read with its modules and labs prefetched (the pathway pages) costs no query."""
+    labs: dict[int, list[Lab]] = {}
+    if _prefetched(pathway, "modules") and all(
+        _prefetched(m, "labs") for m in pathway.modules.all()
+    ):
+        modules = in_week_order(pathway.modules.all())
+        for module in modules:
+            ordered = sorted(module.labs.all(), key=lambda lab: (lab.order, lab.pk))
+            if ordered:
+                labs[module.pk] = ordered
+        return modules, labs
+    modules = in_week_order(Module.objects.filter(pathway=pathway))
+    for lab in Lab.objects.filter(module__pathway=pathway).order_by("order", "pk"):
+        labs.setdefault(lab.module_id, []).append(lab)
+    return modules, labs
+
+
+def journey_for(
+    *, user: User, pathway: Pathway, today: date, enrollment: Enrollment | None = None
+) -> Journey | None:
     """The signed-in learner's state on `pathway` (this version); None when not enrolled on it.
 
-    Queries: enrolment, cohort start, modules, labs, progress, and the checks provider.
+    Queries: enrolment (unless the caller passes the active `enrollment` it already
+    holds), cohort start, modules, labs, progress, and the checks provider.
     """
     if not user.is_authenticated:
         return None
-    enrollment = Enrollment.objects.filter(
-        user=user, pathway=pathway, status=Enrollment.Status.ACTIVE
-    ).first()
+    if enrollment is None:
+        enrollment = Enrollment.objects.filter(
+            user=user, pathway=pathway, status=Enrollment.Status.ACTIVE
+        ).first()
     if enrollment is None:
         return None
     start = _start_for(enrollment)
     day = rules.program_day(start=start, today=today)
-    modules = in_week_order(Module.objects.filter(pathway=pathway))
-    labs: dict[int, list[Lab]] = {}
-    for lab in Lab.objects.filter(module__pathway=pathway).order_by("order", "pk"):
-        labs.setdefault(lab.module_id, []).append(lab)
+    modules, labs = _modules_and_labs(pathway)
     stored: dict[Key, str] = {}
     checklists: dict[int, list[int]] = {}
     for module_id, lab_id, status, checklist in Progress.objects.filter(
@@ -231,16 +255,24 @@ def lab_checklist_of(*, user: User, lab: Lab) -> list[int]:
     return [i for i in row or [] if isinstance(i, int) and not isinstance(i, bool)]
 
 
-def journeys_of(*, user: User, today: date) -> list[Journey]:
+def journeys_of(
+    *, user: User, today: date, enrollments: list[Enrollment] | None = None
+) -> list[Journey]:
     """Every active enrolment of the learner, the one with the nearest open item first
-    (finished ones last). A few queries per enrolment; learners have a handful."""
+    (finished ones last). A few queries per enrolment; learners have a handful.
+    `enrollments`: the learner's active enrolments (with their pathways) when the caller
+    already read them."""
     journeys = []
-    for enrollment in (
-        Enrollment.objects.filter(user=user, status=Enrollment.Status.ACTIVE)
-        .select_related("pathway")
-        .order_by("-enrolled_at", "-pk")
-    ):
-        journey = journey_for(user=user, pathway=enrollment.pathway, today=today)
+    if enrollments is None:
+        enrollments = list(
+            Enrollment.objects.filter(user=user, status=Enrollment.Status.ACTIVE)
+            .select_related("pathway")
+            .order_by("-enrolled_at", "-pk")
+        )
+    for enrollment in enrollments:
+        journey = journey_for(
+            user=user, pathway=enrollment.pathway, today=today, enrollment=enrollment
+        )
         if journey is not None:
             journeys.append(journey)
 

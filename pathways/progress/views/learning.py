@@ -47,7 +47,12 @@ def learn(request: HttpRequest, self_form: SelfAssessmentForm | None = None) -> 
     day = home.current.day if home.current else 0
     context = {
         "home": home,
-        "journeys": sequence.journeys_of(user=request.user, today=_today()),
+        # Shown only for two or more enrolments (one journey per active enrolment).
+        "journeys": (
+            sequence.journeys_of(user=request.user, today=_today(), enrollments=home.enrollments)
+            if len(home.enrollments) > 1
+            else []
+        ),
         "progress": home.current,
         "profile": home.profile,
         "chart": _chart_data(home.profile, day),
