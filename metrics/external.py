@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
+from config.tasks import enqueue_on_commit
 from org.models import Team
 
 from .exceptions import MetricsError
@@ -64,6 +65,9 @@ def observations_record(
             unique_fields=["kpi_key", "source", "observed_at"],
             update_fields=["value", "team", "recorded_at"],
         )
+    if rows:
+        # cohorts' outcome KPIs may read this KPI: the worker measures them again
+        enqueue_on_commit("metrics.tasks.cohort_outcomes_refresh")
     return RecordResult(received=len(rows), stored=len(rows))
 
 

@@ -226,7 +226,14 @@ def rollups_process_dirty(
             break
     if done:
         key_results_refresh()
+        outcomes_remeasure_queue()
     return done
+
+
+def outcomes_remeasure_queue() -> None:
+    """Rollups changed: queue the worker to measure the cohorts' outcome KPIs again
+    (`metrics.outcome_figures`)."""
+    enqueue_on_commit("metrics.tasks.cohort_outcomes_refresh")
 
 
 REFRESH_AFTER = dt.timedelta(seconds=30)
