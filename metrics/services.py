@@ -232,8 +232,11 @@ def rollups_process_dirty(
 
 def outcomes_remeasure_queue() -> None:
     """Rollups changed: queue the worker to measure the cohorts' outcome KPIs again
-    (`metrics.outcome_figures`)."""
-    enqueue_on_commit("metrics.tasks.cohort_outcomes_refresh")
+    (`metrics.outcome_figures`), unless no cohort has outcomes to measure."""
+    from pathways.models import Cohort
+
+    if Cohort.objects.filter(pathways__outcomes__isnull=False).exists():
+        enqueue_on_commit("metrics.tasks.cohort_outcomes_refresh")
 
 
 REFRESH_AFTER = dt.timedelta(seconds=30)
