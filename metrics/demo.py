@@ -140,10 +140,14 @@ def seed_okrs(today: dt.date | None = None) -> None:
 
 
 def seed_metrics() -> None:
-    """Roll up the demo incidents, set up the sample OKRs, compute cohort snapshots."""
+    """Roll up the demo incidents, set up the sample OKRs, compute cohort snapshots and
+    the cohorts' measured outcome KPIs (what the worker does after a rollup run)."""
     from pathways.models import Cohort
+
+    from .outcome_figures import cohort_outcomes_store_all
 
     services.rollups_recompute_all()
     seed_okrs()
     for cohort_id in Cohort.objects.values_list("pk", flat=True):
         services.cohort_snapshot_refresh(cohort_id=cohort_id)
+    cohort_outcomes_store_all()

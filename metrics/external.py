@@ -13,7 +13,9 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
+from config.tasks import enqueue_on_commit
 from org.models import Team
+from pathways.models import Cohort
 
 from .exceptions import MetricsError
 from .models import KpiObservation, PrometheusSource
@@ -64,6 +66,9 @@ def observations_record(
             unique_fields=["kpi_key", "source", "observed_at"],
             update_fields=["value", "team", "recorded_at"],
         )
+    if rows and Cohort.objects.filter(pathways__outcomes__kpi_key=kpi_key).exists():
+        # cohorts' outcome KPIs read this KPI: the worker measures them again
+        enqueue_on_commit("metrics.tasks.cohort_outcomes_refresh")
     return RecordResult(received=len(rows), stored=len(rows))
 
 

@@ -194,6 +194,43 @@ class CohortSnapshot(models.Model):
         return f"snapshot of cohort {self.cohort_id} at {self.computed_at:%Y-%m-%d %H:%M}"
 
 
+class CohortOutcome(models.Model):
+    """An outcome KPI of a cohort's pathway as the worker last measured it
+    (`metrics.outcome_figures`): over all the cohort's teams (`scope_key` "cohort") or
+    one of them ("team:<id>"). `measure` is the `OutcomeMeasure` as JSON (decimals as
+    text, exactly as computed), so dashboards and the API read it without computing."""
+
+    cohort = models.ForeignKey("pathways.Cohort", on_delete=models.CASCADE, related_name="+")
+    outcome = models.ForeignKey(
+        "pathways.PathwayOutcome", on_delete=models.CASCADE, related_name="+"
+    )
+    scope_key = models.CharField(max_length=32, help_text='"cohort" or "team:<id>".')
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Blank: every team of the cohort.",
+    )
+    team_ids = models.JSONField(default=list, help_text="The teams measured.")
+    kpi_key = models.SlugField(max_length=64)
+    position = models.PositiveIntegerField(default=0, help_text="Order on the dashboard.")
+    measure = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["cohort", "scope_key", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "outcome", "scope_key"], name="metrics_cohort_outcome_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_key} of cohort {self.cohort_id} ({self.scope_key})"
+
+
 # --- OKRs ---------------------------------------------------------------------------
 
 

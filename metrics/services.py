@@ -226,7 +226,17 @@ def rollups_process_dirty(
             break
     if done:
         key_results_refresh()
+        outcomes_remeasure_queue()
     return done
+
+
+def outcomes_remeasure_queue() -> None:
+    """Rollups changed: queue the worker to measure the cohorts' outcome KPIs again
+    (`metrics.outcome_figures`), unless no cohort has outcomes to measure."""
+    from pathways.models import Cohort
+
+    if Cohort.objects.filter(pathways__outcomes__isnull=False).exists():
+        enqueue_on_commit("metrics.tasks.cohort_outcomes_refresh")
 
 
 REFRESH_AFTER = dt.timedelta(seconds=30)

@@ -32,7 +32,25 @@ def rollups_recompute_all() -> dict:
     """Nightly: rebuild every rollup (repairs anything the incremental path missed)."""
     result = services.rollups_recompute_all()
     services.key_results_refresh()
+    services.outcomes_remeasure_queue()
     return {"incidents": result.incidents, "buckets": result.buckets}
+
+
+@shared_task(name="metrics.tasks.cohort_outcomes_refresh", **RETRY)
+def cohort_outcomes_refresh() -> list[int]:
+    """Rollups or external observations changed: measure and store every cohort's
+    outcome KPIs again (idempotent: each cohort's rows are replaced)."""
+    from . import outcome_figures
+
+    return outcome_figures.cohort_outcomes_store_all()
+
+
+@shared_task(name="metrics.tasks.cohort_outcomes_store", **RETRY)
+def cohort_outcomes_store(cohort_id: int) -> int:
+    """Measure and store one cohort's outcome KPIs (a reader found none that fit)."""
+    from . import outcome_figures
+
+    return outcome_figures.cohort_outcomes_store(cohort_id=cohort_id)
 
 
 @shared_task(name="metrics.tasks.cohort_snapshot_refresh", **RETRY)

@@ -18,7 +18,7 @@ from org import access
 from org.models import Persona
 from org.permissions import persona_required
 
-from . import impact_charts, presenters, selectors, services, small_groups
+from . import impact_charts, outcome_figures, presenters, selectors, services, small_groups
 from .cohort_impact import staggered_impact
 from .exceptions import MetricsError
 from .forms import ImpactForm, IncidentFilterForm
@@ -355,14 +355,11 @@ def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "training_kpis": selectors.training_kpis(
                 data=context["all_data"], report=context.get("report"), since=cohort.start_date
             ),
-            "outcomes": selectors.cohort_outcomes(
-                pathways=list(cohort.pathways.prefetch_related("outcomes")),
-                start=cohort.start_date,
-                scope=scope,
-                today=today,
+            "outcome_figures": outcome_figures.cohort_outcomes_for(
+                cohort=cohort, scope=scope, today=today
             )
             if scope is not None
-            else [],
+            else None,
         }
     )
     return render(request, "metrics/cohort.html", context)

@@ -355,4 +355,11 @@ class OutcomeMeasureSerializer(serializers.Serializer):
 class CohortOutcomesSerializer(serializers.Serializer):
     cohort = serializers.IntegerField()
     teams = serializers.JSONField(help_text="The teams measured (as the caller may see them).")
+    stored = serializers.BooleanField(
+        help_text="True: figures the worker stored when rollups last changed; "
+        "false: computed for this request (none stored fit these teams yet)."
+    )
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the worker measured the stored figures."
+    )
     outcomes = OutcomeMeasureSerializer(many=True)

@@ -16,7 +16,7 @@ from incidents.models import FailureMode, Severity
 from org import access
 from org.models import Team
 
-from .. import external, presenters, selectors, services, small_groups
+from .. import external, outcome_figures, presenters, selectors, services, small_groups
 from ..cohort_impact import as_data, staggered_impact
 from ..compute import PERIODS
 from ..exceptions import MetricsError
@@ -313,40 +313,41 @@ class KpiObservationsApi(APIView):
         return Response({"kpi": key, "received": result.received, "stored": result.stored})
 
 
-def cohort_team_ids(cohort) -> list[int]:  # type: ignore[no-untyped-def]
-    """The teams of a cohort's members."""
-    from org.models import Membership
-    from pathways.models import CohortMember
-
-    members = CohortMember.objects.filter(cohort=cohort).values("user_id")
-    return list(
-        Membership.objects.filter(user_id__in=members).values_list("team_id", flat=True).distinct()
-    )
-
-
 class CohortOutcomesApi(APIView):
     """The outcome KPIs of a cohort's pathways, measured for the cohort's teams that the
     caller may see: baseline (the weeks before the start), current (since the start),
-    target, progress to target, n of each, the method and a small-sample flag."""
+    target, progress to target, n of each, the method and a small-sample flag. The
+    figures the worker stored when rollups last changed (`stored`, `computed_at`), or
+    computed for this request when none fit (`stored` false)."""
 
     permission_classes = [CanSeeDashboards]
 
     @extend_schema(responses={200: CohortOutcomesSerializer})
     def get(self, request: Request, pk: int) -> Response:
         cohort = selectors.cohort_for_user(user=request.user, cohort_id=pk)
-        scope = selectors.cohort_scope(user=request.user, team_ids=cohort_team_ids(cohort))
-        if scope is None:
-            return Response({"cohort": cohort.pk, "teams": [], "outcomes": []})
-        rows = selectors.cohort_outcomes(
-            pathways=list(cohort.pathways.prefetch_related("outcomes")),
-            start=cohort.start_date,
-            scope=scope,
-            today=timezone.localdate(),
+        scope = selectors.cohort_scope(
+            user=request.user, team_ids=outcome_figures.cohort_team_ids(cohort)
         )
+        if scope is None:
+            return Response(
+                {
+                    "cohort": cohort.pk,
+                    "teams": [],
+                    "stored": False,
+                    "computed_at": None,
+                    "outcomes": [],
+                }
+            )
+        figures = outcome_figures.cohort_outcomes_for(
+            cohort=cohort, scope=scope, today=timezone.localdate()
+        )
+        rows = figures.rows
         return Response(
             {
                 "cohort": cohort.pk,
                 "teams": scope.label,
+                "stored": figures.stored,
+                "computed_at": figures.computed_at,
                 "outcomes": [
                     {
                         **row.as_dict(),

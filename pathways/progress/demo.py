@@ -105,7 +105,13 @@ def _rate(
     )
 
 
-def _seed_ratings(today: date, manager: User | None) -> int:
+def _seed_ratings(
+    today: date, manager: User | None, training_roles: dict[int, str] | None = None
+) -> int:
+    """Ratings in the skills of each person's role and, for a cohort member, of the role
+    they train for there (the role of their cohort pathway), which the cohort's
+    heatmap and at-risk list judge them against."""
+    training_roles = training_roles or {}
     memberships = list(
         Membership.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}")
         .select_related("user")
@@ -114,13 +120,20 @@ def _seed_ratings(today: date, manager: User | None) -> int:
     first: dict[int, Membership] = {}
     for membership in memberships:
         first.setdefault(membership.user_id, membership)
-    _, cells_by_role = selectors.role_skills_by_slug(m.job_role for m in first.values())
+    _, cells_by_role = selectors.role_skills_by_slug(
+        {m.job_role for m in first.values()} | set(training_roles.values())
+    )
     count = 0
     for membership in first.values():
         person = membership.user
         local = person.email.split("@")[0]
         profile = PROFILES.get(local)
-        for cell in cells_by_role.get(membership.job_role, []):
+        role_slugs = [training_roles.get(person.pk, membership.job_role), membership.job_role]
+        cells = {}
+        for slug in role_slugs:
+            for cell in cells_by_role.get(slug, []):
+                cells.setdefault(cell.skill_id, cell)
+        for cell in cells.values():
             required = cell.level_for(membership.career_level)
             level = _target_level(profile, cell, required, person.email)
             seed = _stable(person.email, cell.skill.slug)
@@ -208,11 +221,11 @@ def seed_progress(today: date | None = None) -> None:
         return
     manager = User.objects.filter(email=_email("manager")).first()
     author = User.objects.filter(email=_email("author")).first()
-    rated = _seed_ratings(today, manager)
-    _say(f"{rated} person × skill ratings refreshed from several sources.")
 
     sre_track = _latest_published("sre")
     if sre_track is None:
+        rated = _seed_ratings(today, manager)
+        _say(f"{rated} person × skill ratings refreshed from several sources.")
         _say("no published pathway for role 'sre' in the catalogue; skipping the demo cohort.")
         return
     pathways = [sre_track]
@@ -241,6 +254,14 @@ def seed_progress(today: date | None = None) -> None:
         ).values_list("pk", flat=True)
     )
     services.cohort_add_members(cohort=cohort, user_ids=people)
+    # Ratings after the members joined: each is judged against their cohort role's matrix.
+    training_roles = dict(
+        CohortMember.objects.filter(cohort=cohort, role__isnull=False).values_list(
+            "user_id", "role__slug"
+        )
+    )
+    rated = _seed_ratings(today, manager, training_roles)
+    _say(f"{rated} person × skill ratings refreshed from several sources.")
     CohortMember.objects.filter(cohort=cohort).update(is_champion=False)
     CohortMember.objects.filter(
         cohort=cohort, user__email__in=[_email(c) for c in CHAMPIONS]

@@ -6,10 +6,22 @@ assessment ratings here) call these; nothing else writes these rows.
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import DateField, DateTimeField, F, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Case,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -382,20 +394,33 @@ def _set_pathways(cohort: Cohort, pathways: Sequence[Pathway]) -> None:
 
 def _assign_pathways(cohort: Cohort) -> None:
     """Give members without a pathway the cohort pathway of their role, else the cohort's
-    first pathway (the first one added). One UPDATE whatever the number of members."""
+    first pathway (the first one added). One UPDATE whatever the number of members.
+
+    A member trains for the role of the pathway they follow: someone put on the first
+    pathway because none is theirs takes that pathway's role (when it has one), so the
+    heatmap, the at-risk list and the gaps judge them against the matrix of what they
+    are taught, not of the job they came from.
+    """
     cohort_pathways = Pathway.objects.filter(cohorts=cohort)
     default = (
         Cohort.pathways.through.objects.filter(cohort=cohort)
         .order_by("pk")
-        .values_list("pathway_id", flat=True)
+        .values_list("pathway_id", "pathway__role_id")
         .first()
     )
     if default is None:
         return
+    default_pathway, default_role = default
     for_role = cohort_pathways.filter(role_id=OuterRef("role_id")).order_by("title", "pk")
-    CohortMember.objects.filter(cohort=cohort, pathway__isnull=True).update(
-        pathway_id=Coalesce(Subquery(for_role.values("pk")[:1]), Value(default))
-    )
+    changes: dict[str, Any] = {
+        "pathway_id": Coalesce(Subquery(for_role.values("pk")[:1]), Value(default_pathway))
+    }
+    if default_role is not None:
+        # Both expressions read the row as it was: `role_id` here is the role they came with.
+        changes["role_id"] = Case(
+            When(Exists(for_role), then=F("role_id")), default=Value(default_role)
+        )
+    CohortMember.objects.filter(cohort=cohort, pathway__isnull=True).update(**changes)
 
 
 def cohort_add_members(

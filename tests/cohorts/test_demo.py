@@ -70,6 +70,13 @@ def test_demo_cohort_is_on_day_45_with_learners_on_track_behind_and_at_risk(db, 
         "quinn.oconnor": "at_risk",
         "eli.haddad": "at_risk",
     }
+    # ML engineers on the SRE track are judged against the SRE matrix, with ratings in it
+    roles = {
+        m.user.email.split("@")[0]: (m.role.slug, m.pathway.role.slug)
+        for m in cohort.members.select_related("user", "role", "pathway__role")
+    }
+    assert roles["mateo.rossi"] == ("sre", "sre")
+    assert all(role == pathway_role for role, pathway_role in roles.values())
     assert sorted(p.email for p in progress.champions) == [
         "amara.okafor@demo.example",
         "mateo.rossi@demo.example",

@@ -193,11 +193,36 @@ def test_members_follow_the_cohort_pathway_of_their_role_else_the_first_added(
         m.user_id: (m.pathway.slug, m.role.slug if m.role else None, m.is_champion)
         for m in cohort.members.select_related("pathway", "role")
     }
+    # someone with no pathway of their own trains for the role of the pathway they get
     assert members == {
         sre.pk: ("sre-track", "sre", False),
         ml.pk: ("ml-track", "ml-engineer", True),
-        other.pk: (default, None, False),
+        other.pk: (default, {"sre-track": "sre", "ml-track": "ml-engineer"}[default], False),
     }
+
+
+def test_an_ml_engineer_in_an_sre_cohort_is_judged_against_the_sre_matrix(tracks):
+    """Heatmap, at-risk and gaps read the member's cohort role: the SRE track's role."""
+    from metrics.training import cohort_snapshot_data
+
+    sre_skill = RoleSkillFactory(role=tracks["sre"].role, skill=SkillFactory(name="On-call"))
+    RoleSkillFactory(role=tracks["ml"].role, skill=SkillFactory(name="Model evaluation"))
+    team = TeamFactory()
+    sre = MembershipFactory(team=team, job_role="sre").user
+    ml = MembershipFactory(team=team, job_role="ml-engineer").user
+    cohort = services.cohort_create(
+        name="SRE cohort",
+        start_date=date(2026, 1, 5),
+        pathways=[tracks["sre"]],
+        member_ids=[sre.pk, ml.pk],
+    )
+    roles = dict(CohortMember.objects.values_list("user_id", "role__slug"))
+    assert roles == {sre.pk: "sre", ml.pk: "sre"}
+    data = cohort_snapshot_data(cohort=cohort, today=date(2026, 2, 1))
+    assert [(row["role"], [c["skill"] for c in row["cells"]]) for row in data["heatmap"]] == [
+        (tracks["sre"].role.name, [sre_skill.skill.name])
+    ]
+    assert data["heatmap"][0]["cells"][0]["learners"] == 2
 
 
 def test_champions_must_be_members(tracks):

@@ -117,6 +117,8 @@ def test_metrics_tasks_go_to_the_metrics_queue():
     app.loader.import_default_modules()
     names = [n for n in app.tasks if n.startswith("metrics.tasks.")]
     assert sorted(names) == [
+        "metrics.tasks.cohort_outcomes_refresh",
+        "metrics.tasks.cohort_outcomes_store",
         "metrics.tasks.cohort_snapshot_refresh",
         "metrics.tasks.cohort_snapshots_refresh",
         "metrics.tasks.prometheus_pull_all",
