@@ -71,7 +71,7 @@ CROSS JOIN LATERAL (
 
 # Map columns from a facts row `f` (see MAP_COLUMNS).
 _PG_MAP_SELECT = """f.incident_id, f.bucket_key, FINGERPRINT AS fingerprint, f.team_id,
-  f.service_id, f.slice,
+  f.service_id, f.slice AS slice_start,
   f.severity, f.ai_related, f.failure_mode, f.ttd, f.tta, f.ttm, f.ttr, f.rolled_back,
   f.cleanup_centi, f.reviewed"""
 _PG_MAP_UPDATE = ", ".join(f"{c} = EXCLUDED.{c}" for c in MAP_COLUMNS[1:])
@@ -259,11 +259,15 @@ def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
                   DELETE FROM metrics_rolledincident
                   WHERE incident_id IN (SELECT incident_id FROM ch WHERE new_key IS NULL)
                 ),
-                mapped AS (
+                moved AS (
+                  UPDATE metrics_rolledincident r SET {_PG_MAP_UPDATE.replace("EXCLUDED.", "cur.")}
+                  FROM cur JOIN ch ON ch.incident_id = cur.incident_id
+                  WHERE r.incident_id = cur.incident_id AND ch.old_key IS NOT NULL
+                ),
+                added AS (
                   INSERT INTO metrics_rolledincident ({", ".join(MAP_COLUMNS)})
-                  SELECT cur.* FROM cur
-                  WHERE cur.incident_id IN (SELECT incident_id FROM ch WHERE new_key IS NOT NULL)
-                  ON CONFLICT (incident_id) DO UPDATE SET {_PG_MAP_UPDATE}
+                  SELECT cur.* FROM cur JOIN ch ON ch.incident_id = cur.incident_id
+                  WHERE ch.old_key IS NULL
                 ),
                 keys AS (
                   SELECT old_key AS bucket_key FROM ch WHERE old_key IS NOT NULL
@@ -325,12 +329,11 @@ def process_chunk(limit: int, now: dt.datetime) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH k AS MATERIALIZED (
-                  SELECT array_agg(bucket_key) AS keys FROM (
-                    SELECT bucket_key FROM metrics_dirtybucket
-                    ORDER BY marked_at, bucket_key LIMIT %(limit)s
-                  ) d
+                WITH d AS MATERIALIZED (
+                  SELECT id, bucket_key FROM metrics_dirtybucket
+                  ORDER BY marked_at, bucket_key LIMIT %(limit)s
                 ),
+                k AS MATERIALIZED (SELECT array_agg(bucket_key) AS keys FROM d),
                 f AS MATERIALIZED (
                   SELECT incident_id, bucket_key, team_id, service_id, slice_start AS slice,
                          severity, ai_related, failure_mode, ttd, tta, ttm, ttr, rolled_back,
@@ -346,12 +349,11 @@ def process_chunk(limit: int, now: dt.datetime) -> int:
                 ),
                 emptied AS (
                   DELETE FROM metrics_incidentrollup
-                  WHERE bucket_key = ANY((SELECT keys FROM k)::text[])
-                    AND bucket_key NOT IN (SELECT bucket_key FROM written)
+                  WHERE bucket_key IN (SELECT bucket_key FROM d
+                                       EXCEPT SELECT bucket_key FROM written)
                 ),
                 cleared AS (
-                  DELETE FROM metrics_dirtybucket
-                  WHERE bucket_key = ANY((SELECT keys FROM k)::text[])
+                  DELETE FROM metrics_dirtybucket x USING d WHERE x.id = d.id
                 )
                 SELECT coalesce(array_length(keys, 1), 0) FROM k
                 """,
