@@ -276,7 +276,8 @@ def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
                 marked AS (
                   INSERT INTO metrics_dirtybucket (bucket_key, marked_at)
                   SELECT bucket_key, %(now)s FROM keys
-                  ON CONFLICT (bucket_key) DO NOTHING
+                  WHERE NOT EXISTS (SELECT 1 FROM metrics_dirtybucket d
+                                    WHERE d.bucket_key = keys.bucket_key)
                 )
                 SELECT count(*) FROM keys
                 """,

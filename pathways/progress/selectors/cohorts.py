@@ -4,7 +4,7 @@ member's progress.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
@@ -460,6 +460,11 @@ def cohort_progress(*, cohort: Cohort, viewer: User, today: date) -> CohortProgr
         today=today,
     )
 
+    # Every member of a pathway shares its schedule, and members with the same stored
+    # progress and skill levels share the same items and verdict: each distinct case is
+    # worked out once (a new cohort is mostly people who have not started).
+    schedule_by_pathway: dict[int, list[ScheduleItem]] = {}
+    worked: dict[tuple, LearnerProgress] = {}
     rows: list[MemberRow] = []
     counts = {s.value: 0 for s in LearnerStatus}
     for member in members:
@@ -467,15 +472,26 @@ def cohort_progress(*, cohort: Cohort, viewer: User, today: date) -> CohortProgr
             enrollments.get((member.user_id, member.pathway.slug)) if member.pathway else None
         )
         if enrollment is not None:
-            modules, labs = schedules.get(enrollment.pathway_id, ([], []))
-            progress = _progress_for(
-                enrollment=enrollment,
-                start=cohort.start_date,
-                schedule=schedule_for(modules, labs, start=cohort.start_date),
-                stored=stored.get(enrollment.pk, {}),
-                skills=_skill_inputs(cells_by_role.get(member.role_id, []), levels, member.user_id),
-                today=today,
-            )
+            schedule = schedule_by_pathway.get(enrollment.pathway_id)
+            if schedule is None:
+                modules, labs = schedules.get(enrollment.pathway_id, ([], []))
+                schedule = schedule_by_pathway[enrollment.pathway_id] = schedule_for(
+                    modules, labs, start=cohort.start_date
+                )
+            member_stored = stored.get(enrollment.pk, {})
+            skills = _skill_inputs(cells_by_role.get(member.role_id, []), levels, member.user_id)
+            case = (enrollment.pathway_id, tuple(sorted(member_stored.items())), tuple(skills))
+            same = worked.get(case)
+            if same is None:
+                same = worked[case] = _progress_for(
+                    enrollment=enrollment,
+                    start=cohort.start_date,
+                    schedule=schedule,
+                    stored=member_stored,
+                    skills=skills,
+                    today=today,
+                )
+            progress = replace(same, enrollment=enrollment, items=list(same.items), skills=skills)
             counts[progress.status.value] += 1
         else:
             progress = None
