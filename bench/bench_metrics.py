@@ -36,7 +36,7 @@ NEW_INCIDENTS = 1000
 RUNS = int(os.environ.get("BENCH_METRICS_RUNS", "3"))
 DB_NAME = os.environ.get("BENCH_METRICS_DB", "trellis_bench_metrics")
 SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-FULL_TARGET, INCREMENTAL_TARGET = 2.0, 0.05
+FULL_TARGET, INCREMENTAL_TARGET = 1.5, 0.02
 FAILURE_MODES = [
     "hallucination",
     "prompt-injection",

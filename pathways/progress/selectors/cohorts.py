@@ -421,10 +421,14 @@ def cohort_progress(*, cohort: Cohort, viewer: User, today: date) -> CohortProgr
     """Every member's progress and status on the cohort's schedule; at risk first.
 
     Per-person progress only for people the viewer may see (org.access); the status
-    counts cover every member. A fixed number of queries whatever the cohort's size.
+    counts cover every member. A fixed number of queries whatever the cohort's size (14).
     """
+    # A cohort has a handful of roles and pathways: each is loaded once and shared by
+    # its members (prefetched), not joined and built again on every member's row.
     members = list(
-        CohortMember.objects.filter(cohort=cohort).select_related("user", "role", "pathway")
+        CohortMember.objects.filter(cohort=cohort)
+        .select_related("user")
+        .prefetch_related("role", "pathway")
     )
     member_users = CohortMember.objects.filter(cohort=cohort).values("user_id")
     if access.is_admin(viewer):
