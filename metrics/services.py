@@ -59,17 +59,30 @@ SWEEP_OVERLAP = dt.timedelta(minutes=5)
 SWEEP_BATCH_HORIZON = dt.timedelta(days=7)
 
 
-def _lock_state() -> RollupState:
+# Memory for the sorts and hashes of a full rebuild (about 100,000 incidents fit).
+REBUILD_WORK_MEM = "64MB"
+
+
+def _lock_state(*, work_mem: str = "") -> RollupState:
     """Take the rollup lock for the current transaction.
 
     On PostgreSQL the transaction also commits asynchronously: rollups, the map and
     dirty marks are derived data, and after a crash that loses the last commits the
     sweep notes the same incidents again (batches not marked noted, edits inside
-    SWEEP_OVERLAP), so durability is not worth a disk flush per commit.
+    SWEEP_OVERLAP), so durability is not worth a disk flush per commit. JIT
+    compilation is off for the transaction: its statements run for well under a
+    second, and compiling them costs more than it saves. `work_mem` raises the
+    memory each sort or hash may use before spilling to disk (the full rebuild).
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute(
+                "SELECT set_config('synchronous_commit', 'off', true),"
+                " set_config('jit', 'off', true),"
+                " set_config('work_mem', coalesce(nullif(%s, ''),"
+                " current_setting('work_mem')), true)",
+                [work_mem],
+            )
     state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
     return state
 
@@ -87,7 +100,7 @@ def rollups_recompute_all() -> RecomputeResult:
     began = time.monotonic()
     started_at = timezone.now()
     with transaction.atomic():
-        _lock_state()
+        _lock_state(work_mem=REBUILD_WORK_MEM)
         DirtyBucket.objects.all().delete()
         rebuilt = rollups.rebuild_all(started_at)
         finished = ImportBatch.objects.filter(

@@ -71,7 +71,7 @@ CROSS JOIN LATERAL (
 
 # Map columns from a facts row `f` (see MAP_COLUMNS).
 _PG_MAP_SELECT = """f.incident_id, f.bucket_key, FINGERPRINT AS fingerprint, f.team_id,
-  f.service_id, f.slice,
+  f.service_id, f.slice AS slice_start,
   f.severity, f.ai_related, f.failure_mode, f.ttd, f.tta, f.ttm, f.ttr, f.rolled_back,
   f.cleanup_centi, f.reviewed"""
 _PG_MAP_UPDATE = ", ".join(f"{c} = EXCLUDED.{c}" for c in MAP_COLUMNS[1:])
@@ -80,6 +80,11 @@ _PG_FINGERPRINT = """md5(concat_ws('|', f.bucket_key, coalesce(f.ttd::text, ''),
   coalesce(f.tta::text, ''), coalesce(f.ttm::text, ''), coalesce(f.ttr::text, ''),
   CASE WHEN f.rolled_back THEN '1' ELSE '0' END, coalesce(f.cleanup_centi::text, ''),
   CASE WHEN f.reviewed THEN '1' ELSE '0' END))"""
+
+
+# What a map row's fingerprint hashes (its bucket key names the other columns), as a
+# row of a table aliased X.
+_MAP_VALUES = "X.bucket_key, X.ttd, X.tta, X.ttm, X.ttr, X.rolled_back, X.cleanup_centi, X.reviewed"
 
 
 def _pg_map_select() -> str:
@@ -155,43 +160,56 @@ def rebuild_all(now: dt.datetime) -> Rebuild:
         values = _rollup_value_columns()
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*values, "computed_at"])
         differs = " OR ".join(f"r.{c} IS DISTINCT FROM agg.{c}" for c in values)
+        written_columns = ", ".join(
+            f"d.{c}" for c in _PG_ROLLUP_COLUMNS.replace(" ", "").split(",")
+        )
         with connection.cursor() as cursor:
-            # Only differences are written (found by joins, so unchanged rows are not
-            # even locked). A first build inserts in key order, so the key indexes
-            # fill page by page instead of touching (and logging) pages at random.
+            # One full join per table finds what to write and what to delete; only
+            # differences are materialized and written (unchanged rows are not even
+            # locked). A map row is compared on the values its fingerprint hashes, so
+            # fingerprints are computed for the rows written only. A first build
+            # inserts in key order, so the key indexes fill page by page instead of
+            # touching (and logging) pages at random.
             cursor.execute(
                 f"""
                 WITH f AS MATERIALIZED ({_pg_facts()}),
-                fm AS (SELECT {_pg_map_select()} FROM f),
+                md AS MATERIALIZED (
+                  SELECT f.*, r.incident_id AS old_id
+                  FROM f FULL JOIN metrics_rolledincident r ON r.incident_id = f.incident_id
+                  WHERE f.incident_id IS NULL OR r.incident_id IS NULL
+                     OR ({_MAP_VALUES.replace("X.", "r.")})
+                        IS DISTINCT FROM ({_MAP_VALUES.replace("X.", "f.")})
+                ),
                 mapped AS (
                   INSERT INTO metrics_rolledincident ({", ".join(MAP_COLUMNS)})
-                  SELECT fm.* FROM fm
-                  LEFT JOIN metrics_rolledincident r ON r.incident_id = fm.incident_id
-                  WHERE r.incident_id IS NULL OR r.bucket_key <> fm.bucket_key
-                     OR r.fingerprint <> fm.fingerprint
-                  ORDER BY fm.bucket_key
+                  SELECT {_pg_map_select()} FROM md f
+                  WHERE f.incident_id IS NOT NULL
+                  ORDER BY f.bucket_key
                   ON CONFLICT (incident_id) DO UPDATE SET {_PG_MAP_UPDATE}
                   RETURNING 1
                 ),
                 unmapped AS (
-                  DELETE FROM metrics_rolledincident r
-                  WHERE NOT EXISTS (SELECT 1 FROM incidents_incident i
-                                    WHERE i.id = r.incident_id)
+                  DELETE FROM metrics_rolledincident r USING md
+                  WHERE md.incident_id IS NULL AND r.incident_id = md.old_id
                   RETURNING 1
                 ),
                 agg AS MATERIALIZED ({_pg_rollup_select()}),
+                d AS MATERIALIZED (
+                  SELECT agg.*, r.id AS old_id
+                  FROM agg FULL JOIN metrics_incidentrollup r ON r.bucket_key = agg.bucket_key
+                  WHERE agg.bucket_key IS NULL OR r.id IS NULL OR {differs}
+                ),
                 written AS (
                   INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS})
-                  SELECT agg.* FROM agg
-                  LEFT JOIN metrics_incidentrollup r ON r.bucket_key = agg.bucket_key
-                  WHERE r.id IS NULL OR {differs}
-                  ORDER BY agg.bucket_key
+                  SELECT {written_columns} FROM d
+                  WHERE d.bucket_key IS NOT NULL
+                  ORDER BY d.bucket_key
                   ON CONFLICT (bucket_key) DO UPDATE SET {updates}
                   RETURNING 1
                 ),
                 emptied AS (
-                  DELETE FROM metrics_incidentrollup r
-                  WHERE NOT EXISTS (SELECT 1 FROM agg WHERE agg.bucket_key = r.bucket_key)
+                  DELETE FROM metrics_incidentrollup r USING d
+                  WHERE d.bucket_key IS NULL AND r.id = d.old_id
                   RETURNING 1
                 )
                 SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM agg),
@@ -241,11 +259,15 @@ def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
                   DELETE FROM metrics_rolledincident
                   WHERE incident_id IN (SELECT incident_id FROM ch WHERE new_key IS NULL)
                 ),
-                mapped AS (
+                moved AS (
+                  UPDATE metrics_rolledincident r SET {_PG_MAP_UPDATE.replace("EXCLUDED.", "cur.")}
+                  FROM cur JOIN ch ON ch.incident_id = cur.incident_id
+                  WHERE r.incident_id = cur.incident_id AND ch.old_key IS NOT NULL
+                ),
+                added AS (
                   INSERT INTO metrics_rolledincident ({", ".join(MAP_COLUMNS)})
-                  SELECT cur.* FROM cur
-                  WHERE cur.incident_id IN (SELECT incident_id FROM ch WHERE new_key IS NOT NULL)
-                  ON CONFLICT (incident_id) DO UPDATE SET {_PG_MAP_UPDATE}
+                  SELECT cur.* FROM cur JOIN ch ON ch.incident_id = cur.incident_id
+                  WHERE ch.old_key IS NULL
                 ),
                 keys AS (
                   SELECT old_key AS bucket_key FROM ch WHERE old_key IS NOT NULL
@@ -254,7 +276,8 @@ def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
                 marked AS (
                   INSERT INTO metrics_dirtybucket (bucket_key, marked_at)
                   SELECT bucket_key, %(now)s FROM keys
-                  ON CONFLICT (bucket_key) DO NOTHING
+                  WHERE NOT EXISTS (SELECT 1 FROM metrics_dirtybucket d
+                                    WHERE d.bucket_key = keys.bucket_key)
                 )
                 SELECT count(*) FROM keys
                 """,
@@ -307,12 +330,11 @@ def process_chunk(limit: int, now: dt.datetime) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH k AS MATERIALIZED (
-                  SELECT array_agg(bucket_key) AS keys FROM (
-                    SELECT bucket_key FROM metrics_dirtybucket
-                    ORDER BY marked_at, bucket_key LIMIT %(limit)s
-                  ) d
+                WITH d AS MATERIALIZED (
+                  SELECT id, bucket_key FROM metrics_dirtybucket
+                  ORDER BY marked_at, bucket_key LIMIT %(limit)s
                 ),
+                k AS MATERIALIZED (SELECT array_agg(bucket_key) AS keys FROM d),
                 f AS MATERIALIZED (
                   SELECT incident_id, bucket_key, team_id, service_id, slice_start AS slice,
                          severity, ai_related, failure_mode, ttd, tta, ttm, ttr, rolled_back,
@@ -328,12 +350,11 @@ def process_chunk(limit: int, now: dt.datetime) -> int:
                 ),
                 emptied AS (
                   DELETE FROM metrics_incidentrollup
-                  WHERE bucket_key = ANY((SELECT keys FROM k)::text[])
-                    AND bucket_key NOT IN (SELECT bucket_key FROM written)
+                  WHERE bucket_key IN (SELECT bucket_key FROM d
+                                       EXCEPT SELECT bucket_key FROM written)
                 ),
                 cleared AS (
-                  DELETE FROM metrics_dirtybucket
-                  WHERE bucket_key = ANY((SELECT keys FROM k)::text[])
+                  DELETE FROM metrics_dirtybucket x USING d WHERE x.id = d.id
                 )
                 SELECT coalesce(array_length(keys, 1), 0) FROM k
                 """,

@@ -59,3 +59,39 @@ def test_sql_and_python_rollups_are_identical(awkward_incidents, settings, zone)
     }
     assert python_rows == sql_rows
     assert sum(r["reviewed_count"] for r in sql_rows.values()) == 1
+
+
+def test_a_rebuild_over_drifted_rollups_writes_only_what_differs(awkward_incidents):
+    from incidents.models import Incident
+    from metrics.models import IncidentRollup
+
+    # given rollups and a map built from the incidents
+    services.rollups_recompute_all()
+    map_fields = ("incident_id", *rollups.MAP_COLUMNS[1:])
+
+    # when incidents change behind the rollups' back: one deleted, one duration changed
+    # (same bucket, new fingerprint), one rollup row altered, one left for a bucket that
+    # no longer exists
+    first, second = Incident.objects.exclude(started_at=None).order_by("pk")[:2]
+    first.delete()
+    Incident.objects.filter(pk=second.pk).update(
+        resolved_at=second.resolved_at + timezone.timedelta(seconds=5)
+    )
+    IncidentRollup.objects.filter(team_id__isnull=True).update(incident_count=7)
+    stray = IncidentRollup.objects.first()
+    stray.pk, stray.bucket_key = None, "stray|bucket"
+    stray.save()
+    result = services.rollups_recompute_all()
+
+    # then the rebuild repaired exactly those rows, and equals a build from nothing
+    assert result.buckets_changed == 4  # first's bucket, second's, the altered, the stray
+    repaired, repaired_map = rollup_snapshot(), set(RolledIncident.objects.values_list(*map_fields))
+    fingerprint = RolledIncident.objects.get(incident_id=second.pk).fingerprint
+    RolledIncident.objects.all().delete()
+    IncidentRollup.objects.all().delete()
+    services.rollups_recompute_all()
+    assert repaired == rollup_snapshot()
+    assert repaired_map == set(RolledIncident.objects.values_list(*map_fields))
+    assert RolledIncident.objects.get(incident_id=second.pk).fingerprint == fingerprint
+    assert not RolledIncident.objects.filter(incident_id=first.pk).exists()
+    assert services.rollups_recompute_all().buckets_changed == 0

@@ -4,7 +4,7 @@ member's progress.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
@@ -421,10 +421,14 @@ def cohort_progress(*, cohort: Cohort, viewer: User, today: date) -> CohortProgr
     """Every member's progress and status on the cohort's schedule; at risk first.
 
     Per-person progress only for people the viewer may see (org.access); the status
-    counts cover every member. A fixed number of queries whatever the cohort's size.
+    counts cover every member. A fixed number of queries whatever the cohort's size (14).
     """
+    # A cohort has a handful of roles and pathways: each is loaded once and shared by
+    # its members (prefetched), not joined and built again on every member's row.
     members = list(
-        CohortMember.objects.filter(cohort=cohort).select_related("user", "role", "pathway")
+        CohortMember.objects.filter(cohort=cohort)
+        .select_related("user")
+        .prefetch_related("role", "pathway")
     )
     member_users = CohortMember.objects.filter(cohort=cohort).values("user_id")
     if access.is_admin(viewer):
@@ -460,6 +464,11 @@ def cohort_progress(*, cohort: Cohort, viewer: User, today: date) -> CohortProgr
         today=today,
     )
 
+    # Every member of a pathway shares its schedule, and members with the same stored
+    # progress and skill levels share the same items and verdict: each distinct case is
+    # worked out once (a new cohort is mostly people who have not started).
+    schedule_by_pathway: dict[int, list[ScheduleItem]] = {}
+    worked: dict[tuple, LearnerProgress] = {}
     rows: list[MemberRow] = []
     counts = {s.value: 0 for s in LearnerStatus}
     for member in members:
@@ -467,15 +476,26 @@ def cohort_progress(*, cohort: Cohort, viewer: User, today: date) -> CohortProgr
             enrollments.get((member.user_id, member.pathway.slug)) if member.pathway else None
         )
         if enrollment is not None:
-            modules, labs = schedules.get(enrollment.pathway_id, ([], []))
-            progress = _progress_for(
-                enrollment=enrollment,
-                start=cohort.start_date,
-                schedule=schedule_for(modules, labs, start=cohort.start_date),
-                stored=stored.get(enrollment.pk, {}),
-                skills=_skill_inputs(cells_by_role.get(member.role_id, []), levels, member.user_id),
-                today=today,
-            )
+            schedule = schedule_by_pathway.get(enrollment.pathway_id)
+            if schedule is None:
+                modules, labs = schedules.get(enrollment.pathway_id, ([], []))
+                schedule = schedule_by_pathway[enrollment.pathway_id] = schedule_for(
+                    modules, labs, start=cohort.start_date
+                )
+            member_stored = stored.get(enrollment.pk, {})
+            skills = _skill_inputs(cells_by_role.get(member.role_id, []), levels, member.user_id)
+            case = (enrollment.pathway_id, tuple(sorted(member_stored.items())), tuple(skills))
+            same = worked.get(case)
+            if same is None:
+                same = worked[case] = _progress_for(
+                    enrollment=enrollment,
+                    start=cohort.start_date,
+                    schedule=schedule,
+                    stored=member_stored,
+                    skills=skills,
+                    today=today,
+                )
+            progress = replace(same, enrollment=enrollment, items=list(same.items), skills=skills)
             counts[progress.status.value] += 1
         else:
             progress = None
