@@ -58,7 +58,9 @@ class Question(models.Model):
     qtype = models.CharField("type", max_length=16, choices=QuestionType.choices)
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField(help_text="Markdown.")
-    spec = models.JSONField(default=dict, help_text="Type-specific content; see scoring.py.")
+    spec = models.JSONField(
+        default=dict, blank=True, help_text="Type-specific content; see scoring.py."
+    )
     points = models.DecimalField(
         max_digits=6, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
