@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from .. import qti
+from ..qti_export import write_package
 from ..exceptions import AssessmentError
 from ..models import Question, QuestionBank
 from .authoring import question_create
@@ -52,4 +53,4 @@ def qti_export(*, bank: QuestionBank) -> tuple[bytes, list[qti.QtiProblem]]:
         )
         for q in Question.objects.filter(bank=bank).order_by("pk")
     ]
-    return qti.write_package(questions)
+    return write_package(questions)
