@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from .. import qti
-from ..qti_export import write_package
 from ..exceptions import AssessmentError
 from ..models import Question, QuestionBank
+from ..qti_export import write_package
 from .authoring import question_create
 
 
