@@ -4,9 +4,9 @@ Reads QTI 2.1, 2.2 and 3.0 assessment items (one item file, or an IMS content pa
 `imsmanifest.xml`): choice and multiple response, text entry, extended text (an essay
 scored by a reviewer with a rubric; a scorer rubric block becomes the reviewers' guidance),
 order, match and associate interactions, inline feedback in choices and modal feedback,
-and the response processing templates `match_correct` and `map_response` (partial credit). Anything else is reported
-per item with its identifier and the reason. `qti_export` writes QTI 3.0 packages that read
-back the same.
+and the response processing templates `match_correct` and `map_response` (partial credit).
+Anything else is reported per item with its identifier and the reason. `qti_export` writes
+QTI 3.0 packages that read back the same.
 """
 
 import io
