@@ -20,7 +20,6 @@ from .exceptions import AssessmentError
 from .forms import (
     ArtifactForm,
     AssessmentForm,
-    GiftImportForm,
     GiftQuestionForm,
     QuestionBankForm,
     ReviewForm,
@@ -372,41 +371,6 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Question saved.")
             return redirect("assessments:bank", pk=question.bank_id)
     return render(request, "assessments/question_edit.html", {"question": question, "form": form})
-
-
-@persona_required(Persona.AUTHOR)
-def gift_import(request: HttpRequest, pk: int) -> HttpResponse:
-    """Preview first; with errors the author chooses: import nothing, or the valid ones."""
-    found = get_object_or_404(QuestionBank, pk=pk)
-    form = GiftImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        text = form.cleaned_data["text"]
-        action = request.POST.get("action", "preview")
-        try:
-            if action == "preview":
-                report = services.gift_preview(text=text)
-            else:
-                report = services.gift_import(
-                    bank=found, text=text, import_valid=action == "import-valid"
-                )
-        except AssessmentError as exc:
-            messages.error(request, str(exc))
-        else:
-            if report.written:
-                messages.success(
-                    request,
-                    f"{len(report.created)} question(s) imported, {len(report.updated)} updated.",
-                )
-                if report.errors:
-                    messages.warning(
-                        request, f"{len(report.errors)} question(s) with errors were left out."
-                    )
-                return redirect("assessments:bank", pk=pk)
-        form = GiftImportForm(initial={"text": text})
-    return render(
-        request, "assessments/gift_import.html", {"bank": found, "form": form, "report": report}
-    )
 
 
 @persona_required(Persona.AUTHOR)
