@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from org.models import Persona
 from org.permissions import persona_required
 
-from . import artifacts, opaque, post_check, selectors, services
+from . import artifacts, opaque, post_check, scoring, selectors, services
 from .exceptions import AssessmentError
 from .forms import (
     ArtifactForm,
@@ -350,7 +350,13 @@ def bank(request: HttpRequest, pk: int) -> HttpResponse:
 @persona_required(Persona.AUTHOR)
 def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("bank"), pk=pk)
-    initial = {"gift": services.question_as_gift(question=question)}
+    try:
+        initial = {"gift": services.question_as_gift(question=question)}
+    except scoring.SpecError as exc:
+        # e.g. an essay with its own rubric: GIFT cannot say it, so it is not edited as GIFT
+        initial = {}
+        if request.method == "GET":
+            messages.warning(request, f"This question cannot be written as GIFT: {exc}.")
     form = GiftQuestionForm(request.POST or None, initial=initial)
     if request.method == "POST" and "delete" in request.POST:
         try:

@@ -216,3 +216,26 @@ def test_several_right_answers_with_weights_and_feedback_in_a_short_answer():
     }
     spec = scoring.parse_spec(q.qtype, q.spec)
     assert scoring.score(q.qtype, spec, "zipkin").fraction == D("0.5")
+
+
+def test_an_essay_with_its_own_rubric_opens_for_editing_with_a_warning(client, author):
+    bank = QuestionBankFactory()
+    question = services.question_create(
+        bank=bank,
+        qtype="essay",
+        text="Why?",
+        spec={
+            "rubric": [
+                {
+                    "criterion": "Depth",
+                    "levels": [{"label": "None", "points": 0}, {"label": "Some", "points": 1}],
+                }
+            ]
+        },
+    )
+    client.force_login(author)
+
+    page = client.get(f"/author/assessments/questions/{question.pk}/")
+
+    assert page.status_code == 200
+    assert "This question cannot be written as GIFT" in page.content.decode()
