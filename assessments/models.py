@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from config import text_limits
 
@@ -60,7 +61,9 @@ class Question(models.Model):
     qtype = models.CharField("type", max_length=16, choices=QuestionType.choices)
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField(max_length=text_limits.MARKDOWN, help_text="Markdown.")
-    spec = models.JSONField(default=dict, help_text="Type-specific content; see scoring.py.")
+    spec = models.JSONField(
+        default=dict, blank=True, help_text="Type-specific content; see scoring.py."
+    )
     points = models.DecimalField(
         max_digits=6, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
@@ -434,3 +437,51 @@ class ItemStatistic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question} in {self.assessment}: n={self.n}"
+
+
+class GiftImport(models.Model):
+    """A GIFT file too large to import while the author waits, imported by a task.
+
+    `processed_count` of `total_count` questions are written (committed in chunks), so the
+    status page shows the progress; `errors` keeps every question left out, with its line.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Queued"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="gift_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(help_text="The GIFT text, kept until the import has run.")
+    size_bytes = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    total_count = models.PositiveIntegerField(null=True, blank=True)
+    processed_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="One line per question.")
+    message = models.TextField(blank=True, help_text="Why the import failed, if it did.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"GIFT import {self.pk} into {self.bank_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def progress_percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.total_count:
+            return 0
+        return min(100, self.processed_count * 100 // self.total_count)

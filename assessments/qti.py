@@ -1,10 +1,12 @@
 """QTI items in and out of a question bank.
 
 Reads QTI 2.1, 2.2 and 3.0 assessment items (one item file, or an IMS content package with
-`imsmanifest.xml`): choice and multiple response, text entry, order, match and associate
-interactions, inline feedback in choices and modal feedback, and the response processing
-templates `match_correct` and `map_response` (partial credit). Anything else is reported
-per item with its identifier and the reason. Writes QTI 3.0 packages that read back the same.
+`imsmanifest.xml`): choice and multiple response, text entry, extended text (an essay
+scored by a reviewer with a rubric; a scorer rubric block becomes the reviewers' guidance),
+order, match and associate interactions, inline feedback in choices and modal feedback,
+and the response processing templates `match_correct` and `map_response` (partial credit).
+Anything else is reported per item with its identifier and the reason. `qti_export` writes
+QTI 3.0 packages that read back the same.
 """
 
 import io
@@ -133,6 +135,7 @@ def parse_item(xml: bytes | str) -> QtiQuestion:
     if declaration is None:
         raise _Unsupported("the interaction has no response declaration")
     template = _template(root)
+    guidance = _scorer_guidance(body)
     text = _text(body, skip=(interaction.tag,) if interaction.tag != "textEntryInteraction" else ())
     # A text entry alone at the end leaves a trailing blank that says nothing.
     text = text.removesuffix("_____").strip()
@@ -146,11 +149,14 @@ def parse_item(xml: bytes | str) -> QtiQuestion:
         "orderInteraction": _order,
         "matchInteraction": _match,
         "associateInteraction": _associate,
+        "extendedTextInteraction": _extended_text,
     }
     reader = readers.get(interaction.tag)
     if reader is None:
         raise _Unsupported(f"{interaction.tag} is not supported")
     qtype, spec = reader(interaction, declaration, template)
+    if qtype == "essay" and guidance:
+        spec["guidance"] = guidance
     try:
         parse_spec(qtype, spec)
     except SpecError as exc:
@@ -163,6 +169,29 @@ def parse_item(xml: bytes | str) -> QtiQuestion:
         spec=spec,
         general_feedback=feedback,
     )
+
+
+def _scorer_guidance(body: ET.Element) -> str:
+    """The text of the rubric blocks meant for scorers, taken out of the item body (learners
+    never see them)."""
+    parts = []
+    for parent in list(body.iter()):
+        for block in [c for c in parent if c.tag == "rubricBlock"]:
+            if "scorer" in block.get("view", "").split():
+                parts.append(_text(block))
+                parent.remove(block)
+    return "\n".join(p for p in parts if p)
+
+
+def _extended_text(
+    interaction: ET.Element, declaration: ET.Element, template: str
+) -> tuple[str, dict[str, Any]]:
+    """Extended text is an essay: the rubric scores it, not the response processing."""
+    if declaration.get("cardinality", "single") != "single":
+        raise _Unsupported("an extended text interaction with several strings per response")
+    if declaration.get("baseType", "string") != "string":
+        raise _Unsupported("an extended text interaction that does not take a string")
+    return "essay", {}
 
 
 def _template(root: ET.Element) -> str:
@@ -357,197 +386,3 @@ def _package_items(data: bytes) -> list[tuple[str, bytes]]:
             except KeyError:
                 items.append((href, b"<missing/>"))
         return items
-
-
-# ---- writing (QTI 3.0) ---------------------------------------------------------------------
-
-EXPORTABLE = {"single", "multiple", "short_text", "ordering", "matching"}
-
-
-def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attrs.items()})
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _template_url(name: str) -> str:
-    return f"https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/{name}.xml"
-
-
-def write_item(question: QtiQuestion) -> bytes:
-    """One QTI 3.0 item; raises ValueError for a type QTI export does not cover."""
-    if question.qtype not in EXPORTABLE:
-        raise ValueError(f"{question.qtype} questions are not exported to QTI")
-    spec = question.spec
-    item = ET.Element(
-        "qti-assessment-item",
-        {
-            "xmlns": QTI3_NS,
-            "identifier": question.identifier,
-            "title": question.title or question.identifier,
-            "adaptive": "false",
-            "time-dependent": "false",
-        },
-    )
-    qtype = question.qtype
-    template = "map_response"
-    if qtype in ("ordering", "matching"):
-        template = "match_correct"
-    cardinality = {"single": "single", "multiple": "multiple", "short_text": "single"}.get(
-        qtype, "ordered" if qtype == "ordering" else "multiple"
-    )
-    base = {"ordering": "identifier", "matching": "directedPair", "short_text": "string"}.get(
-        qtype, "identifier"
-    )
-    declaration = _el(
-        item,
-        "qti-response-declaration",
-        identifier="RESPONSE",
-        cardinality=cardinality,
-        base_type=base,
-    )
-    correct = _el(declaration, "qti-correct-response")
-    body_parent = None
-    if qtype in ("single", "multiple"):
-        for c in spec["choices"]:
-            if Decimal(c["weight"]) > 0:
-                _el(correct, "qti-value", c["id"])
-        mapping = _el(declaration, "qti-mapping", default_value="0")
-        for c in spec["choices"]:
-            _el(
-                mapping,
-                "qti-map-entry",
-                map_key=c["id"],
-                mapped_value=_decimal_text(Decimal(c["weight"]) / 100),
-            )
-    elif qtype == "short_text":
-        for a in spec["answers"]:
-            if Decimal(a.get("weight", "100")) == 100:
-                _el(correct, "qti-value", a["text"])
-        mapping = _el(declaration, "qti-mapping", default_value="0")
-        for a in spec["answers"]:
-            _el(
-                mapping,
-                "qti-map-entry",
-                map_key=a["text"],
-                mapped_value=_decimal_text(Decimal(a.get("weight", "100")) / 100),
-                case_sensitive="true" if a.get("mode") == "exact" else "false",
-            )
-    elif qtype == "ordering":
-        for i in spec["items"]:
-            _el(correct, "qti-value", i["id"])
-    else:
-        targets = _matching_targets(spec)
-        for p in spec["pairs"]:
-            _el(correct, "qti-value", f"{p['id']} {targets[p['match']]}")
-    outcome = _el(
-        item, "qti-outcome-declaration", identifier="SCORE", cardinality="single", base_type="float"
-    )
-    _el(_el(outcome, "qti-default-value"), "qti-value", "0")
-    if question.general_feedback:
-        _el(
-            item,
-            "qti-outcome-declaration",
-            identifier="FEEDBACK",
-            cardinality="single",
-            base_type="identifier",
-        )
-    body = _el(item, "qti-item-body")
-    for paragraph in question.text.split("\n"):
-        _el(body, "p", paragraph)
-    if qtype in ("single", "multiple"):
-        body_parent = _el(
-            body,
-            "qti-choice-interaction",
-            response_identifier="RESPONSE",
-            max_choices="1" if qtype == "single" else "0",
-            shuffle="false",
-        )
-        for c in spec["choices"]:
-            choice = _el(body_parent, "qti-simple-choice", c["text"], identifier=c["id"])
-            if c.get("feedback"):
-                _el(
-                    choice,
-                    "qti-feedback-inline",
-                    c["feedback"],
-                    outcome_identifier="FEEDBACK",
-                    identifier=c["id"],
-                    show_hide="show",
-                )
-    elif qtype == "short_text":
-        _el(_el(body, "p"), "qti-text-entry-interaction", response_identifier="RESPONSE")
-    elif qtype == "ordering":
-        body_parent = _el(
-            body, "qti-order-interaction", response_identifier="RESPONSE", shuffle="true"
-        )
-        for i in spec["items"]:
-            _el(body_parent, "qti-simple-choice", i["text"], identifier=i["id"])
-    else:
-        body_parent = _el(
-            body,
-            "qti-match-interaction",
-            response_identifier="RESPONSE",
-            max_associations=str(len(spec["pairs"])),
-            shuffle="true",
-        )
-        sources = _el(body_parent, "qti-simple-match-set")
-        for p in spec["pairs"]:
-            _el(
-                sources,
-                "qti-simple-associable-choice",
-                p["prompt"],
-                identifier=p["id"],
-                match_max="1",
-            )
-        target_set = _el(body_parent, "qti-simple-match-set")
-        for text, key in _matching_targets(spec).items():
-            _el(target_set, "qti-simple-associable-choice", text, identifier=key, match_max="0")
-    _el(item, "qti-response-processing", template=_template_url(template))
-    if question.general_feedback:
-        _el(
-            item,
-            "qti-modal-feedback",
-            question.general_feedback,
-            outcome_identifier="FEEDBACK",
-            identifier="GENERAL",
-            show_hide="hide",
-        )
-    ET.indent(item)
-    return ET.tostring(item, encoding="utf-8", xml_declaration=True)
-
-
-def _matching_targets(spec: dict[str, Any]) -> dict[str, str]:
-    texts = [p["match"] for p in spec["pairs"]] + list(spec.get("distractors", []))
-    return {text: f"t{n}" for n, text in enumerate(dict.fromkeys(texts), start=1)}
-
-
-def write_package(questions: list[QtiQuestion]) -> tuple[bytes, list[QtiProblem]]:
-    """A QTI 3.0 content package, and the questions left out with the reason."""
-    skipped: list[QtiProblem] = []
-    buffer = io.BytesIO()
-    manifest = ET.Element("manifest", {"xmlns": CP_NS, "identifier": "trellis-bank-export"})
-    _el(manifest, "organizations")
-    resources = _el(manifest, "resources")
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        for question in questions:
-            try:
-                xml = write_item(question)
-            except ValueError as exc:
-                skipped.append(QtiProblem(question.identifier, str(exc)))
-                continue
-            href = f"items/{question.identifier}.xml"
-            package.writestr(href, xml)
-            resource = _el(
-                resources,
-                "resource",
-                identifier=question.identifier,
-                type="imsqti_item_xmlv3p0",
-                href=href,
-            )
-            _el(resource, "file", href=href)
-        ET.indent(manifest)
-        package.writestr(
-            "imsmanifest.xml", ET.tostring(manifest, encoding="utf-8", xml_declaration=True)
-        )
-    return buffer.getvalue(), skipped

@@ -93,3 +93,11 @@ def review_results_send() -> int:
     from . import notify
 
     return notify.review_results_send()
+
+
+@shared_task(name="assessments.tasks.gift_import_run", bind=True)
+def gift_import_run(self: Task, import_id: int) -> str:
+    """Import a GIFT file too large to import while the author waits (run once)."""
+    _checked_connection(self)
+    job = services.gift_import_run(import_id=import_id)
+    return f"{job.status}: {job.created_count} created, {job.updated_count} updated"

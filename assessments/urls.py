@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import essay_views, lab_views, views
+from . import essay_views, gift_views, lab_views, views
 
 app_name = "assessments"
 
@@ -31,7 +31,12 @@ urlpatterns = [
     path("author/assessments/<int:pk>/statistics/", views.statistics, name="statistics"),
     path("author/assessments/banks/new/", views.bank_create, name="bank_create"),
     path("author/assessments/banks/<int:pk>/", views.bank, name="bank"),
-    path("author/assessments/banks/<int:pk>/import/", views.gift_import, name="gift_import"),
+    path("author/assessments/banks/<int:pk>/import/", gift_views.gift_import, name="gift_import"),
+    path(
+        "author/assessments/gift-imports/<int:pk>/",
+        gift_views.gift_import_status,
+        name="gift_import_status",
+    ),
     path("author/assessments/questions/<int:pk>/", views.question_edit, name="question_edit"),
     path("author/assessments/reviews/", views.review_queue, name="review_queue"),
     path("author/assessments/reviews/<int:pk>/", views.review, name="review"),

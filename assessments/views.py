@@ -15,12 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from org.models import Persona
 from org.permissions import persona_required
 
-from . import artifacts, opaque, post_check, selectors, services
+from . import artifacts, opaque, post_check, scoring, selectors, services
 from .exceptions import AssessmentError
 from .forms import (
     ArtifactForm,
     AssessmentForm,
-    GiftImportForm,
     GiftQuestionForm,
     QuestionBankForm,
     ReviewForm,
@@ -351,7 +350,13 @@ def bank(request: HttpRequest, pk: int) -> HttpResponse:
 @persona_required(Persona.AUTHOR)
 def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("bank"), pk=pk)
-    initial = {"gift": services.question_as_gift(question=question)}
+    try:
+        initial = {"gift": services.question_as_gift(question=question)}
+    except scoring.SpecError as exc:
+        # e.g. an essay with its own rubric: GIFT cannot say it, so it is not edited as GIFT
+        initial = {}
+        if request.method == "GET":
+            messages.warning(request, f"This question cannot be written as GIFT: {exc}.")
     form = GiftQuestionForm(request.POST or None, initial=initial)
     if request.method == "POST" and "delete" in request.POST:
         try:
@@ -372,41 +377,6 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Question saved.")
             return redirect("assessments:bank", pk=question.bank_id)
     return render(request, "assessments/question_edit.html", {"question": question, "form": form})
-
-
-@persona_required(Persona.AUTHOR)
-def gift_import(request: HttpRequest, pk: int) -> HttpResponse:
-    """Preview first; with errors the author chooses: import nothing, or the valid ones."""
-    found = get_object_or_404(QuestionBank, pk=pk)
-    form = GiftImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        text = form.cleaned_data["text"]
-        action = request.POST.get("action", "preview")
-        try:
-            if action == "preview":
-                report = services.gift_preview(text=text)
-            else:
-                report = services.gift_import(
-                    bank=found, text=text, import_valid=action == "import-valid"
-                )
-        except AssessmentError as exc:
-            messages.error(request, str(exc))
-        else:
-            if report.written:
-                messages.success(
-                    request,
-                    f"{len(report.created)} question(s) imported, {len(report.updated)} updated.",
-                )
-                if report.errors:
-                    messages.warning(
-                        request, f"{len(report.errors)} question(s) with errors were left out."
-                    )
-                return redirect("assessments:bank", pk=pk)
-        form = GiftImportForm(initial={"text": text})
-    return render(
-        request, "assessments/gift_import.html", {"bank": found, "form": form, "report": report}
-    )
 
 
 @persona_required(Persona.AUTHOR)

@@ -23,8 +23,10 @@ write. Supported (see docs/assessments.md for examples):
 - per-answer `#feedback`, general feedback `####text`;
 - ordering (Trellis extension) `{>first >second >third}`, items in the right order.
 
-Not supported, reported as errors: essays `{}`, descriptions (no answer block),
-several answer blocks in one question.
+- essay `{}` (or `{####general feedback}`), scored by a reviewer with the default rubric;
+- description: a block without an answer block, imported as a text block (not scored).
+
+Not supported, reported as errors: several answer blocks in one question.
 """
 
 from ._common import GiftError, GiftResult, ParsedQuestion

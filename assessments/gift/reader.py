@@ -196,7 +196,7 @@ def _parse_question(
         start = end + 2
     opening = joined.find("{", start)
     if opening < 0:
-        raise _Problem("no answer block { }: descriptions are not supported, only questions", start)
+        return _description(body, joined[start:], title, category, start)
     if "}" in joined[start:opening]:
         raise _Problem("} without a matching {; escape a literal } as \\}", start)
     closing = joined.find("}", opening)
@@ -232,6 +232,20 @@ def _parse_question(
         title=title,
         category=category,
         general_feedback=general,
+    )
+
+
+def _description(
+    body: list[tuple[int, str]], raw: str, title: str, category: str, start: int
+) -> ParsedQuestion:
+    """As in Moodle: a block without an answer block is a description (a text block)."""
+    if "}" in raw:
+        raise _Problem("} without a matching {; escape a literal } as \\}", start)
+    text = _text(raw)
+    if not text:
+        raise _Problem("the description has no text", start)
+    return ParsedQuestion(
+        line=body[0][0], qtype="description", text=text, spec={}, title=title, category=category
     )
 
 
@@ -291,7 +305,8 @@ def _parse_answers(
 ) -> tuple[str, dict[str, Any], str]:
     content, general = _split_general(raw)
     if not content.strip():
-        raise _Problem("essay questions ({}) are not supported", base)
+        # As in Moodle: an empty answer block (general feedback aside) is an essay.
+        return "essay", {}, general
     stripped = content.strip()
     if stripped.startswith("#"):
         return "numeric", _numeric(content, base), general

@@ -44,6 +44,9 @@ def dump_question(
     if Decimal(str(points)) != 1:
         lines.append(f"// [points:{Decimal(str(points)).normalize():f}]")
     head = f"::{escape(title)}::" if title else ""
+    if qtype == "description":
+        lines.append(f"{head}[markdown]{escape(text)}")
+        return "\n".join(lines)
     answers = _dump_answers(qtype, model)
     general = f" ####{escape(general_feedback)}" if general_feedback else ""
     lines.append(f"{head}[markdown]{escape(text)} {{{answers}{general}}}")
@@ -101,4 +104,8 @@ def _dump_answers(qtype: str, model: Any) -> str:
         parts = [f"={escape(p.prompt)} -> {escape(p.match)}" for p in model.pairs]
         parts += [f"= -> {escape(d)}" for d in model.distractors]
         return " ".join(parts)
+    if qtype == "essay":
+        if model != parse_spec("essay", {}):
+            raise SpecError("GIFT essays carry no rubric, guidance or length limit")
+        return ""
     raise SpecError(f"unknown question type {qtype!r}")

@@ -42,10 +42,12 @@ from .certifications import certifications_update
 from .gift_import import (
     GiftImportReport,
     gift_import,
+    gift_needs_task,
     gift_preview,
     question_as_gift,
     question_from_gift,
 )
+from .gift_tasks import gift_import_run, gift_import_start
 from .qti_import import QtiImportReport, qti_export, qti_import
 from .reviews import essay_review_submit, essays_awaiting_review, review_submit, score_override
 from .scoring_runs import ScoringRun, _score_batch, attempt_score
@@ -79,6 +81,9 @@ __all__ = [
     "essay_review_submit",
     "essays_awaiting_review",
     "gift_import",
+    "gift_import_run",
+    "gift_import_start",
+    "gift_needs_task",
     "gift_preview",
     "item_statistics_recompute",
     "item_statistics_recompute_dirty",

@@ -51,23 +51,41 @@ def _gift_check_tags(parsed: gift.GiftResult) -> gift.GiftResult:
     return gift.GiftResult(kept, errors)
 
 
-def _gift_check_size(text: str) -> None:
+def _gift_check_size(text: str, *, in_task: bool = False) -> None:
     """Refuse, before parsing, GIFT text over `ASSESSMENTS_GIFT_MAX_BYTES` or with more than
-    `ASSESSMENTS_GIFT_MAX_QUESTIONS` blank-line separated blocks (questions)."""
-    max_bytes = settings.ASSESSMENTS_GIFT_MAX_BYTES
+    `ASSESSMENTS_GIFT_MAX_QUESTIONS` blank-line separated blocks (questions); in a background
+    task, over `ASSESSMENTS_GIFT_TASK_MAX_BYTES` or `…_TASK_MAX_QUESTIONS`."""
+    if in_task:
+        max_bytes = settings.ASSESSMENTS_GIFT_TASK_MAX_BYTES
+        max_questions = settings.ASSESSMENTS_GIFT_TASK_MAX_QUESTIONS
+        how = "imported, in the background"
+    else:
+        max_bytes = settings.ASSESSMENTS_GIFT_MAX_BYTES
+        max_questions = settings.ASSESSMENTS_GIFT_MAX_QUESTIONS
+        how = "read at once"
     size = len(text.encode())
     if size > max_bytes:
         raise AssessmentError(
             f"The GIFT text is {size / 1000:,.0f} kB; at most {max_bytes / 1000:,.0f} kB is "
-            "read at once. Split it into smaller files."
+            f"{how}. Split it into smaller files."
         )
-    max_questions = settings.ASSESSMENTS_GIFT_MAX_QUESTIONS
     blocks = sum(1 for block in re.split(r"\n[ \t]*\n", text) if block.strip())
     if blocks > max_questions:
         raise AssessmentError(
-            f"The GIFT text holds {blocks:,} questions; at most {max_questions:,} are read at "
-            "once. Split it into smaller files."
+            f"The GIFT text holds {blocks:,} questions; at most {max_questions:,} are "
+            f"{how}. Split it into smaller files."
         )
+
+
+def gift_needs_task(*, text: str) -> bool:
+    """Whether `text` is over the caps read while the author waits (then the upload page
+    imports it with a background task); AssessmentError over the task's own hard caps."""
+    try:
+        _gift_check_size(text)
+    except AssessmentError:
+        _gift_check_size(text, in_task=True)
+        return True
+    return False
 
 
 def gift_preview(*, text: str) -> GiftImportReport:
@@ -91,19 +109,34 @@ def gift_import(*, bank: QuestionBank, text: str, import_valid: bool = False) ->
         raise AssessmentError("The file holds no questions.")
     if report.errors and not import_valid:
         return report
-    skills = {
-        s.slug: s
-        for s in Skill.objects.filter(slug__in={t for q in report.questions for t in q.tags})
-    }
-    existing = list(Question.objects.filter(bank=bank).order_by("pk"))
-    by_title = {}
-    for question in existing:
-        if question.title:
-            by_title.setdefault(question.title, question)
-    by_hash = {
-        gift_content_hash(qtype=q.qtype, text=q.text, spec=q.spec): q for q in reversed(existing)
-    }
+    writer = GiftWriter(bank, report)
     for q in report.questions:
+        writer.write(q)
+    return report
+
+
+class GiftWriter:
+    """Writes parsed questions into a bank: a question the bank already holds (same
+    ::name::, or for an unnamed one the same type, text and answers) is updated in place."""
+
+    def __init__(self, bank: QuestionBank, report: GiftImportReport) -> None:
+        self.bank, self.report = bank, report
+        slugs = {t for q in report.questions for t in q.tags}
+        self.skills = {s.slug: s for s in Skill.objects.filter(slug__in=slugs)}
+        existing = list(Question.objects.filter(bank=bank).order_by("pk"))
+        self.by_title: dict[str, Question] = {}
+        for question in existing:
+            if question.title:
+                self.by_title.setdefault(question.title, question)
+        self.by_hash = {
+            gift_content_hash(qtype=q.qtype, text=q.text, spec=q.spec): q
+            for q in reversed(existing)
+        }
+        self.updated_pks: set[int] = set()
+
+    def write(self, q: gift.ParsedQuestion) -> None:
+        report, bank, skills = self.report, self.bank, self.skills
+        by_title, by_hash = self.by_title, self.by_hash
         fields = {
             "qtype": q.qtype,
             "text": q.text,
@@ -119,11 +152,11 @@ def gift_import(*, bank: QuestionBank, text: str, import_valid: bool = False) ->
             qtype=q.qtype, text=q.text, spec=_validated_spec(q.qtype, q.spec)
         )
         match = by_title.get(q.title[:200]) if q.title else by_hash.get(content)
-        if match is not None and match not in report.updated:
+        if match is not None and match.pk not in self.updated_pks:
+            self.updated_pks.add(match.pk)
             report.updated.append(question_update(question=match, **fields))
         else:
             report.created.append(question_create(bank=bank, **fields))
-    return report
 
 
 def question_from_gift(

@@ -7,6 +7,7 @@ from django.db import transaction
 from .. import qti
 from ..exceptions import AssessmentError
 from ..models import Question, QuestionBank
+from ..qti_export import write_package
 from .authoring import question_create
 
 
@@ -52,4 +53,4 @@ def qti_export(*, bank: QuestionBank) -> tuple[bytes, list[qti.QtiProblem]]:
         )
         for q in Question.objects.filter(bank=bank).order_by("pk")
     ]
-    return qti.write_package(questions)
+    return write_package(questions)

@@ -323,6 +323,12 @@ METRICS_MIN_GROUP_SIZE = env.int("TRELLIS_MIN_GROUP_SIZE", default=5)
 # GIFT imports (page and API) read at most this much text and this many questions at once.
 ASSESSMENTS_GIFT_MAX_BYTES = env.int("TRELLIS_GIFT_MAX_BYTES", default=512 * 1000)
 ASSESSMENTS_GIFT_MAX_QUESTIONS = env.int("TRELLIS_GIFT_MAX_QUESTIONS", default=1000)
+# Larger GIFT files, up to these hard maxima, are imported from the page by a background
+# task (assessments.tasks.gift_import_run) whose progress the author follows.
+ASSESSMENTS_GIFT_TASK_MAX_BYTES = env.int("TRELLIS_GIFT_TASK_MAX_BYTES", default=2 * 1000 * 1000)
+ASSESSMENTS_GIFT_TASK_MAX_QUESTIONS = env.int("TRELLIS_GIFT_TASK_MAX_QUESTIONS", default=10_000)
+# Questions written per transaction by that task (the progress moves in these steps).
+ASSESSMENTS_GIFT_TASK_CHUNK = 100
 
 # The largest `limit` a list call may ask for; more is a 400.
 API_MAX_PAGE_SIZE = env.int("TRELLIS_API_MAX_PAGE_SIZE", default=200)

@@ -252,10 +252,13 @@ MALFORMED = """\
 def test_malformed_blocks_are_reported_with_their_line_numbers():
     result = gift.parse_gift(MALFORMED)
     # an unclosed brace does not swallow the question after the next blank line
-    assert [q.title for q in result.questions] == ["Fine", "Later"]
+    assert [(q.title, q.qtype) for q in result.questions] == [
+        ("Fine", "single"),
+        ("Essay", "essay"),
+        ("Description", "description"),
+        ("Later", "true_false"),
+    ]
     assert [str(e) for e in result.errors] == [
-        "line 3 (Essay): essay questions ({}) are not supported",
-        "line 5 (Description): no answer block { }: descriptions are not supported, only questions",
         "line 7 (Not a number): numeric answer 'abc' is not a number",
         "line 9 (Open): the answer block is not closed with }",
     ]
@@ -266,6 +269,7 @@ def test_malformed_blocks_are_reported_with_their_line_numbers():
     [
         ("::B:: Q {~a ~b}", "line 1 (B): no answer is marked right"),
         ("::D:: Q {=a} and {=b}", "line 1 (D): several answer blocks in one question"),
+        ("::D2:: Q } and no block", "line 1 (D2): } without a matching {"),
         ("::E:: Q {~%150%a =b}", "line 1 (E): weight 150% is outside -100..100"),
         ("::F:: Q {~%x%a =b}", "line 1 (F): bad weight in '%x%a'"),
         ("::G:: Q {~%50%a ~%20%b}", "line 1 (G): the weights of the right choices must add up"),

@@ -144,3 +144,98 @@ def test_reimport_updates_by_name_or_content_and_keeps_the_count(author):
     assert sorted(q.pk for q in Question.objects.filter(bank=bank)) == ids
     named = Question.objects.get(bank=bank, title="Named")
     assert [c["text"] for c in named.spec["choices"]] == ["a", "c"]
+
+
+def test_an_empty_answer_block_is_an_essay_scored_with_the_default_rubric():
+    q = one("::Postmortem:: [markdown]Describe what **you** would change. {####[html]Mention SLOs}")
+
+    assert (q.qtype, q.title, q.text, q.spec) == (
+        "essay",
+        "Postmortem",
+        "Describe what **you** would change.",
+        {},
+    )
+    assert q.general_feedback == "Mention SLOs"
+    spec = scoring.parse_spec(q.qtype, q.spec)
+    assert [c.criterion for c in spec.rubric] == ["Answer"]
+    assert scoring.score(q.qtype, spec, "Add an SLO").outcome == scoring.Outcome.AWAITING_REVIEW
+    assert one("Why? {}").qtype == "essay"
+
+
+def test_a_block_without_an_answer_block_is_a_text_block():
+    q = one("// shown before the next questions\n::Intro:: [html]Read the <b>timeline</b>\nbelow.")
+
+    assert (q.qtype, q.title, q.text, q.spec) == (
+        "description",
+        "Intro",
+        "Read the <b>timeline</b>\nbelow.",
+        {},
+    )
+    assert q.notes == "shown before the next questions"
+    assert scoring.correct_answer(q.qtype, q.spec) == []
+
+
+def test_essays_and_text_blocks_are_imported_and_written_back(author):
+    bank = QuestionBankFactory()
+    text = "::Intro:: Read this first.\n\n::Why:: Explain the outage. {}\n\n::Q:: Ok? {T}\n"
+
+    report = services.gift_import(bank=bank, text=text)
+
+    assert report.errors == []
+    stored = {q.title: q for q in Question.objects.filter(bank=bank)}
+    assert {t: (q.qtype, q.text) for t, q in stored.items()} == {
+        "Intro": ("description", "Read this first."),
+        "Why": ("essay", "Explain the outage."),
+        "Q": ("true_false", "Ok?"),
+    }
+    assert (
+        services.question_as_gift(question=stored["Intro"]) == "::Intro::[markdown]Read this first."
+    )
+    assert (
+        services.question_as_gift(question=stored["Why"])
+        == "::Why::[markdown]Explain the outage. {}"
+    )
+    again = services.gift_import(bank=bank, text=text)
+    assert (len(again.created), len(again.updated), bank.questions.count()) == (0, 3, 3)
+
+
+def test_an_essay_with_its_own_rubric_is_not_written_as_gift():
+    spec = {"rubric": [{"criterion": "Depth", "levels": [{"label": "None", "points": 0},
+            {"label": "Some", "points": 1}]}]}  # fmt: skip
+    with pytest.raises(scoring.SpecError, match="GIFT essays carry no rubric"):
+        gift.dump_question(qtype="essay", text="Why?", spec=spec)
+
+
+def test_several_right_answers_with_weights_and_feedback_in_a_short_answer():
+    q = one("::Tools:: Name a tracer {=Jaeger#yes =%50%Zipkin#older}")
+    assert q.spec == {
+        "answers": [
+            {"text": "Jaeger", "mode": "iexact", "feedback": "yes"},
+            {"text": "Zipkin", "mode": "iexact", "feedback": "older", "weight": "50"},
+        ]
+    }
+    spec = scoring.parse_spec(q.qtype, q.spec)
+    assert scoring.score(q.qtype, spec, "zipkin").fraction == D("0.5")
+
+
+def test_an_essay_with_its_own_rubric_opens_for_editing_with_a_warning(client, author):
+    bank = QuestionBankFactory()
+    question = services.question_create(
+        bank=bank,
+        qtype="essay",
+        text="Why?",
+        spec={
+            "rubric": [
+                {
+                    "criterion": "Depth",
+                    "levels": [{"label": "None", "points": 0}, {"label": "Some", "points": 1}],
+                }
+            ]
+        },
+    )
+    client.force_login(author)
+
+    page = client.get(f"/author/assessments/questions/{question.pk}/")
+
+    assert page.status_code == 200
+    assert "This question cannot be written as GIFT" in page.content.decode()

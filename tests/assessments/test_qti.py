@@ -270,7 +270,7 @@ def test_a_package_imports_what_it_can_and_reports_each_other_item(author):
 
 def test_qti3_export_reads_back_unchanged(author):
     bank = QuestionBankFactory()
-    sources = [CHOICE_21, MULTIPLE_22, TEXT_ENTRY_3, ORDER_3, MATCH_21]
+    sources = [CHOICE_21, MULTIPLE_22, TEXT_ENTRY_3, ORDER_3, MATCH_21, EXTENDED_21]
     services.qti_import(bank=bank, data=package({f"i{n}": x for n, x in enumerate(sources)}))
     QuestionFactory(bank=bank, qtype="numeric")
 
@@ -286,9 +286,89 @@ def test_qti3_export_reads_back_unchanged(author):
 
     assert [p.reason for p in skipped] == ["numeric questions are not exported to QTI"]
     assert snapshot(again) == snapshot(bank)
-    assert len(snapshot(again)) == 5
+    assert len(snapshot(again)) == 6
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         manifest = archive.read("imsmanifest.xml").decode()
         item = archive.read(archive.namelist()[0]).decode()
     assert 'type="imsqti_item_xmlv3p0"' in manifest
     assert "qti-assessment-item" in item and "imsqtiasi_v3p0" in item
+
+
+EXTENDED_21 = f"""<assessmentItem {QTI21} identifier="postmortem" title="Postmortem">
+  <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string"/>
+  <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"/>
+  <itemBody>
+    <rubricBlock view="scorer"><p>Full marks name a cause and a follow-up.</p>
+      <p>Blame loses a level.</p></rubricBlock>
+    <p>The deploy of 14:02 doubled the error rate.</p>
+    <extendedTextInteraction responseIdentifier="RESPONSE" expectedLength="400">
+      <prompt>Write the summary of the postmortem.</prompt>
+    </extendedTextInteraction>
+  </itemBody>
+</assessmentItem>"""
+
+EXTENDED_3 = f"""<qti-assessment-item {QTI3} identifier="runbook" title="Runbook">
+  <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="string"/>
+  <qti-item-body>
+    <p>Describe the first three steps of the disk-full runbook.</p>
+    <qti-extended-text-interaction response-identifier="RESPONSE"/>
+  </qti-item-body>
+</qti-assessment-item>"""
+
+
+def test_extended_text_becomes_an_essay_with_the_scorer_rubric_as_guidance():
+    q21 = one(EXTENDED_21)
+    q3 = one(EXTENDED_3)
+
+    assert (q21.qtype, q21.title) == ("essay", "Postmortem")
+    assert q21.text == (
+        "The deploy of 14:02 doubled the error rate.\nWrite the summary of the postmortem."
+    )
+    assert q21.spec == {
+        "guidance": "Full marks name a cause and a follow-up.\nBlame loses a level."
+    }
+    assert (q3.qtype, q3.text, q3.spec) == (
+        "essay",
+        "Describe the first three steps of the disk-full runbook.",
+        {},
+    )
+    spec = scoring.parse_spec(q3.qtype, q3.spec)
+    assert scoring.score("essay", spec, "Free space").outcome == scoring.Outcome.AWAITING_REVIEW
+    several = EXTENDED_3.replace('cardinality="single"', 'cardinality="multiple"')
+    assert [str(p) for p in qti.read_qti(several.encode()).unsupported] == [
+        "runbook: an extended text interaction with several strings per response"
+    ]
+
+
+def test_essays_are_exported_and_read_back_unless_their_rubric_is_their_own(author):
+    bank = QuestionBankFactory()
+    services.qti_import(bank=bank, data=package({"a": EXTENDED_21, "b": EXTENDED_3}))
+    own = QuestionFactory(bank=bank, qtype="essay", title="Own rubric")
+    own.spec = {"rubric": [{"criterion": "Depth", "levels": [{"label": "None", "points": 0},
+                {"label": "Some", "points": 1}]}]}  # fmt: skip
+    own.save()
+
+    data, skipped = services.qti_export(bank=bank)
+    again = QuestionBankFactory()
+    report = services.qti_import(bank=again, data=data)
+
+    assert [str(p) for p in skipped] == [
+        f"q{own.pk}: an essay with its own rubric or length limit has no QTI form"
+    ]
+    assert report.unsupported == []
+
+    def snapshot(b):
+        return [
+            (q.qtype, q.title, q.text, q.spec, q.general_feedback)
+            for q in Question.objects.filter(bank=b).exclude(pk=own.pk).order_by("pk")
+        ]
+
+    assert snapshot(again) == snapshot(bank)
+    assert [q[3]["guidance"] for q in snapshot(again)] == [
+        "Full marks name a cause and a follow-up.\nBlame loses a level.",
+        "",
+    ]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        item = archive.read("items/" + archive.namelist()[0].split("/")[-1]).decode()
+    assert "qti-extended-text-interaction" in item and 'view="scorer"' in item
+    assert "qti-response-processing" not in item and "qti-correct-response" not in item

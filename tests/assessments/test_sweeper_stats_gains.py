@@ -214,13 +214,13 @@ def test_gift_import_writes_every_question_of_a_clean_file(author):
 
 def test_gift_import_with_errors_writes_nothing_unless_asked(author):
     bank = QuestionBankFactory()
-    text = SAMPLE + "\n\n::Bad:: Tell me {}\n\n// [tag:no-such-skill]\n::Tagged:: Q {T}\n"
+    text = SAMPLE + "\n\n::Bad:: Tell me {~a ~b}\n\n// [tag:no-such-skill]\n::Tagged:: Q {T}\n"
 
     report = services.gift_import(bank=bank, text=text)
 
     assert [str(e) for e in report.errors] == [
         "line 7 (Drift signal): no skill drift-detection",
-        "line 68 (Bad): essay questions ({}) are not supported",
+        "line 68 (Bad): no answer is marked right (= or a positive %weight%)",
         "line 71 (Tagged): no skill no-such-skill",
     ]
     assert (report.written, Question.objects.count()) == (False, 0)

@@ -239,7 +239,7 @@ def test_certificate_pages_are_shared_by_signed_link(client, learner):
 
 # --- authors -----------------------------------------------------------------------------
 
-GIFT = "::Good::Which? {=yes ~no}\n\n::Bad::Tell me {}\n"
+GIFT = "::Good::Which? {=yes ~no}\n\n::Bad::Tell me {~a ~b}\n"
 
 
 def test_non_authors_get_403_on_author_pages(client, learner):
@@ -263,7 +263,7 @@ def test_gift_import_previews_errors_and_lets_the_author_choose(client, author):
     url = reverse("assessments:gift_import", args=[bank.pk])
 
     preview = _html(client.post(url, {"text": GIFT, "action": "preview"}))
-    assert "line 3 (Bad): essay questions ({}) are not supported" in preview
+    assert "line 3 (Bad): no answer is marked right" in preview
     assert "Import the 1 valid question" in preview
     assert "Import nothing" in preview
     assert not Question.objects.exists()

@@ -101,14 +101,13 @@ def test_unknown_module_skill_tag_and_broken_gift_are_reported_with_lines(db):
     bad = (
         GIFT_CHECK.replace("module: first", "module: second")
         .replace("// [tag:tracing]\n    ::Two", "// [tag:nope]\n    ::Two")
-        .replace("{TRUE}", "{TRUE}\n\n    ::Three:: No answer block here")
+        .replace("{TRUE}", "{TRUE}\n\n    ::Three:: How many? {#abc}")
     )
     with pytest.raises(CatalogueError) as caught:
         load(("check.yaml", bad))
     assert [str(i) for i in caught.value.issues] == [
         "check.yaml:5: module: pathway 'small' has no module 'second'",
-        "check.yaml:17: bank.gift: no answer block { }: descriptions are not supported, "
-        "only questions",
+        "check.yaml:17: bank.gift: numeric answer 'abc' is not a number",
         "check.yaml:15: bank.gift: unknown skill 'nope'",
     ]
     assert (Assessment.objects.count(), QuestionBank.objects.count()) == (0, 0)

@@ -111,6 +111,7 @@ EXPECTED: dict[str, str] = {
     "assessments:bank_create": "L 403 200 403 403 200",
     "assessments:bank": "L 403 200 403 403 200",
     "assessments:gift_import": "L 403 200 403 403 200",
+    "assessments:gift_import_status": "L 403 404 403 403 404",
     "assessments:question_edit": "L 403 200 403 403 200",
     "assessments:review_queue": "L 403 200 403 403 200",
     "assessments:review": "L 403 404 403 403 404",

@@ -53,4 +53,13 @@ def test_the_import_page_says_why(client, author):
         {"text": "Q{T}\n\n" * 100_000, "action": "preview"},
         follow=True,
     )
-    assert "at most 512 kB is read at once" in page.content.decode()
+    # 600 kB is over what is read at once, and its 100,000 questions over the background cap
+    assert (
+        "holds 100,000 questions; at most 10,000 are imported, in the background. "
+        "Split it into smaller files."
+    ) in page.content.decode()
+    too_big = client.post(
+        reverse("assessments:gift_import", args=[bank.pk]),
+        {"text": "::A long question:: " + "x" * 2_100_000 + " {T}", "action": "preview"},
+    )
+    assert "at most 2,000 kB is imported, in the background" in too_big.content.decode()
