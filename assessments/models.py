@@ -158,7 +158,9 @@ class Assessment(models.Model):
         null=True, blank=True, help_text="Enforced on the server; blank means no limit."
     )
     shuffle_questions = models.BooleanField(default=False)
-    shuffle_choices = models.BooleanField(default=False)
+    shuffle_choices = models.BooleanField(
+        default=True, help_text="Each attempt shows choices in its own order; off fixes the order."
+    )
     feedback_timing = models.CharField(
         max_length=16, choices=FeedbackTiming.choices, default=FeedbackTiming.ON_SCORED
     )

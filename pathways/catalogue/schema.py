@@ -323,7 +323,9 @@ class AssessmentDoc(Strict):
     module: Slug | None = Field(default=None, description="The module it checks, if one.")
     pass_mark: Annotated[int, Field(ge=0, le=100)] = 70
     attempts_allowed: Annotated[int, Field(ge=0, le=100)] = 0
-    shuffle_choices: bool = False
+    shuffle_choices: bool = Field(
+        default=True, description="Each attempt shows choices in its own order; false fixes it."
+    )
     feedback_timing: Literal["immediate", "on_scored", "never"] = "on_scored"
     answers_timing: Literal["with_feedback", "after_final", "never"] = "with_feedback"
     skills: SkillSet = Field(default_factory=list)

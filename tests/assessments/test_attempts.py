@@ -35,9 +35,26 @@ def _submit_and_score(django_capture_on_commit_callbacks, attempt, user, answers
     return callbacks
 
 
+def test_choices_are_shuffled_per_attempt_unless_the_author_fixes_the_order(learner):
+    # given a quiz whose author left the choice order alone (the default)
+    from assessments.models import Assessment
+
+    assert Assessment._meta.get_field("shuffle_choices").default is True
+    quiz, questions = quiz_with([T.SINGLE] * 8)
+
+    # when the learner starts it
+    attempt = services.attempt_start(user=learner, assessment=quiz)
+
+    # then the choices of some question are not in the authored order (8 questions of
+    # 3 choices all staying in order by chance: 1 in 6^8), and every choice is there
+    orders = [attempt.layout["choices"][str(q.pk)] for q in questions]
+    assert all(sorted(order) == ["a", "b", "c"] for order in orders)
+    assert any(order != ["a", "b", "c"] for order in orders)
+
+
 def test_start_lays_out_the_questions_and_resumes_the_same_attempt(learner):
-    # given a published quiz with every question type
-    quiz, questions = quiz_with(ALL_TYPES)
+    # given a published quiz with every question type, its choice order fixed by the author
+    quiz, questions = quiz_with(ALL_TYPES, shuffle_choices=False)
 
     # when the learner starts it twice
     first = services.attempt_start(user=learner, assessment=quiz)
