@@ -2,8 +2,8 @@
 never their own answers."""
 
 from decimal import Decimal
+from functools import partial
 
-from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +12,6 @@ from org.models import Persona, User
 from org.permissions import persona_required
 
 from . import scoring, services
-from .exceptions import AssessmentError
 from .forms import ReviewForm
 from .models import Attempt, Response
 from .selectors import CriterionView
@@ -58,19 +57,9 @@ def essay_review(request: HttpRequest, pk: int) -> HttpResponse:
         for c in spec.rubric
     ]
     form = ReviewForm(request.POST or None, criteria=criteria)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.essay_review_submit(
-                response=response,
-                reviewer=request.user,
-                levels=form.levels(),
-                comment=form.cleaned_data["comment"],
-            )
-        except AssessmentError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "Review saved.")
-            return redirect("assessments:essay_queue")
+    save = partial(services.essay_review_submit, response=response, reviewer=request.user)
+    if form.submit(request, save):
+        return redirect("assessments:essay_queue")
     return render(
         request,
         "assessments/essay_review.html",

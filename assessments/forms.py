@@ -1,14 +1,17 @@
 """HTML forms. They parse and validate input; the services do the writing."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.http import QueryDict
+from django.contrib import messages
+from django.http import HttpRequest, QueryDict
 
 from config import text_limits
 from pathways.models import Capstone, Lab, Module, Pathway, Skill
 
+from .exceptions import AssessmentError
 from .models import Assessment, Question, QuestionBank
 from .selectors import ItemView
 
@@ -239,6 +242,19 @@ class ReviewForm(forms.Form):
 
     def criterion_fields(self) -> list:
         return [self[f"criterion_{i}"] for i in range(len(self.criteria))]
+
+    def submit(self, request: HttpRequest, save: Callable[..., object]) -> bool:
+        """On a valid POST, `save(levels=…, comment=…)` the review: True once saved (with
+        a message saying so); a refusal is shown as a message and the form stays."""
+        if request.method != "POST" or not self.is_valid():
+            return False
+        try:
+            save(levels=self.levels(), comment=self.cleaned_data["comment"])
+        except AssessmentError as exc:
+            messages.error(request, str(exc))
+            return False
+        messages.success(request, "Review saved.")
+        return True
 
 
 class SubmissionForm(forms.Form):

@@ -10,20 +10,9 @@ from pathways.models import Skill
 
 from . import post_check
 from .models import Assessment, Attempt
-from .selectors import normalised_gain
+from .selectors import Gain, normalised_gain
 
 HUNDRED = Decimal(100)
-
-
-@dataclass
-class SkillGain:
-    skill: Skill
-    pre: Decimal | None
-    post: Decimal | None
-
-    @property
-    def gain(self) -> Decimal | None:
-        return normalised_gain(self.pre, self.post)
 
 
 @dataclass
@@ -36,7 +25,7 @@ class MyGain:
     post: Decimal | None = None
     pre_at: object = None
     post_at: object = None
-    skills: list[SkillGain] = field(default_factory=list)
+    skills: list[Gain] = field(default_factory=list)  # of each Skill
     post_closed: str | None = None  # why the post check is not open yet
 
     @property
@@ -107,8 +96,8 @@ def gains_of(*, user: User) -> list[MyGain]:
     for key, group in groups.items():
         pre, post = pre_skills.get(key, {}), post_skills.get(key, {})
         group.skills = sorted(
-            (SkillGain(skills[sid], pre.get(sid), post.get(sid)) for sid in set(pre) | set(post)),
-            key=lambda g: g.skill.name,
+            (Gain(skills[sid], pre.get(sid), post.get(sid)) for sid in set(pre) | set(post)),
+            key=lambda g: g.subject.name,
         )
         post_checks = [c for c in group.checks if c.check_phase in ("post", "both")]
         if post_checks and group.post is None:

@@ -467,8 +467,11 @@ def item_statistics_computed_at(*, assessment: Assessment):  # type: ignore[no-u
 
 
 @dataclass
-class GainRow:
-    user: User
+class Gain:
+    """A first scored pre and a latest scored post percentage of `subject` (a learner,
+    or one skill of a learner's) and the normalised gain between them."""
+
+    subject: Any
     pre: Decimal | None
     post: Decimal | None
 
@@ -480,10 +483,10 @@ class GainRow:
 @dataclass
 class GainSummary:
     label: str
-    rows: list[GainRow]
+    rows: list[Gain]
 
     @property
-    def paired(self) -> list[GainRow]:
+    def paired(self) -> list[Gain]:
         return [r for r in self.rows if r.pre is not None and r.post is not None]
 
     @property
@@ -531,7 +534,7 @@ def skill_checks_for(*, pathway_slug: str) -> QuerySet[Assessment]:
     return Assessment.objects.filter(kind=Assessment.Kind.SKILL_CHECK, pathway__slug=pathway_slug)
 
 
-def skill_check_gains(*, checks: QuerySet[Assessment], people: QuerySet[User]) -> list[GainRow]:
+def skill_check_gains(*, checks: QuerySet[Assessment], people: QuerySet[User]) -> list[Gain]:
     """Per learner: the first scored pre attempt and the latest scored post attempt."""
     rows = (
         Attempt.objects.filter(
@@ -552,8 +555,8 @@ def skill_check_gains(*, checks: QuerySet[Assessment], people: QuerySet[User]) -
             post[user_id] = percent
     users = User.objects.in_bulk(set(pre) | set(post))
     return sorted(
-        (GainRow(users[uid], pre.get(uid), post.get(uid)) for uid in users),
-        key=lambda r: (r.user.full_name or r.user.email).lower(),
+        (Gain(users[uid], pre.get(uid), post.get(uid)) for uid in users),
+        key=lambda r: (r.subject.full_name or r.subject.email).lower(),
     )
 
 
@@ -567,7 +570,7 @@ def gains_by_team(*, viewer: User, checks: QuerySet[Assessment]) -> list[GainSum
         if user_id:
             members[team_id].add(user_id)
     all_rows = {
-        r.user.pk: r
+        r.subject.pk: r
         for r in skill_check_gains(
             checks=checks, people=User.objects.filter(pk__in=set().union(*members.values()))
         )

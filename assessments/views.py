@@ -4,6 +4,8 @@ AssessmentError becomes a message on the page (or, for htmx requests, the fragme
 text); someone else's attempt is a 404.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -452,19 +454,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     criteria, agreement = selectors.rubric_view(attempt=found)
     form = ReviewForm(request.POST or None, criteria=criteria)
     reviewed = any(r.reviewer_id == request.user.pk for r in found.reviews.all())
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.review_submit(
-                attempt=found,
-                reviewer=request.user,
-                levels=form.levels(),
-                comment=form.cleaned_data["comment"],
-            )
-        except AssessmentError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "Review saved.")
-            return redirect("assessments:review_queue")
+    if form.submit(request, partial(services.review_submit, attempt=found, reviewer=request.user)):
+        return redirect("assessments:review_queue")
     can_review = (
         found.status == Status.AWAITING_REVIEW
         and not reviewed

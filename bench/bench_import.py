@@ -13,6 +13,9 @@ maximum resident set size and their ratio: imports stream (the file is read, sto
 parsed, validated and written a part and a chunk at a time), so memory must not grow
 with the input (targets: both under 300 MB, ratio at most 1.2).
 
+BENCH_IMPORT_ONLY=upload measures only the upload requests (the last part: a gunicorn
+worker receiving a file of about BENCH_UPLOAD_MB through the upload page and the API).
+
 Creates and drops its own database (`trellis_bench_incidents` on BENCH_PG_URL,
 default postgres://postgres@127.0.0.1:5432/postgres). Not part of the test suite.
 """
@@ -38,6 +41,8 @@ RECORDS = int(os.environ.get("BENCH_IMPORT_RECORDS", "100000"))
 IMPORT_RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "3"))
 COPY_RUNS = int(os.environ.get("BENCH_COPY_RUNS", "3"))
 TARGET = 0.5
+# "upload": only the upload requests' memory (the last part below), on its own.
+ONLY = os.environ.get("BENCH_IMPORT_ONLY", "")
 DB_NAME = os.environ.get("BENCH_IMPORT_DB", "trellis_bench_incidents")
 SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TEAMS = [
@@ -127,6 +132,8 @@ def _run() -> int:
     call_command("migrate", verbosity=0)
     for slug, name in TEAMS:
         Team.objects.create(slug=slug, name=name)
+    if ONLY == "upload":
+        return 0 if _upload_runs() else 2
 
     table = Incident._meta.db_table
     columns = ", ".join(connection.ops.quote_name(c) for c in INCIDENT_COLUMNS)
@@ -226,6 +233,38 @@ def _slim_records(count: int, path: Path, *, array: bool = False, pad: int = 0) 
         out.write("]\n" if array else "")
 
 
+# Linux starts a program's maximum resident set size (ru_maxrss) at the peak of the
+# address space it replaced at exec: a command started straight from this process (a
+# few hundred MB once the throughput phase has run, whether spawned by fork or vfork)
+# would report at least this process's size, not its own. So a small launcher starts
+# the command and reports the command's own peak, on the last line of its output.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(child.pid, 0)
+sys.stdout.flush()
+print(f"\\nmax_rss_kb={usage.ru_maxrss}", flush=True)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def _max_rss(command: list[str]) -> tuple[int, str, int]:
+    """Run `command` (from a small launcher, see above): its exit code, its output
+    (stdout and stderr) and its maximum resident set size in kB."""
+    launcher = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, *command],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        check=False,
+    )
+    output, _, last = launcher.stdout.decode().rstrip().rpartition("\n")
+    if not last.startswith("max_rss_kb="):
+        return launcher.returncode or 1, launcher.stdout.decode(), 0
+    return launcher.returncode, output, int(last.removeprefix("max_rss_kb="))
+
+
 def _memory_runs(empty_tables, format: str = "jsonl") -> bool:  # type: ignore[no-untyped-def]
     """Max RSS of the import command, in its own process, for each input size: JSON Lines,
     or (format="json") one JSON array."""
@@ -238,27 +277,20 @@ def _memory_runs(empty_tables, format: str = "jsonl") -> bool:  # type: ignore[n
             _slim_records(count, path, array=format == "json")
             size_mb = path.stat().st_size / 2**20
             started = time.perf_counter()
-            child = subprocess.Popen(
+            returncode, output, peak_kb = _max_rss(
                 [
                     sys.executable,
                     str(ROOT / "manage.py"),
                     "import_postmortems",
                     str(path),
                     *("--format", format, "--sync"),
-                ],
-                cwd=ROOT,
-                env=os.environ.copy(),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
+                ]
             )
-            output = child.stdout.read().decode() if child.stdout else ""
-            _, status, usage = os.wait4(child.pid, 0)
-            child.returncode = os.waitstatus_to_exitcode(status)
             elapsed = time.perf_counter() - started
-        if child.returncode != 0 or f"{count} created" not in output:
+        if returncode != 0 or f"{count} created" not in output:
             print(f"{format} import of {count} records failed: {output[-2000:]}")
             return False
-        peak = usage.ru_maxrss / 1024  # kB on Linux
+        peak = peak_kb / 1024
         peaks.append(peak)
         label = "" if format == "jsonl" else f"{format}_"
         print(

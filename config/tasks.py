@@ -7,6 +7,7 @@ this module only.
 """
 
 import logging
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +50,8 @@ def send(name: str, *args: Any, countdown: float | None = None) -> None:
     from config.celery_app import app
 
     if name not in app.tasks:
+        _import_task_module(name)
+    if name not in app.tasks:
         app.loader.import_default_modules()  # the apps' task modules, autodiscovered
     options: dict[str, Any] = {} if countdown is None else {"countdown": countdown}
     task = app.tasks.get(name)
@@ -56,3 +59,21 @@ def send(name: str, *args: Any, countdown: float | None = None) -> None:
         task.apply_async(args=args, **options)
     else:
         app.send_task(name, args=args, **options)
+
+
+def _import_task_module(name: str) -> None:
+    """Import the module a task name points to (names are "<module>.<function>").
+
+    Only that module: Celery's `import_default_modules` would import every app's task
+    modules (and what they import) and run Django's system checks (its Django fixup
+    does on that signal), which costs a web process tens of MB on its first send.
+    A module this process does not have is left to the caller's fallback."""
+    module = name.rpartition(".")[0]
+    if not module:
+        return
+    try:
+        import_module(module)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if not (module == missing or module.startswith(missing + ".")):
+            raise  # the module exists but something it imports does not

@@ -2,15 +2,14 @@
 
 `canonicalize` is RDF Dataset Canonicalization (RDFC-1.0, identical in output to
 URDNA2015) by pyld, with a document loader that serves the files in `contexts/` and
-refuses every other URL.
+refuses every other URL. pyld (and lxml behind it) is imported on the first use, not
+with this module, so web processes that never sign or verify a credential do not load it.
 """
 
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-from pyld import jsonld
 
 from .exceptions import CredentialError
 
@@ -36,6 +35,8 @@ def context_document(url: str) -> dict[str, Any]:
 
 
 def _load(url: str, options: dict | None = None) -> dict[str, Any]:
+    from pyld import jsonld
+
     try:
         document = context_document(url)
     except CredentialError as exc:
@@ -50,6 +51,8 @@ def _load(url: str, options: dict | None = None) -> dict[str, Any]:
 
 def canonicalize(document: dict[str, Any]) -> str:
     """The document's canonical N-Quads (RDFC-1.0)."""
+    from pyld import jsonld
+
     try:
         return jsonld.normalize(
             document,

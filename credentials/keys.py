@@ -4,24 +4,28 @@ A `did:key` carries the public key in the identifier itself, so any verifier res
 offline. The private key comes from `CREDENTIALS_ISSUER_KEY` (the 32-byte seed,
 base64url); unset, it is derived from `SECRET_KEY` with HKDF, so rotating the secret key
 without setting `CREDENTIALS_ISSUER_KEY` first changes the issuer (docs/credentials.md).
+
+cryptography is imported when a key is made or a signature checked, not with this module
+(which every web process loads through the admin).
 """
+
+from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import base58
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 
 from .exceptions import CredentialError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 _ED25519_PUB_MULTICODEC = b"\xed\x01"
 
@@ -45,6 +49,8 @@ class IssuerKey:
 
     @property
     def public_bytes(self) -> bytes:
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
         return self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     @property
@@ -70,6 +76,9 @@ def _seed() -> bytes:
         if len(seed) != 32:
             raise CredentialError("CREDENTIALS_ISSUER_KEY must be 32 bytes, base64url.")
         return seed
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"trellis credentials issuer"
     ).derive(settings.SECRET_KEY.encode("utf-8"))
@@ -77,6 +86,8 @@ def _seed() -> bytes:
 
 @cache
 def _key_for(seed: bytes) -> IssuerKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     return IssuerKey(Ed25519PrivateKey.from_private_bytes(seed))
 
 
@@ -92,10 +103,14 @@ def public_key_from_verification_method(vm: str) -> Ed25519PublicKey:
     raw = from_multibase_b58(fragment)
     if not raw.startswith(_ED25519_PUB_MULTICODEC) or len(raw) != 34:
         raise CredentialError("The verification method is not an Ed25519 key.")
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(raw[2:])
 
 
 def verify_signature(vm: str, signature: bytes, data: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
     try:
         public_key_from_verification_method(vm).verify(signature, data)
     except (InvalidSignature, CredentialError):

@@ -186,13 +186,50 @@ def import_batch_discard(*, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def _documents(batch: ImportBatch) -> Iterator[Document]:
-    """The batch's documents, read one at a time (a large file is many parts)."""
-    for pk in batch.documents.order_by("position").values_list("pk", flat=True):
-        name, content, line_offset, continues = ImportDocument.objects.values_list(
-            "name", "content", "line_offset", "continues"
-        ).get(pk=pk)
-        yield Document(name, content, line_offset, continues)
+def _document(pk: int) -> Document:
+    name, content, line_offset, continues = ImportDocument.objects.values_list(
+        "name", "content", "line_offset", "continues"
+    ).get(pk=pk)
+    return Document(name, content, line_offset, continues)
+
+
+def _document_unlogged(pk: int) -> Document:
+    with queries_unlogged():  # the reading thread's own connection
+        return _document(pk)
+
+
+def _documents(batch: ImportBatch, *, read_ahead: bool = False) -> Iterator[Document]:
+    """The batch's documents, read one at a time (a large file is many parts).
+
+    With `read_ahead` (on PostgreSQL, outside a transaction, as for `_ChunkWriter`), the
+    next part is fetched from a background thread while the caller works on this one,
+    so a run does not wait for the database between parts; one part more is held.
+    """
+    pks = list(batch.documents.order_by("position").values_list("pk", flat=True))
+    if not (read_ahead and len(pks) > 1 and _threads_see_our_writes()):
+        for pk in pks:
+            yield _document(pk)
+        return
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        pending = pool.submit(_document_unlogged, pks[0])
+        for next_pk in pks[1:]:
+            document = pending.result()
+            pending = pool.submit(_document_unlogged, next_pk)
+            yield document
+        yield pending.result()
+    finally:
+        try:
+            pending.cancel()
+            pool.submit(lambda: connection.close()).result()  # the thread's own connection
+        finally:
+            pool.shutdown()
+
+
+def _threads_see_our_writes() -> bool:
+    """Whether another thread's connection sees what this one committed: on PostgreSQL,
+    outside a transaction (inside one, e.g. a test case, the rows are not committed)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def _numbered(records: Iterable[RawRecord]) -> Iterator[RawRecord]:
@@ -349,7 +386,7 @@ class _ChunkWriter:
 
     def __init__(self, batch_id: int) -> None:
         self.batch_id = batch_id
-        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        threaded = _threads_see_our_writes()
         self.pool = ThreadPoolExecutor(max_workers=1) if threaded else None
         self.pending: Future | None = None
         self.last: Any = True
@@ -444,7 +481,7 @@ def _process(
         format=batch.format, source=batch.source, timezone=batch.timezone, mapping=batch.mapping
     )
     if documents is None:
-        documents = _documents(batch)
+        documents = _documents(batch, read_ahead=True)
     else:  # the same text the batch stored (import_batch_create keeps it verbatim)
         documents = (
             Document(d.name, _storable(d.content), d.line_offset, d.continues) for d in documents

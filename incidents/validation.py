@@ -241,17 +241,24 @@ def lifecycle_errors(record: IncidentRecord) -> ErrorList:
     return errors
 
 
+# The latest lifecycle timestamp given → the status it means (the enum values looked up
+# once, not per record).
+STATUS_BY_STAMP = (
+    ("resolved_at", Incident.Status.RESOLVED.value),
+    ("mitigated_at", Incident.Status.MITIGATED.value),
+    ("acknowledged_at", Incident.Status.ACKNOWLEDGED.value),
+)
+OPEN = Incident.Status.OPEN.value
+
+
 def derived_status(record: IncidentRecord) -> str:
-    if record.status is not None:
-        return record.status
-    for stamp, status in (
-        ("resolved_at", Incident.Status.RESOLVED),
-        ("mitigated_at", Incident.Status.MITIGATED),
-        ("acknowledged_at", Incident.Status.ACKNOWLEDGED),
-    ):
-        if getattr(record, stamp) is not None:
-            return status.value
-    return Incident.Status.OPEN.value
+    values = record.__dict__
+    if values["status"] is not None:
+        return values["status"]
+    for stamp, status in STATUS_BY_STAMP:
+        if values[stamp] is not None:
+            return status
+    return OPEN
 
 
 # Without these a record is no postmortem: an error in them rejects the record.

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .cohort_impact import KpiImpact
-from .staggered import Interval
+if TYPE_CHECKING:  # numpy behind them is loaded by the pages that draw charts
+    from .cohort_impact import KpiImpact
+    from .staggered import Interval
 
 WIDTH = 560
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 36

@@ -26,8 +26,6 @@ from .exceptions import MetricsError
 from .models import KeyResult, Objective
 from .registry import REGISTRY
 
-DURATION_STATISTICS = ("median", "p90", "mean")
-
 
 def may_create(user: Any) -> bool:
     return selectors.may_see_everything(user) or access.is_manager(user)
@@ -48,25 +46,7 @@ def teams_for(user: Any) -> list[Team]:
     return list(access.teams_managed_by(user).order_by("name"))
 
 
-def statistics_for(kpi_key: str) -> tuple[str, ...]:
-    kpi = REGISTRY[kpi_key]
-    if kpi.family == "incident":
-        return tuple(sorted(services.STATISTICS.get(kpi_key, set(DURATION_STATISTICS))))
-    return ("value",)
-
-
-def _check_scope(user: Any, kpi_key: str, scope: str) -> None:
-    kpi = REGISTRY.get(kpi_key)
-    if kpi is None:
-        raise MetricsError(f"Unknown KPI {kpi_key!r}.")
-    try:
-        parsed = selectors.scope_parse(scope)
-    except Http404:
-        raise MetricsError(f"Unknown scope {scope!r}.") from None
-    if kpi.family == "training" and parsed.kind != "cohort":
-        raise MetricsError(f"{kpi.name} is measured for a cohort: scope cohort:<id>.")
-    if kpi.family == "external" and parsed.kind not in ("org", "team", "teams"):
-        raise MetricsError(f"{kpi.name} is measured for the organisation or teams.")
+def _check_scope_access(user: Any, scope: str) -> None:
     if selectors.may_see_everything(user):
         return
     try:
@@ -120,15 +100,16 @@ def key_result_save(
         raise PermissionDenied("You may not edit this objective.")
     if key_result is not None and key_result.objective_id != objective.pk:
         raise Http404
+    services.key_result_check(
+        kpi_key=kpi_key,
+        statistic=statistic,
+        scope=scope,
+        baseline_value=baseline_value,
+        target_value=target_value,
+    )
     if kpi_key:
-        _check_scope(user, kpi_key, scope)
-        if statistic not in statistics_for(kpi_key):
-            raise MetricsError(
-                f"For {kpi_key} the statistic is one of: {', '.join(statistics_for(kpi_key))}."
-            )
+        _check_scope_access(user, scope)
         current_value = None
-    if baseline_value == target_value:
-        raise MetricsError("The target must differ from the baseline.")
     result = key_result or KeyResult(objective=objective)
     result.description = description
     result.kpi_key = kpi_key

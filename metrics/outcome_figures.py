@@ -78,12 +78,6 @@ def measure_from_json(data: dict[str, Any]) -> OutcomeMeasure:
     return OutcomeMeasure(**values)
 
 
-def _outcome_rows(cohort: Any) -> list[tuple[Any, Any]]:
-    """(pathway, outcome) in the order `selectors.cohort_outcomes` measures them."""
-    pathways = list(cohort.pathways.prefetch_related("outcomes"))
-    return [(pathway, outcome) for pathway in pathways for outcome in pathway.outcomes.all()]
-
-
 def cohort_outcomes_store(*, cohort_id: int, today: dt.date | None = None) -> int:
     """Measure one cohort's outcomes for all its teams and each team, and replace its
     stored rows. Idempotent; concurrent runs for one cohort queue on its row lock.
@@ -175,19 +169,26 @@ def cohort_outcomes_for(*, cohort: Any, scope: Scope, today: dt.date) -> Outcome
     see): stored ones when the worker measured exactly these teams and every current
     outcome, else computed now (and the cohort queued when its rows are missing or out
     of date)."""
+    from pathways.models import PathwayOutcome
+
     from .registry import REGISTRY
 
     wanted = tuple(sorted(scope.team_ids or ()))
     all_team_ids = tuple(cohort_team_ids(cohort))
     scope_key = _scope_key(wanted, all_team_ids) if wanted else None
-    outcome_ids = [o.pk for _, o in _outcome_rows(cohort) if o.kpi_key in REGISTRY]
+    # Every current outcome the worker measures (their order is the stored rows' own).
+    outcome_ids = sorted(
+        PathwayOutcome.objects.filter(pathway__cohorts=cohort, kpi_key__in=list(REGISTRY))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     if scope_key is not None:
         stored = list(
             CohortOutcome.objects.filter(cohort_id=cohort.pk, scope_key=scope_key).order_by(
                 "position"
             )
         )
-        fits = [r.outcome_id for r in stored] == outcome_ids and all(
+        fits = sorted(r.outcome_id for r in stored) == outcome_ids and all(
             tuple(r.team_ids) == wanted for r in stored
         )
         if fits and (stored or not outcome_ids):

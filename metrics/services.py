@@ -63,7 +63,7 @@ SWEEP_BATCH_HORIZON = dt.timedelta(days=7)
 REBUILD_WORK_MEM = "64MB"
 
 
-def _lock_state(*, work_mem: str = "") -> RollupState:
+def _lock_state(*, work_mem: str = "") -> None:
     """Take the rollup lock for the current transaction.
 
     On PostgreSQL the transaction also commits asynchronously: rollups, the map and
@@ -75,16 +75,21 @@ def _lock_state(*, work_mem: str = "") -> RollupState:
     memory each sort or hash may use before spilling to disk (the full rebuild).
     """
     if connection.vendor == "postgresql":
+        # One round trip: the settings, then the row lock (the row exists from the
+        # first migration on; get_or_create below covers a table emptied by hand).
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('synchronous_commit', 'off', true),"
                 " set_config('jit', 'off', true),"
                 " set_config('work_mem', coalesce(nullif(%s, ''),"
-                " current_setting('work_mem')), true)",
+                " current_setting('work_mem')), true),"
+                " (SELECT count(*) FROM (SELECT 1 FROM metrics_rollupstate WHERE id = 1"
+                " FOR UPDATE) AS locked)",
                 [work_mem],
             )
-    state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
-    return state
+            if cursor.fetchone()[3]:
+                return
+    RollupState.objects.select_for_update().get_or_create(pk=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +292,50 @@ STATISTICS = {
     "rollback_rate": {"value", "count"},
     "cleanup_hours": {"value", "per_incident"},
 }
+DURATION_STATISTICS = ("median", "p90", "mean")
+
+
+def statistics_for(kpi_key: str) -> tuple[str, ...]:
+    """The statistics a key result bound to this KPI may track."""
+    kpi = REGISTRY[kpi_key]
+    if kpi.family == "incident":
+        return tuple(sorted(STATISTICS.get(kpi_key, set(DURATION_STATISTICS))))
+    return ("value",)
+
+
+def key_result_check(
+    *,
+    kpi_key: str,
+    statistic: str,
+    scope: str,
+    baseline_value: Decimal,
+    target_value: Decimal,
+    filters: dict | None = None,
+) -> None:
+    """What every key result must satisfy, however it is written (form, API, seed):
+    a known KPI, a scope it is measured over, one of its statistics, valid filters and
+    a target other than the baseline. Who may track the scope is the caller's check."""
+    from . import selectors
+
+    if kpi_key:
+        kpi = REGISTRY.get(kpi_key)
+        if kpi is None:
+            raise MetricsError(f"Unknown KPI {kpi_key!r}.")
+        try:
+            parsed = selectors.scope_parse(scope)
+        except Http404:
+            raise MetricsError(f"Unknown scope {scope!r}.") from None
+        if kpi.family == "training" and parsed.kind != "cohort":
+            raise MetricsError(f"{kpi.name} is measured for a cohort: scope cohort:<id>.")
+        if kpi.family == "external" and parsed.kind not in ("org", "team", "teams"):
+            raise MetricsError(f"{kpi.name} is measured for the organisation or teams.")
+        if statistic not in statistics_for(kpi_key):
+            raise MetricsError(
+                f"For {kpi_key} the statistic is one of: {', '.join(statistics_for(kpi_key))}."
+            )
+        selectors.filters_parse(filters or {})
+    if baseline_value == target_value:
+        raise MetricsError("The target must differ from the baseline.")
 
 
 def objective_create(
@@ -328,22 +377,15 @@ def key_result_create(
 ) -> KeyResult:
     """Add a key result. Bound to a KPI it is measured now and after every rollup
     run; without one, `current_value` is what someone reported."""
-    from . import selectors
-
+    key_result_check(
+        kpi_key=kpi_key,
+        statistic=statistic,
+        scope=scope,
+        baseline_value=baseline_value,
+        target_value=target_value,
+        filters=filters,
+    )
     if kpi_key:
-        kpi = REGISTRY.get(kpi_key)
-        if kpi is None or kpi.family != "incident":
-            raise MetricsError(f"{kpi_key!r} is not an incident KPI this version can measure.")
-        allowed = STATISTICS.get(kpi_key, {"median", "p90", "mean"})
-        if statistic not in allowed:
-            raise MetricsError(
-                f"For {kpi_key} the statistic is one of: {', '.join(sorted(allowed))}."
-            )
-        try:
-            selectors.scope_parse(scope)
-        except Http404:
-            raise MetricsError(f"Unknown scope {scope!r}.") from None
-        selectors.filters_parse(filters or {})
         current_value = None
     result = KeyResult(
         objective=objective,

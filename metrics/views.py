@@ -7,22 +7,32 @@ on how many incidents or people are behind it.
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from config.replica import replica_reads
 from org import access
 from org.models import Persona
 from org.permissions import persona_required
 
-from . import impact_charts, outcome_figures, presenters, selectors, services, small_groups
-from .cohort_impact import staggered_impact
+from . import (
+    fragments,
+    impact_charts,
+    outcome_figures,
+    presenters,
+    selectors,
+    services,
+    small_groups,
+)
+from .compute import RateSummary
 from .exceptions import MetricsError
 from .forms import ImpactForm, IncidentFilterForm
-from .impact import impact_for_teams
 from .models import CohortSnapshot
 from .registry import DURATION_KPIS, REGISTRY
 
@@ -222,6 +232,10 @@ def impact(request: HttpRequest) -> HttpResponse:
         for value, label in selectors.scopes_for_user(user=request.user)
         if value.startswith("team:")
     ]
+    # numpy (behind both estimators) is imported by the pages that use it, not at start-up.
+    from .cohort_impact import staggered_impact
+    from .impact import impact_for_teams
+
     form = ImpactForm(request.GET or None, team_choices=choices)
     result = None
     if form.is_valid():
@@ -299,61 +313,134 @@ def _cohort_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         snapshot = CohortSnapshot.objects.filter(cohort_id=pk).first()
     data = snapshot.data if snapshot else {}
     scope = selectors.cohort_scope(user=request.user, team_ids=data.get("team_ids", []))
-    shown = (
-        data
-        if small_groups.viewer_sees_everyone(user=request.user, cohort_id=pk)
-        else small_groups.suppress(data)
-    )
+    sees_everyone = small_groups.viewer_sees_everyone(user=request.user, cohort_id=pk)
+    shown = data if sees_everyone else small_groups.suppress(data)
     # `data` as shown (small groups merged or hidden); KPIs over the whole cohort use `all_data`.
     return {
         "cohort": cohort,
         "snapshot": snapshot,
         "data": shown,
         "all_data": data,
+        "sees_everyone": sees_everyone,
         "scope": scope,
     }
+
+
+# The parts of the cohort dashboard kept in the cache (`metrics.fragments`), with the
+# templates each is rendered from.
+TRAINING_PARTS = ("metrics/_cohort_progress.html", "metrics/_cohort_skills.html")
+INCIDENT_PARTS = (
+    "metrics/_incident_filters.html",
+    "metrics/_incident_panel.html",
+    "metrics/_method.html",
+)
+IMPACT_PARTS = ("metrics/_impact_table.html",)
+
+
+def _training_parts(context: dict[str, Any]) -> dict[str, str]:
+    """The progress and skills panels of the snapshot as the viewer may see it: the
+    same for every viewer of this snapshot who sees (or not) every member."""
+    snapshot = context["snapshot"]
+
+    def build() -> dict[str, str]:
+        data = context["data"]
+        charts = presenters.training_charts(data)
+        return {
+            "progress_html": render_to_string(
+                TRAINING_PARTS[0], {"data": data, "training_charts": charts}
+            ),
+            "skills_html": render_to_string(TRAINING_PARTS[1], {"data": data}),
+        }
+
+    parts = (
+        snapshot.pk,
+        snapshot.computed_at,
+        context["sees_everyone"],
+        settings.METRICS_MIN_GROUP_SIZE,
+    )
+    value = fragments.cached("cohort-training", TRAINING_PARTS, parts, build)
+    return {name: mark_safe(html) for name, html in value.items()}
+
+
+def _incident_parts(
+    request: HttpRequest, scope: selectors.Scope, cohort: Any, rollups: Any, **panel: Any
+) -> tuple[str, RateSummary]:
+    """The incident filters and panel as first shown (no parameters), and the governance
+    coverage since the cohort started (a training KPI), for these teams."""
+
+    def build() -> dict[str, Any]:
+        context = _incident_panel(request, scope, **panel)
+        governance = selectors.governance_since(context["report"], cohort.start_date)
+        html = render_to_string(INCIDENT_PARTS[0], {**context, "request": request})
+        return {"html": html, "governance": (governance.count, governance.n)}
+
+    parts = (request.path, scope.team_ids, cohort.start_date, timezone.localdate(), rollups)
+    value = fragments.cached("cohort-incidents", INCIDENT_PARTS, parts, build)
+    count, n = value["governance"]
+    return mark_safe(value["html"]), RateSummary(count=count, n=n)
+
+
+def _impact_part(scope: selectors.Scope, cohort: Any, rollups: Any, today: dt.date) -> str:
+    """The before/after comparison of these teams with all the others."""
+
+    def build() -> str:
+        from .impact import impact_for_teams  # numpy, only where used
+
+        impact = impact_for_teams(
+            team_ids=scope.team_ids or (), start=cohort.start_date, window_days=90, today=today
+        )
+        return render_to_string(IMPACT_PARTS[0], {"impact": impact})
+
+    parts = (scope.team_ids, cohort.start_date, today, rollups)
+    return mark_safe(fragments.cached("cohort-impact", IMPACT_PARTS, parts, build))
 
 
 @replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """The manager's view of a cohort: training progress and the incident KPIs of its
-    teams before and after it started. Reads one snapshot, rollups and key results."""
+    teams before and after it started. Reads one snapshot, rollups and key results;
+    the parts every viewer of the same figures sees alike come from the cache."""
     context = _cohort_context(request, pk)
     cohort, scope = context["cohort"], context["scope"]
     trend_from = cohort.start_date - dt.timedelta(weeks=COHORT_TREND_WEEKS_BEFORE)
+    today = timezone.localdate()
+    governance = None
     if scope is not None:
-        services.rollups_refresh_requested()
-        context.update(
-            _incident_panel(
-                request,
-                scope,
-                csv_url=reverse("metrics:cohort_incidents_csv", args=[pk]),
-                marker=cohort.start_date,
-                date_from=trend_from,
+        rollups, sweep_due = fragments.rollups_version()
+        if sweep_due and services.rollups_refresh_requested():
+            # Without a broker the sweep has just run: the rollups may have changed.
+            rollups, _ = fragments.rollups_version()
+        panel = {
+            "csv_url": reverse("metrics:cohort_incidents_csv", args=[pk]),
+            "marker": cohort.start_date,
+            "date_from": trend_from,
+        }
+        if request.GET or request.headers.get("HX-Request"):
+            # Filters (or a parameter to report as wrong): computed for this request.
+            context.update(_incident_panel(request, scope, **panel))
+            if context["partial"]:
+                return render(request, "metrics/_incident_panel.html", context)
+            governance = selectors.governance_since(context["report"], cohort.start_date)
+        else:
+            context["incidents_html"], governance = _incident_parts(
+                request, scope, cohort, rollups, **panel
             )
-        )
-        if context["partial"]:
-            return render(request, "metrics/_incident_panel.html", context)
+    if context["snapshot"] is not None:
+        context.update(_training_parts(context))
     data = context["data"]
     at_risk, hidden = selectors.at_risk_visible(user=request.user, rows=data.get("at_risk", []))
-    today = timezone.localdate()
-    impact_result = None
     if scope is not None and cohort.start_date <= today:
-        impact_result = impact_for_teams(
-            team_ids=scope.team_ids or (), start=cohort.start_date, window_days=90, today=today
-        )
+        context["impact_html"] = _impact_part(scope, cohort, rollups, today)
     context.update(
         {
-            "training_charts": presenters.training_charts(data),
             "at_risk": at_risk,
             # the nudge (notifications) is a manager's; it checks who they may see itself
             "can_nudge": access.is_manager(request.user),
             "at_risk_hidden": hidden + data.get("at_risk_total", 0) - len(data.get("at_risk", [])),
-            "impact": impact_result,
             "objectives": selectors.objectives_for_user(user=request.user),
             "training_kpis": selectors.training_kpis(
-                data=context["all_data"], report=context.get("report"), since=cohort.start_date
+                data=context["all_data"], report=None, governance=governance
             ),
             "outcome_figures": outcome_figures.cohort_outcomes_for(
                 cohort=cohort, scope=scope, today=today

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from icalendar import Calendar, Event
 
 from config.mail import absolute_url
 from org.models import User
@@ -55,6 +54,8 @@ def events_for(*, user: User) -> list[CalendarEvent]:
 
 
 def ical_for(*, user: User) -> bytes:
+    from icalendar import Calendar, Event  # only for the feed, not in every web process
+
     host = settings.TRELLIS_BASE_URL.split("://", 1)[-1].split("/", 1)[0]
     calendar = Calendar()
     calendar.add("prodid", "-//Trellis//due dates//EN")

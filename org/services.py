@@ -11,6 +11,7 @@ from django.utils import timezone
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
+from config import stamps
 from config.tasks import enqueue_on_commit
 
 from .exceptions import OrgError
@@ -163,6 +164,7 @@ def _people_import_apply(batch: PeopleImport) -> list[int]:
     for user in renamed:
         user.full_name = names[user.email]
     User.objects.bulk_update(renamed, ["full_name"])
+    stamps.bump(stamps.CATALOGUE)  # names and memberships written without signals
 
     memberships = [
         Membership(
@@ -201,6 +203,7 @@ def user_deactivate(*, user: User, by: User | None = None, reason: str = "") -> 
 
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
+        stamps.bump(stamps.learner(user.pk))
         user.is_active = False
         tokens = 0
         for label in TOKEN_MODELS:

@@ -19,6 +19,7 @@ from org.audit import audit_change
 from org.models import User
 from pathways.catalogue.references import outcome_problems
 
+from . import page_cache
 from .catalogue import exporter, importer
 from .catalogue.importer import LoadResult, content_problems, publish_problems
 from .catalogue.schema import Ladder, Rubric
@@ -179,6 +180,7 @@ def pathway_publish(*, pathway: Pathway) -> Pathway:
         Pathway.objects.filter(pk__in=[p.pk for p in previous]).update(
             status=Pathway.Status.ARCHIVED, updated_at=timezone.now()
         )
+        page_cache.catalogue_changed()
         pathway.refresh_from_db()
         audit_change(instance=pathway, changes={"status": (Pathway.Status.DRAFT, pathway.status)})
         for old in previous:
@@ -340,6 +342,7 @@ def module_reorder(*, pathway: Pathway, slugs: list[str]) -> None:
         Module.objects.filter(pk=modules[slug].pk).update(order=shift + position)
     for position, slug in enumerate(slugs, start=1):
         Module.objects.filter(pk=modules[slug].pk).update(order=position)
+    page_cache.catalogue_changed()
 
 
 def module_move(*, module: Module, direction: str) -> None:

@@ -22,6 +22,18 @@ def xapi_statements_stored(statement_ids: list[str]) -> int:
     return xapi_evidence.skill_evidence_from_statements(statement_ids=statement_ids)
 
 
+@shared_task(
+    name="pathways.tasks.xapi_opened",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def xapi_opened(statements: list[dict]) -> int:
+    """Queued by `module_opened`: the "opened" statements of module pages, stored after
+    the response (acknowledged once stored; their ids make a second run store nothing)."""
+    return xapi.statements_opened_store(statements)
+
+
 @shared_task(name="pathways.tasks.xapi_progress_done", ignore_result=True)
 def xapi_progress_done(items: list[list]) -> int:
     """Queued by `progress_mark_many`: the "completed" statements of what it completed."""

@@ -1,18 +1,23 @@
 """Learner pages: the catalogue by role, enrolment, the pathway week by week, modules, labs."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from config import stamps
 from org.models import Persona
 from org.permissions import persona_required
 
-from . import selectors, services
+from . import page_cache, selectors, services
 from .exceptions import PathwayError
-from .models import Pathway, Role
+from .models import Module, Pathway, Role
 from .progress import sequence
 from .progress import services as progress_services
 from .progress.exceptions import ProgressError
@@ -102,9 +107,9 @@ def pathway_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(reverse("pathways:pathway_detail", args=[slug]))
 
 
-@persona_required(Persona.LEARNER)
-def module_detail(request: HttpRequest, slug: str, module_slug: str) -> HttpResponse:
-    """A module as a sequence: content, its checks, its labs, then the next module."""
+def _module_fragments(request: HttpRequest, slug: str, module_slug: str) -> dict:
+    """What a module page shows around the learner's checks, rendered (the checks and
+    the forms with their CSRF tokens are rendered per request)."""
     pathway, version_query = _viewed_pathway(request, slug, detail="module")
     module = next((m for m in pathway.modules.all() if m.slug == module_slug), None)
     if module is None:
@@ -112,20 +117,58 @@ def module_detail(request: HttpRequest, slug: str, module_slug: str) -> HttpResp
     previous, following = sequence.neighbours(pathway, module)
     journey = sequence.journey_for(user=request.user, pathway=pathway, today=timezone.localdate())
     labs = [(lab, journey.status("lab", lab.pk) if journey else None) for lab in module.labs.all()]
+    context = {
+        "pathway": pathway,
+        "module": module,
+        "journey": journey,
+        "status": journey.status("module", module.pk) if journey else None,
+        "labs": labs,
+        "previous": previous,
+        "next": following,
+        "version_query": version_query,
+    }
+    return {
+        "title": module.title,
+        "module": SimpleNamespace(
+            pk=module.pk, title=module.title, pathway_id=pathway.pk, pathway=str(pathway)
+        ),
+        "status": context["status"],
+        "head_html": render_to_string("pathways/_module_head.html", context),
+        "tail_html": render_to_string("pathways/_module_tail.html", context),
+    }
+
+
+@persona_required(Persona.LEARNER)
+def module_detail(request: HttpRequest, slug: str, module_slug: str) -> HttpResponse:
+    """A module as a sequence: content, its checks, its labs, then the next module.
+
+    All but the checks is cached per learner, day and URL under the learner's and the
+    catalogue's stamps (`pathways.page_cache`); the checks are read on every view."""
+    stamp = page_cache.learner_stamp(request.user.pk)
+    key = ":".join(
+        [
+            "page:module",
+            str(request.user.pk),
+            timezone.localdate().isoformat(),
+            stamp or "",
+            slug,
+            module_slug,
+            request.GET.get("version", ""),
+        ]
+    )
+    fragments = cache.get(key) if stamp else None
+    if fragments is None:
+        fragments = _module_fragments(request, slug, module_slug)
+        if stamp:
+            cache.set(key, fragments, stamps.FRAGMENT_SECONDS)
+    module = fragments["module"]
     module_opened(user=request.user, module=module)
     return render(
         request,
         "pathways/module_detail.html",
         {
-            "pathway": pathway,
-            "module": module,
-            "journey": journey,
-            "status": journey.status("module", module.pk) if journey else None,
-            "steps": sequence.module_steps(user=request.user, module=module),
-            "labs": labs,
-            "previous": previous,
-            "next": following,
-            "version_query": version_query,
+            **fragments,
+            "steps": sequence.module_steps(user=request.user, module=Module(pk=module.pk)),
         },
     )
 

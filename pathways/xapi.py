@@ -82,12 +82,29 @@ def parent_context(module: Any) -> dict:
 
 
 def module_opened(*, user: Any, module: Any) -> str:
-    return record(
-        user=user,
-        verb_name="opened",
-        target=activity("module", module.pk, module.title),
-        context=parent_context(module),
-    )
+    """Record that a learner opened a module page, after the response: the statement is
+    built now (its id and timestamp fixed) and stored by `pathways.tasks.xapi_opened`,
+    queued on commit (kept in the task outbox while the broker is down). Storing it
+    again with the same id stores nothing, so a retried task records it once."""
+    from config.tasks import enqueue_on_commit
+
+    statement = {
+        "id": str(uuid.uuid4()),
+        "actor": actor_for(user),
+        "verb": verb("opened"),
+        "object": activity("module", module.pk, module.title),
+        "context": {"platform": "Trellis", **parent_context(module)},
+        "timestamp": format_stored(timezone.now()),
+    }
+    enqueue_on_commit("pathways.tasks.xapi_opened", [statement])
+    return statement["id"]
+
+
+def statements_opened_store(statements: list[dict]) -> int:
+    """Store "opened" statements built by `module_opened` (each once, whatever the retries)."""
+    for statement in statements:
+        statement_record(statement=statement)
+    return len(statements)
 
 
 def _completed_statement(*, user_id: int, module: Any, lab: Any, completed_at: Any) -> dict:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from lrs.models import Statement
 from org.models import User
 
+from . import page_cache
 from .models import SkillRating, XAPISkillMapping
 
 
@@ -80,6 +81,7 @@ def skill_evidence_from_statements(*, statement_ids: list[str]) -> int:
                 )
             )
     created = SkillRating.objects.bulk_create(ratings, ignore_conflicts=True)
+    page_cache.learners_changed(r.person_id for r in created)
     return len(created)
 
 

@@ -404,8 +404,8 @@ class ItemStatisticSerializer(serializers.Serializer):
 
 
 class GainRowSerializer(serializers.Serializer):
-    email = serializers.EmailField(source="user.email")
-    name = serializers.CharField(source="user.full_name")
+    email = serializers.EmailField(source="subject.email")
+    name = serializers.CharField(source="subject.full_name")
     pre = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
     post = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
     gain = serializers.DecimalField(max_digits=6, decimal_places=3, allow_null=True)

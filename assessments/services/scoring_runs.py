@@ -18,6 +18,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from config.tasks import enqueue_on_commit
+from pathways import page_cache
 from pathways.models import Progress, SkillRating
 from pathways.progress.services import progress_mark_many
 
@@ -249,6 +250,7 @@ def _store(
     ]
     if ratings:
         SkillRating.objects.bulk_create(ratings, ignore_conflicts=True)
+        page_cache.learners_changed(r.person_id for r in ratings)
     _record_progress(attempts, scores)
     _award_certifications(triggers=attempts)
     # Item statistics need recomputing for assessments with questions.

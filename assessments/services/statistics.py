@@ -3,7 +3,6 @@
 from collections import defaultdict
 from decimal import Decimal
 
-import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +20,8 @@ def item_statistics_recompute(*, assessment_id: int) -> list[ItemStatistic]:
     items (corrected item-total correlation; for right/wrong items this is the
     point-biserial). Undefined (None) with fewer than 3 attempts or no variance.
     """
+    import numpy as np  # only here: web processes import this module without needing it
+
     Assessment.objects.filter(pk=assessment_id).update(stats_dirty=False)
     rows = list(
         Response.objects.filter(

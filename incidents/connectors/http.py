@@ -1,16 +1,24 @@
 """The HTTP side every pull connector shares: one JSON GET with back-off on 429
 (`Retry-After`, at most a minute, five attempts), a bad token as a clear error, and
-any other failure as a `ConnectorError` naming the vendor and the path."""
+any other failure as a `ConnectorError` naming the vendor and the path.
+
+httpx is imported when a connector is made, not with this module: web processes load
+the connectors' models and admin without ever calling a vendor.
+"""
+
+from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 MAX_ATTEMPTS = 5
 MAX_RETRY_AFTER = 60.0
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+TIMEOUT_SECONDS = 30.0
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 class ConnectorError(Exception):
@@ -26,8 +34,11 @@ class JsonApi:
     def __init__(
         self, base_url: str, headers: dict[str, str], sleep: Callable[[float], None] = time.sleep
     ) -> None:
+        import httpx
+
         self.sleep = sleep
-        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=TIMEOUT, headers=headers)
+        timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers=headers)
 
     def close(self) -> None:
         self.http.close()
@@ -43,6 +54,8 @@ class JsonApi:
         return str(message or response.reason_phrase)[:300]
 
     def get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 response = self.http.get(path, params=params)

@@ -7,16 +7,24 @@ decrypts, so a key is rotated by putting a new one first, running
 dropping the old one. Without the setting, development and tests derive a key from
 SECRET_KEY; production (`TRELLIS_SECRETS_KEY_REQUIRED`) refuses to store or read a
 secret, and `check --deploy` reports the missing key.
+
+cryptography is imported when a secret is encrypted or read (or the keys checked), not
+with this module, which the admin loads in every web process.
 """
+
+from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 SETTING = "TRELLIS_SECRETS_KEY"
 
@@ -28,6 +36,8 @@ def configured_keys() -> list[str]:
 
 def key_problem() -> str:
     """Why the configured keys cannot be used; "" when they can (or none is set)."""
+    from cryptography.fernet import Fernet
+
     for position, key in enumerate(configured_keys(), start=1):
         try:
             Fernet(key)
@@ -46,6 +56,8 @@ def _derived_key() -> bytes:
 
 
 def _fernet() -> MultiFernet:
+    from cryptography.fernet import Fernet, MultiFernet
+
     problem = key_problem()
     if problem:
         raise ImproperlyConfigured(problem)
@@ -67,6 +79,8 @@ def secret_decrypt(value: str) -> str:
     """The secret; "" when none is stored or it cannot be read with the current keys."""
     if not value:
         return ""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(value.encode()).decode()
     except InvalidToken:

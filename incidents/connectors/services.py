@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cryptography.fernet import InvalidToken
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -294,6 +293,8 @@ def sources_secrets_rotate() -> tuple[int, list[str]]:
     """Re-encrypt every stored secret with the first TRELLIS_SECRETS_KEY. Returns how
     many sources were rewritten and the names of those no configured key can read
     (left as they are: enter their secrets again)."""
+    from cryptography.fernet import InvalidToken
+
     rotated, unreadable = 0, []
     for source in IncidentSource.objects.order_by("pk"):
         try:

@@ -17,10 +17,8 @@ from org import access
 from org.models import Team
 
 from .. import external, outcome_figures, presenters, selectors, services, small_groups
-from ..cohort_impact import as_data, staggered_impact
 from ..compute import PERIODS
 from ..exceptions import MetricsError
-from ..impact import impact_for_teams
 from ..models import CohortSnapshot, KpiObservation, Objective
 from ..registry import KPIS
 from .serializers import (
@@ -147,6 +145,8 @@ class ImpactApi(APIView):
             raise MetricsError("window is a number of days.") from None
         if not 7 <= window <= 364:
             raise MetricsError("window is between 7 and 364 days.")
+        from ..impact import impact_for_teams  # numpy, only where used
+
         impact = impact_for_teams(
             team_ids=scope.team_ids or (),
             start=start,
@@ -195,6 +195,8 @@ class CohortImpactApi(APIView):
             raise MetricsError("window is a number of days.") from None
         if not 7 <= window <= 364:
             raise MetricsError("window is between 7 and 364 days.")
+        from ..cohort_impact import as_data, staggered_impact  # numpy, only where used
+
         impact = staggered_impact(
             estimated_team_ids=selectors.estimated_team_ids(request.user),
             today=timezone.localdate(),

@@ -6,7 +6,15 @@ query per report), so a dashboard costs the same whatever the number of incident
 behind it, up to the number of buckets it spans.
 """
 
-from .cohorts import NO_DATA, PROGRAM_COHORTS, Figure, at_risk_visible, program_table, training_kpis
+from .cohorts import (
+    NO_DATA,
+    PROGRAM_COHORTS,
+    Figure,
+    at_risk_visible,
+    governance_since,
+    program_table,
+    training_kpis,
+)
 from .key_results import key_result_measure, key_result_value, objectives_for_user
 from .outcomes import OutcomeMeasure, cohort_outcomes
 from .overview import TREND_WEEKS, Headline, Trend, dashboard_overview, trend_windows
@@ -67,6 +75,7 @@ __all__ = [
     "dates_parse",
     "estimated_team_ids",
     "filters_parse",
+    "governance_since",
     "histogram",
     "incident_report",
     "key_result_measure",

@@ -114,22 +114,30 @@ def at_risk_visible(*, user: Any, rows: list[dict[str, Any]]) -> tuple[list[dict
 NO_DATA = "No scored attempts yet."
 
 
+def governance_since(report: IncidentReport, since: dt.date | None) -> RateSummary:
+    """Governance review coverage of a report's incidents over the periods from `since` on."""
+    periods = [p for p in report.periods if since is None or p.end > since]
+    return RateSummary(
+        count=sum(p.governance.count for p in periods), n=sum(p.governance.n for p in periods)
+    )
+
+
 def training_kpis(
-    *, data: dict[str, Any], report: IncidentReport | None, since: dt.date | None = None
+    *,
+    data: dict[str, Any],
+    report: IncidentReport | None,
+    since: dt.date | None = None,
+    governance: RateSummary | None = None,
 ) -> list[dict[str, Any]]:
     """The training KPIs of a cohort snapshot (and governance coverage of its teams'
-    incidents from `report`, over the periods from `since` on)."""
+    incidents from `report`, over the periods from `since` on, or as given)."""
     from ..registry import TRAINING_KPIS
 
     learners = sum(r["learners"] for r in data.get("roles", []))
     completed = sum(r["completed"] for r in data.get("roles", []))
     figures = data.get("assessments", {})
-    governance: RateSummary | None = None
     if report is not None:
-        periods = [p for p in report.periods if since is None or p.end > since]
-        governance = RateSummary(
-            count=sum(p.governance.count for p in periods), n=sum(p.governance.n for p in periods)
-        )
+        governance = governance_since(report, since)
     rows = []
     for kpi in TRAINING_KPIS:
         row: dict[str, Any] = {"kpi": kpi, "value": None, "n": None, "note": "", "detail": {}}

@@ -1,14 +1,21 @@
 """The service provider's pysaml2 configuration, built from settings (djangosaml2's
 `SAML_CONFIG_LOADER`). Assertions must be signed by the provider's key from its
-metadata; remote metadata is read again after `SAML_METADATA_CACHE_SECONDS`."""
+metadata; remote metadata is read again after `SAML_METADATA_CACHE_SECONDS`.
+
+pysaml2 is imported only when a configuration is built: every page asks `saml_enabled`
+(the login page's context), and web processes must not load pysaml2 for that.
+"""
+
+from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.config import SPConfig
+
+if TYPE_CHECKING:
+    from saml2.config import SPConfig
 
 _cache: dict[tuple, tuple[float, SPConfig]] = {}
 
@@ -18,6 +25,8 @@ def saml_enabled() -> bool:
 
 
 def sp_settings() -> dict[str, Any]:
+    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+
     base = settings.TRELLIS_BASE_URL.rstrip("/")
     if settings.SAML_IDP_METADATA_URL:
         metadata = {"remote": [{"url": settings.SAML_IDP_METADATA_URL}]}
@@ -58,6 +67,8 @@ def sp_config(request: HttpRequest | None = None) -> SPConfig:
     """The configuration (cached per settings; 404 while SAML is switched off)."""
     if not saml_enabled():
         raise Http404("SAML sign-in is not configured.")
+    from saml2.config import SPConfig
+
     config = sp_settings()
     key = (repr(sorted(config.items())),)
     now = time.monotonic()

@@ -1,48 +1,37 @@
-"""djangosaml2's views, 404 while SAML is switched off, each with the SAML session
-(djangosaml2's own cookie, only on these URLs). A refused response gets a page that
+"""The SAML URLs (/saml2/…): 404 while SAML is switched off, else djangosaml2's views
+(`org.saml.sp_views`), which are imported on the first SAML request, so a web process
+loads pysaml2 only once someone signs in with SAML. A refused response gets a page that
 says so (and an audit entry), never a 500."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils.decorators import decorator_from_middleware, method_decorator
-from djangosaml2 import views as saml_views
-from djangosaml2.middleware import SamlSessionMiddleware
+from django.views.decorators.csrf import csrf_exempt
 
 from ..audit import Event, audit_event
 from .config import saml_enabled
 
-with_saml_session = method_decorator(decorator_from_middleware(SamlSessionMiddleware))
+# The identity provider's page posts these back through the browser, so they carry no
+# Trellis CSRF token: the signed response (checked against the IdP's key, its audience
+# and the request it answers) is what proves it, as in djangosaml2's own views.
+CROSS_SITE = frozenset({"acs", "ls"})
 
 
-class _Switched:
-    @with_saml_session
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+def _view(name: str) -> Callable[..., HttpResponse]:
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not saml_enabled():
             raise Http404("SAML sign-in is not configured.")
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        from .sp_views import VIEWS
 
+        return VIEWS[name](request, *args, **kwargs)
 
-class LoginView(_Switched, saml_views.LoginView):
-    pass
-
-
-class AcsView(_Switched, saml_views.AssertionConsumerServiceView):
-    pass
-
-
-class LogoutInitView(_Switched, saml_views.LogoutInitView):
-    pass
-
-
-class LogoutView(_Switched, saml_views.LogoutView):
-    pass
-
-
-class MetadataView(_Switched, saml_views.MetadataView):
-    pass
+    view.__name__ = view.__qualname__ = f"saml_{name}"
+    if name in CROSS_SITE:
+        return csrf_exempt(view)
+    return view
 
 
 def acs_failure(
@@ -63,10 +52,10 @@ def acs_failure(
 
 
 urlpatterns = [
-    path("login/", LoginView.as_view(), name="saml2_login"),
-    path("acs/", AcsView.as_view(), name="saml2_acs"),
-    path("logout/", LogoutInitView.as_view(), name="saml2_logout"),
-    path("ls/", LogoutView.as_view(), name="saml2_ls"),
-    path("ls/post/", LogoutView.as_view(), name="saml2_ls_post"),
-    path("metadata/", MetadataView.as_view(), name="saml2_metadata"),
+    path("login/", _view("login"), name="saml2_login"),
+    path("acs/", _view("acs"), name="saml2_acs"),
+    path("logout/", _view("logout"), name="saml2_logout"),
+    path("ls/", _view("ls"), name="saml2_ls"),
+    path("ls/post/", _view("ls"), name="saml2_ls_post"),
+    path("metadata/", _view("metadata"), name="saml2_metadata"),
 ]

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
+from pathways import page_cache
 from pathways.exceptions import CatalogueError, Issue
 from pathways.models import Certification, Pathway, Role, RoleSkill, Skill
 
@@ -425,6 +426,7 @@ def _archive_older(slug: str, version: int) -> None:
     Pathway.objects.filter(slug=slug, status=Pathway.Status.PUBLISHED, version__lt=version).update(
         status=Pathway.Status.ARCHIVED, updated_at=timezone.now()
     )
+    page_cache.catalogue_changed()
 
 
 def _write_pathway(

@@ -8,6 +8,7 @@ rows that other apps point at.
 
 from django.db.models import F
 
+from pathways import page_cache
 from pathways.models import Capstone, Lab, Module, ModuleSkill, Pathway, PathwayOutcome, Skill
 
 from .schema import CapstoneDoc, LabDoc, ModuleDoc, OutcomeDoc, PathwayDocBase
@@ -130,6 +131,7 @@ def pathway_write_content(
     if stale:
         Module.objects.filter(pk__in=stale).delete()
     Module.objects.filter(pathway=pathway).update(order=F("order") + _ORDER_SHIFT)
+    page_cache.catalogue_changed()
     for order, doc in enumerate(document.modules, start=1):
         module = modules.get(doc.slug)
         values = {**_module_values(doc), "order": order}

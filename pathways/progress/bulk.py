@@ -9,6 +9,8 @@ memberships) in one statement whatever their number, on SQLite and PostgreSQL al
 from django.db import connection, models
 from django.db.models import QuerySet
 
+from pathways import page_cache
+
 
 def insert_from_select(model: type[models.Model], columns: dict[str, str], rows: QuerySet) -> int:
     """Insert the rows of `rows` into `model`, skipping rows that hit a unique constraint.
@@ -27,6 +29,7 @@ def insert_from_select(model: type[models.Model], columns: dict[str, str], rows:
     if " WHERE " not in sql:
         raise ValueError("insert_from_select needs a filtered queryset")
     statement = f"INSERT INTO {quote(model._meta.db_table)} ({target}) {sql} ON CONFLICT DO NOTHING"
+    page_cache.catalogue_changed()  # rows written without signals, for many people
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return max(cursor.rowcount, 0)

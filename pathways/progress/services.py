@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from config.tasks import enqueue_on_commit
 from org.models import Membership, Team, User
+from pathways import page_cache
 from pathways.models import (
     Cohort,
     CohortMember,
@@ -164,6 +165,7 @@ def progress_mark_many(marks: Sequence[tuple[int, str, Module | None, Lab | None
     }
     if not targets:
         return 0
+    page_cache.learners_changed(k[0] for k in wanted)
     now = timezone.now()
 
     completed: list[tuple[int, str, int]] = []  # (enrollment id, kind, item id) done here
@@ -378,6 +380,7 @@ def cohort_update(
             pathway__in=[p.pk for p in pathways]
         ).update(pathway=None)
         _assign_pathways(cohort)
+        page_cache.catalogue_changed()
     return cohort
 
 
@@ -421,6 +424,7 @@ def _assign_pathways(cohort: Cohort) -> None:
             When(Exists(for_role), then=F("role_id")), default=Value(default_role)
         )
     CohortMember.objects.filter(cohort=cohort, pathway__isnull=True).update(**changes)
+    page_cache.catalogue_changed()
 
 
 def cohort_add_members(
@@ -448,6 +452,7 @@ def cohort_add_members(
     roles = {r.slug: r.pk for r in Role.objects.filter(slug__in=set(role_slug.values()))}
     now = timezone.now()
     before = CohortMember.objects.filter(cohort=cohort).count()
+    page_cache.learners_changed(ids)
     CohortMember.objects.bulk_create(
         [
             CohortMember(
@@ -514,6 +519,7 @@ def cohort_set_champion(*, cohort: Cohort, user_id: int, is_champion: bool) -> N
     updated = CohortMember.objects.filter(cohort=cohort, user_id=user_id).update(
         is_champion=is_champion
     )
+    page_cache.learners_changed([user_id])
     if not updated:
         raise ProgressError("That person is not in this cohort.")
 

@@ -160,7 +160,7 @@ def test_learner_sees_their_own_gain_overall_and_per_skill(
         D("75.00"),
         D("0.667"),
     )
-    assert [(s.skill.name, s.pre, s.post, s.gain) for s in gain.skills] == [
+    assert [(s.subject.name, s.pre, s.post, s.gain) for s in gain.skills] == [
         ("Alerting", D("50.00"), D("100.00"), D("1.000")),
         ("Triage", D("0.00"), D("50.00"), D("0.500")),
     ]

@@ -181,7 +181,7 @@ def test_pre_post_gains_per_learner_and_per_team(manager, django_capture_on_comm
     )
 
     # then each learner's gain and the team's are exact; the outsider is not included
-    assert [(r.user.full_name, r.pre, r.post, r.gain) for r in summary.rows] == [
+    assert [(r.subject.full_name, r.pre, r.post, r.gain) for r in summary.rows] == [
         ("ana", D("25.00"), D("75.00"), D("0.667")),
         ("ben", D("50.00"), D("100.00"), D("1.000")),
         ("cai", D("0.00"), D("50.00"), D("0.500")),

@@ -9,6 +9,7 @@ from metrics import services
 from metrics.demo import seed_okrs
 from metrics.exceptions import MetricsError
 from metrics.models import KeyResult, Objective
+from tests.factories import CohortFactory
 from tests.metrics.conftest import at
 from tests.metrics.factories import incident
 from tests.metrics.rollup_helpers import import_records
@@ -125,21 +126,25 @@ def test_processing_rollups_re_measures_key_results(objective, sre):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"kpi_key": "nope"}, "is not an incident KPI"),
-        ({"kpi_key": "completion_by_role"}, "is not an incident KPI"),
+        ({"kpi_key": "nope"}, "Unknown KPI"),
         ({"kpi_key": "mttr", "statistic": "value"}, "statistic is one of"),
         ({"kpi_key": "incident_count", "scope": "team:missing"}, "Unknown scope"),
         ({"kpi_key": "incident_count", "filters": {"severity": "SEV7"}}, "Unknown severity"),
+        ({"kpi_key": "completion_by_role", "scope": "team:sre"}, "measured for a cohort"),
+        ({"kpi_key": "p95_inference_latency", "scope": "a cohort"}, "organisation or teams"),
+        ({"baseline_value": Decimal(2)}, "differ"),
     ],
 )
-def test_invalid_key_results_are_refused(objective, kwargs, message):
+def test_invalid_key_results_are_refused(objective, sre, kwargs, message):
+    # the one check behind every way of writing a key result (services.key_result_create
+    # for the seed and tests, okrs.key_result_save for the forms and the API)
+    if kwargs.get("scope") == "a cohort":
+        kwargs = {**kwargs, "scope": f"cohort:{CohortFactory().pk}"}
     with pytest.raises(MetricsError, match=message):
         services.key_result_create(
             objective=objective,
             description="x",
-            baseline_value=Decimal(1),
-            target_value=Decimal(2),
-            **kwargs,
+            **{"baseline_value": Decimal(1), "target_value": Decimal(2), **kwargs},
         )
     assert KeyResult.objects.count() == 0
 

@@ -81,6 +81,20 @@ def _refused(response, detail: str) -> None:
     assert entry.additional_data["detail"] == detail
 
 
+def test_the_identity_providers_cross_site_post_needs_no_csrf_token(client, idp):
+    # given a browser that enforces CSRF as production does (the IdP's page posts the form,
+    # so it carries no Trellis token)
+    form = _sign_in_at_idp(client, idp)
+    client.handler.enforce_csrf_checks = True
+
+    # when it posts the signed response to the assertion consumer
+    response = client.post(reverse("saml2_acs"), form)
+
+    # then the signature, not a CSRF token, decides: Ada is signed in
+    assert response.status_code == 302
+    assert client.get(reverse("api-me")).json()["email"] == ADA
+
+
 def test_an_unsigned_response_is_refused_with_a_clear_page(client, idp):
     _refused(
         client.post(reverse("saml2_acs"), _sign_in_at_idp(client, idp, signed=False)),

@@ -1,14 +1,18 @@
 """ "My learning": the learner's home, self-assessment, marking progress."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from config import stamps
 from org.models import Persona
 from org.permissions import persona_required
+from pathways import page_cache
 from pathways.models import Lab, Module, Skill
 from pathways.progress import sequence
 
@@ -33,10 +37,8 @@ def _chart_data(profile: selectors.SkillProfile, day: int) -> dict:
     }
 
 
-@persona_required(Persona.LEARNER)
-def learn(request: HttpRequest, self_form: SelfAssessmentForm | None = None) -> HttpResponse:
-    """My learning; `self_form` is a self-assessment that failed validation, shown again
-    with what was typed and its errors."""
+def _learn_fragments(request: HttpRequest, self_form: SelfAssessmentForm | None) -> dict:
+    """The parts of "My learning" built from the learner's data (all but the CSRF token)."""
     home = selectors.learner_home(user=request.user, today=_today())
     role_skill_ids = [r.skill.pk for r in home.profile.role_rows]
     skills = (
@@ -46,6 +48,7 @@ def learn(request: HttpRequest, self_form: SelfAssessmentForm | None = None) -> 
     )
     day = home.current.day if home.current else 0
     context = {
+        "user": request.user,
         "home": home,
         # Shown only for two or more enrolments (one journey per active enrolment).
         "journeys": (
@@ -62,7 +65,32 @@ def learn(request: HttpRequest, self_form: SelfAssessmentForm | None = None) -> 
         "level_labels": rules.LEVEL_LABELS,
         "checkpoint": rules.next_checkpoint(day) if day >= 1 else None,
     }
-    return render(request, "pathways/learn.html", context)
+    return {
+        "main_html": render_to_string("pathways/_learn_main.html", context),
+        "after_html": render_to_string("pathways/_learn_after.html", context),
+        "self_form_html": render_to_string("pathways/_learn_self_form.html", context),
+        "has_chart": bool(home.profile.role_rows),
+    }
+
+
+@persona_required(Persona.LEARNER)
+def learn(request: HttpRequest, self_form: SelfAssessmentForm | None = None) -> HttpResponse:
+    """My learning; `self_form` is a self-assessment that failed validation, shown again
+    with what was typed and its errors.
+
+    The page is rendered from fragments cached per learner and day under the learner's
+    and the catalogue's stamps (`pathways.page_cache`): any write to what it shows
+    changes a stamp, so the next render computes afresh. No cache, no caching."""
+    if self_form is not None:
+        return render(request, "pathways/learn.html", _learn_fragments(request, self_form))
+    stamp = page_cache.learner_stamp(request.user.pk)
+    key = f"page:learn:{request.user.pk}:{_today().isoformat()}:{stamp}"
+    fragments = cache.get(key) if stamp else None
+    if fragments is None:
+        fragments = _learn_fragments(request, None)
+        if stamp:
+            cache.set(key, fragments, stamps.FRAGMENT_SECONDS)
+    return render(request, "pathways/learn.html", fragments)
 
 
 @require_POST
