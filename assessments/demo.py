@@ -16,6 +16,7 @@ from pathlib import Path
 from django.db import transaction
 
 from org.models import User
+from pathways import page_cache
 from pathways.models import Capstone, Lab, Pathway, Skill
 
 from . import artifacts, scoring, services
@@ -310,3 +311,4 @@ def seed_assessments() -> None:
     # opens only once every module of the SRE pathway is done.
     if check.pathway_id:
         Assessment.objects.filter(pk=check.pk).update(post_opens=Assessment.PostOpens.MODULES_DONE)
+        page_cache.catalogue_changed()  # an update sends no signals

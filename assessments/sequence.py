@@ -85,13 +85,23 @@ def _steps(user: User, assessments: list[Assessment]) -> list[CheckStep]:
     return list(steps.values())
 
 
-def module_steps(*, user: User, module: Module) -> list[CheckStep]:
-    """The module's published quizzes and skill checks, with the learner's attempts (2 queries)."""
-    assessments = list(
+def module_checks(*, module: Module) -> list[Assessment]:
+    """The module's published quizzes and skill checks, the same for every learner (one
+    query; the module page keeps them with its fragments, under the catalogue stamp that
+    every saved or deleted assessment bumps)."""
+    return list(
         Assessment.objects.filter(module=module, is_published=True)
         .exclude(kind__in=[Kind.LAB_CHECK, Kind.RUBRIC])
         .order_by("kind", "title")
     )
+
+
+def module_steps(
+    *, user: User, module: Module, checks: list[Assessment] | None = None
+) -> list[CheckStep]:
+    """The module's published quizzes and skill checks (`checks`, as `module_checks`
+    returned them, or read now), with the learner's attempts (one query when any)."""
+    assessments = list(checks) if checks is not None else module_checks(module=module)
     return _steps(user, assessments)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from config.mail import absolute_url, email_send
 from org.models import User
 
+from .inbox import inbox_changed
 from .models import Kind, Notification, Preference, SentLog
 
 logger = logging.getLogger(__name__)
@@ -133,7 +134,10 @@ def notifications_mark_read(*, user: User, ids: Sequence[int] | None = None) -> 
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        inbox_changed([user.pk])  # an update sends no signals
+    return marked
 
 
 def nudge_send(

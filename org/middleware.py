@@ -1,9 +1,29 @@
 import ipaddress
+from typing import Any
 
 from auditlog.middleware import AuditlogMiddleware
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from rest_framework.throttling import BaseThrottle
+
+from config import stamps
+
+from . import principal
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with `request.user` read through `org.principal` (the row and personas
+    from the cache while their stamps are current) and the stamps read in the request
+    remembered until it ends (`config.stamps.request_scope`)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        with stamps.request_scope():
+            return super().__call__(request)
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: principal.get_user(request))
 
 
 class AuditMiddleware(AuditlogMiddleware):

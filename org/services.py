@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -164,7 +165,8 @@ def _people_import_apply(batch: PeopleImport) -> list[int]:
     for user in renamed:
         user.full_name = names[user.email]
     User.objects.bulk_update(renamed, ["full_name"])
-    stamps.bump(stamps.CATALOGUE)  # names and memberships written without signals
+    # Names and memberships written without signals.
+    stamps.bump(stamps.CATALOGUE, *(stamps.user(u.pk) for u in renamed))
 
     memberships = [
         Membership(
@@ -192,6 +194,17 @@ def _people_import_apply(batch: PeopleImport) -> list[int]:
 TOKEN_MODELS = ("knox.AuthToken",)
 
 
+def _sessions_uncache(keys: list[str]) -> None:
+    """Drop the cached copies of sessions deleted from the table (`cached_db`)."""
+    from importlib import import_module
+
+    from django.core.cache import caches
+
+    prefix = getattr(import_module(settings.SESSION_ENGINE).SessionStore, "cache_key_prefix", None)
+    if prefix and keys:
+        caches[settings.SESSION_CACHE_ALIAS].delete_many([prefix + key for key in keys])
+
+
 def user_deactivate(*, user: User, by: User | None = None, reason: str = "") -> dict[str, int]:
     """Deactivate `user` and cut every way they are signed in: their sessions end and
     their API tokens are deleted. Their history (attempts, ratings, memberships) stays.
@@ -203,7 +216,7 @@ def user_deactivate(*, user: User, by: User | None = None, reason: str = "") -> 
 
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
-        stamps.bump(stamps.learner(user.pk))
+        stamps.bump(stamps.learner(user.pk), stamps.user(user.pk))
         user.is_active = False
         tokens = 0
         for label in TOKEN_MODELS:
@@ -218,6 +231,7 @@ def user_deactivate(*, user: User, by: User | None = None, reason: str = "") -> 
             if s.get_decoded().get("_auth_user_id") == str(user.pk)
         ]
         Session.objects.filter(pk__in=sessions).delete()
+        _sessions_uncache(sessions)
         audit_event(
             event=Event.USER_DEACTIVATED,
             actor=by,

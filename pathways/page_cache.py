@@ -31,6 +31,10 @@ def catalogue_changed() -> None:
     stamps.bump(stamps.CATALOGUE)
 
 
+def request_stamps(user_id: int) -> list[str]:
+    return [stamps.learner(user_id), stamps.CATALOGUE]
+
+
 def learner_stamp(user_id: int) -> str | None:
     """The key part of a fragment built from this learner's rows and the catalogue."""
     return stamps.current(stamps.learner(user_id), stamps.CATALOGUE)

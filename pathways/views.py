@@ -135,6 +135,8 @@ def _module_fragments(request: HttpRequest, slug: str, module_slug: str) -> dict
         "status": context["status"],
         "head_html": render_to_string("pathways/_module_head.html", context),
         "tail_html": render_to_string("pathways/_module_tail.html", context),
+        # The published checks (assessments bump the catalogue stamp when saved).
+        "checks": sequence.module_checks(module=module),
     }
 
 
@@ -147,7 +149,7 @@ def module_detail(request: HttpRequest, slug: str, module_slug: str) -> HttpResp
     stamp = page_cache.learner_stamp(request.user.pk)
     key = ":".join(
         [
-            "page:module",
+            "page:module:2",  # the number changes with what the fragments hold
             str(request.user.pk),
             timezone.localdate().isoformat(),
             stamp or "",
@@ -163,14 +165,10 @@ def module_detail(request: HttpRequest, slug: str, module_slug: str) -> HttpResp
             cache.set(key, fragments, stamps.FRAGMENT_SECONDS)
     module = fragments["module"]
     module_opened(user=request.user, module=module)
-    return render(
-        request,
-        "pathways/module_detail.html",
-        {
-            **fragments,
-            "steps": sequence.module_steps(user=request.user, module=Module(pk=module.pk)),
-        },
+    steps = sequence.module_steps(
+        user=request.user, module=Module(pk=module.pk), checks=fragments["checks"]
     )
+    return render(request, "pathways/module_detail.html", {**fragments, "steps": steps})
 
 
 def _lab_in(request: HttpRequest, slug: str, module_slug: str, lab_slug: str):  # type: ignore[no-untyped-def]

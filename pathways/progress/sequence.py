@@ -7,7 +7,10 @@ learner is, and what the next step is.
 
 - `checked_items(module_ids, lab_ids) -> set[("module"|"lab", id)]`: items completed by
   passing a check, never by "Mark as done";
-- `module_steps(user, module) -> list`: the checks shown on the module page;
+- `module_checks(module) -> list`: the module's checks, the same for every learner (kept
+  with the module page's fragments, under the catalogue stamp);
+- `module_steps(user, module, checks) -> list`: those checks as the learner sees them on
+  the module page (`checks` from `module_checks`, or None to read them);
 - `lab_step(user, lab) -> object | None`: the lab check shown on the lab page.
 """
 
@@ -42,9 +45,16 @@ def checked_items(*, module_ids: Iterable[int] = (), lab_ids: Iterable[int] = ()
     return set(provider.checked_items(module_ids=list(module_ids), lab_ids=list(lab_ids)))
 
 
-def module_steps(*, user: User, module: Module) -> list[Any]:
+def module_checks(*, module: Module) -> list[Any] | None:
     provider = _provider()
-    return list(provider.module_steps(user=user, module=module)) if provider else []
+    return list(provider.module_checks(module=module)) if provider else None
+
+
+def module_steps(*, user: User, module: Module, checks: list[Any] | None = None) -> list[Any]:
+    provider = _provider()
+    if provider is None:
+        return []
+    return list(provider.module_steps(user=user, module=module, checks=checks))
 
 
 def lab_step(*, user: User, lab: Lab) -> Any:

@@ -35,12 +35,45 @@ def page(client, learner):
     return get
 
 
-def test_a_repeat_view_reads_only_the_checks(page):
+def test_a_repeat_view_reads_nothing_from_the_database(page):
     page()
     used, _ = count_queries(page)
 
-    # session, user, personas, the module's checks, unread notifications
-    assert used <= 5
+    # session, user, personas, unread count, the fragments and the module's published
+    # checks all come from the cache
+    assert used == 0
+
+
+def test_a_repeat_view_with_a_quiz_reads_only_the_learners_attempts(
+    page, django_assert_max_num_queries
+):
+    quiz_with([QuestionType.SINGLE], module=page.module)
+    page()
+
+    with django_assert_max_num_queries(1):
+        page()
+
+
+def test_an_unpublished_quiz_leaves_the_page_at_once(page):
+    quiz, _ = quiz_with([QuestionType.SINGLE], module=page.module)
+    assert f'data-assessment="{quiz.slug}"' in page()
+
+    quiz.is_published = False
+    quiz.save()
+
+    assert f'data-assessment="{quiz.slug}"' not in page()
+
+
+def test_a_changed_pass_mark_shows_at_once(page):
+    quiz, _ = quiz_with([QuestionType.SINGLE], module=page.module)
+    quiz.pass_mark = 70
+    quiz.save()
+    assert "Pass mark 70%" in page()
+
+    quiz.pass_mark = 85
+    quiz.save()
+
+    assert "Pass mark 85%" in page()
 
 
 def test_marking_the_module_done_shows_on_the_next_view(page, learner):
