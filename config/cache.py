@@ -38,6 +38,14 @@ class ForgivingRedisCache(RedisCache):
             self._warn("get_many", exc)
             return {}
 
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        # `key in cache`: the cached_db session engine asks it when it makes a session.
+        try:
+            return super().has_key(key, version)
+        except UNREACHABLE as exc:
+            self._warn("has_key", exc)
+            return False
+
     def set(self, key: Any, value: Any, timeout: Any = 300, version: int | None = None) -> None:
         try:
             super().set(key, value, timeout, version)

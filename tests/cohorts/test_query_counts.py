@@ -78,6 +78,7 @@ def test_team_heatmap_page_and_api_use_the_same_queries_for_10_and_1000(client, 
     small_team, _ = _populate(manager, sre, 10)
     large_team, _ = _populate(manager, sre, 1000)
     client.force_login(manager)
+    client.get(reverse("notifications:inbox"))  # the signed-in user, read into the cache
 
     def page(team):
         return lambda: client.get(reverse("pathways:team_heatmap", args=[team.slug]))
@@ -102,6 +103,7 @@ def test_cohort_member_list_page_and_api_use_the_same_queries_for_10_and_1000(cl
     _, small_cohort = _populate(manager, sre, 10)
     _, large_cohort = _populate(manager, sre, 1000)
     client.force_login(manager)
+    client.get(reverse("notifications:inbox"))  # the signed-in user, read into the cache
 
     def page(cohort):
         return lambda: client.get(reverse("pathways:cohort_detail", args=[cohort.pk]))

@@ -13,6 +13,7 @@ from notifications.services import notifications_mark_read
 from org import principal, services
 from org.models import Persona, User
 from tests.factories import TeamFactory, UserFactory
+from tests.metrics.test_cache_outage import redis_down  # noqa: F401
 from tests.utils import count_queries
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +184,16 @@ def test_without_the_cache_the_user_is_read_from_the_database(learner, monkeypat
     assert response.status_code == 200
     assert 'id="unread-count">1<' in response.content.decode()
     assert used >= 3  # user, personas, unread count (and the page)
+
+
+def test_signing_in_and_pages_work_with_redis_down(learner, redis_down):  # noqa: F811
+    from django.core.cache import cache
+
+    assert "anything" not in cache  # a miss, not an error (the session engine asks)
+    client = Client()
+    client.force_login(learner)  # makes a cached_db session
+
+    response = client.get(LEARN)
+
+    assert response.status_code == 200
+    assert learner.get_short_name() in response.content.decode().split("</header>")[0]
