@@ -88,9 +88,11 @@ def _load(request: HttpRequest, user_id: Any, backend_path: str) -> Any:
     found = stamps.prefetch(names, keys=[key, *part_keys.values()])
     if found is None:  # the cache is unreachable: read as Django does
         return load_backend(backend_path).get_user(user_id)
-    request._trellis_parts = {  # type: ignore[attr-defined]
-        name: found[k] for name, k in part_keys.items() if k in found
-    }
+    # Whose they are: a view that signs someone else in replaces request.user.
+    request._trellis_parts = (  # type: ignore[attr-defined]
+        user_id,
+        {name: found[k] for name, k in part_keys.items() if k in found},
+    )
     entry = found.get(key)
     tokens = stamps.current(*_user_stamps(user_id))
     if (
@@ -118,8 +120,8 @@ def part(request: HttpRequest, name: str, stamp: str, compute: Callable[[], Any]
     value while that stamp is current, else `compute()`, written back. `name` must be
     in `PARTS` (read with the user); without the cache, just `compute()`."""
     user = request.user  # type: ignore[attr-defined]
-    found = getattr(request, "_trellis_parts", None)
-    if found is None or not user.is_authenticated:
+    owner, found = getattr(request, "_trellis_parts", (None, None))
+    if found is None or not user.is_authenticated or owner != user.pk:
         return compute()
     token = stamps.current(stamp)
     kept = found.get(name)

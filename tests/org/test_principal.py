@@ -197,3 +197,21 @@ def test_signing_in_and_pages_work_with_redis_down(learner, redis_down):  # noqa
 
     assert response.status_code == 200
     assert learner.get_short_name() in response.content.decode().split("</header>")[0]
+
+
+def test_a_part_read_for_one_user_is_not_given_to_another(learner, rf):
+    """A view that signs someone else in replaces request.user: the parts read with the
+    first user are not theirs."""
+    other = UserFactory(personas=["learner"])
+    Notification.objects.create(user=learner, kind=Kind.NUDGE, title="Mine")
+    signed_in(learner)  # learner's unread count (1) is in the cache
+    request = rf.get(LEARN)
+    client = Client()
+    client.force_login(learner)
+    request.session = client.session
+    request.user = principal.get_user(request)
+    assert principal.part(request, "unread", stamps.inbox(learner.pk), lambda: -1) == 1
+
+    request.user = other
+
+    assert principal.part(request, "unread", stamps.inbox(other.pk), lambda: 0) == 0
