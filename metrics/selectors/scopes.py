@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, QuerySet
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -283,6 +283,53 @@ def cohort_for_user(*, user: Any, cohort_id: int) -> Any:
     if cohort is None:
         raise Http404("No such cohort.")
     return cohort
+
+
+@dataclass(frozen=True, slots=True)
+class CohortView:
+    cohort: Any
+    snapshot: Any  # CohortSnapshot | None
+    sees_everyone: bool  # every member one by one (else small groups are not shown)
+
+
+_SNAPSHOT_FIELDS = ("computed_at", "computed_for", "learners", "data", "refresh_requested_at")
+
+
+def cohort_view_for_user(*, user: Any, cohort_id: int) -> CohortView:
+    """`cohort_for_user` (the same rule, the same errors), the cohort's snapshot and
+    whether the user sees every member (`small_groups`), in one query."""
+    from pathways.progress.selectors import cohorts_visible_to
+
+    from ..models import CohortSnapshot
+    from ..small_groups import hidden_members
+
+    if not (access.is_manager(user) or may_see_everything(user)):
+        raise PermissionDenied
+    snapshots = CohortSnapshot.objects.filter(cohort_id=OuterRef("pk"))
+    fields = CohortSnapshot._meta
+    annotations: dict[str, Any] = {
+        f"snapshot_{name}": Subquery(
+            snapshots.values(name)[:1], output_field=fields.get_field(name)
+        )
+        for name in _SNAPSHOT_FIELDS
+    }
+    if not access.is_admin(user):
+        annotations["hidden_members"] = hidden_members(user=user, cohort=OuterRef("pk"))
+    cohort = cohorts_visible_to(user).filter(pk=cohort_id).annotate(**annotations).first()
+    if cohort is None:
+        raise Http404("No such cohort.")
+    snapshot = None
+    if cohort.snapshot_computed_at is not None:
+        snapshot = CohortSnapshot(
+            cohort_id=cohort.pk,
+            **{name: getattr(cohort, f"snapshot_{name}") for name in _SNAPSHOT_FIELDS},
+        )
+        snapshot._state.adding, snapshot._state.db = False, cohort._state.db
+    return CohortView(
+        cohort=cohort,
+        snapshot=snapshot,
+        sees_everyone=not getattr(cohort, "hidden_members", False),
+    )
 
 
 def cohort_scope(*, user: Any, team_ids: Sequence[int]) -> Scope | None:
