@@ -308,14 +308,16 @@ COHORT_TREND_WEEKS_BEFORE = 13
 
 def _cohort_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     """The cohort the viewer may see, its snapshot as they may see it and the scope of
-    its teams they may see: two queries (`selectors.cohort_view_for_user`, the scope)."""
+    its teams they may see: two queries for a manager (`selectors.cohort_view_for_user`)."""
     view = selectors.cohort_view_for_user(user=request.user, cohort_id=pk)
     snapshot = view.snapshot
     if services.cohort_snapshot_refresh_requested(cohort_id=pk, snapshot=snapshot):
         # Without a broker the refresh has already run; with one this is the old row.
         snapshot = CohortSnapshot.objects.filter(cohort_id=pk).first()
     data = snapshot.data if snapshot else {}
-    scope = selectors.cohort_scope(user=request.user, team_ids=data.get("team_ids", []))
+    scope = selectors.cohort_scope(
+        user=request.user, team_ids=data.get("team_ids", []), managed=view.managed_teams
+    )
     shown = data if view.sees_everyone else small_groups.suppress(data)
     # `data` as shown (small groups merged or hidden); KPIs over the whole cohort use `all_data`.
     return {
@@ -325,6 +327,7 @@ def _cohort_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "all_data": data,
         "sees_everyone": view.sees_everyone,
         "scope": scope,
+        "managed_teams": view.managed_teams,
     }
 
 
@@ -435,7 +438,12 @@ def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     trend_from = cohort.start_date - dt.timedelta(weeks=COHORT_TREND_WEEKS_BEFORE)
     today = timezone.localdate()
     data = context["data"]
-    at_risk, hidden = selectors.at_risk_visible(user=request.user, rows=data.get("at_risk", []))
+    managed = context.pop("managed_teams")
+    at_risk, hidden = selectors.at_risk_visible(
+        user=request.user,
+        rows=data.get("at_risk", []),
+        managed_team_ids=None if managed is None else [t[0] for t in managed],
+    )
     parts = {"okrs_html": _okr_part(request.user)}
     if snapshot is not None:
         parts["training"] = _training_part(context)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -290,54 +290,60 @@ class CohortView:
     cohort: Any
     snapshot: Any  # CohortSnapshot | None
     sees_everyone: bool  # every member one by one (else small groups are not shown)
-
-
-_SNAPSHOT_FIELDS = ("computed_at", "computed_for", "learners", "data", "refresh_requested_at")
+    # (id, slug, name) of the teams the viewer manages; None: they see every team
+    managed_teams: tuple[tuple[int, str, str], ...] | None
 
 
 def cohort_view_for_user(*, user: Any, cohort_id: int) -> CohortView:
     """`cohort_for_user` (the same rule, the same errors), the cohort's snapshot and
-    whether the user sees every member (`small_groups`), in one query."""
-    from pathways.progress.selectors import cohorts_visible_to
+    whether the user sees every member (`small_groups`), with the teams the user manages
+    read once: two queries (one for authors and admins).
+
+    The rules are those of `pathways.progress.selectors.cohorts_visible_to` and
+    `org.access.people_visible_to`, stated over the managed teams read here: a manager
+    sees a cohort they sponsor, are in, or with a member in a team they manage, and the
+    people who are themselves or in a team they manage."""
+    from pathways.models import Cohort, CohortMember
 
     from ..models import CohortSnapshot
-    from ..small_groups import hidden_members
 
     if not (access.is_manager(user) or may_see_everything(user)):
         raise PermissionDenied
-    snapshots = CohortSnapshot.objects.filter(cohort_id=OuterRef("pk"))
-    fields = CohortSnapshot._meta
-    annotations: dict[str, Any] = {
-        f"snapshot_{name}": Subquery(
-            snapshots.values(name)[:1], output_field=fields.get_field(name)
+    everything = may_see_everything(user)
+    admin = access.is_admin(user)
+    managed = None
+    if not admin:
+        managed = tuple(
+            access.teams_managed_by(user).order_by("name").values_list("id", "slug", "name")
         )
-        for name in _SNAPSHOT_FIELDS
-    }
-    if not access.is_admin(user):
-        annotations["hidden_members"] = hidden_members(user=user, cohort=OuterRef("pk"))
-    cohort = cohorts_visible_to(user).filter(pk=cohort_id).annotate(**annotations).first()
-    if cohort is None:
+    rows = CohortSnapshot.objects.filter(cohort_id=cohort_id).select_related("cohort")
+    if managed is not None:
+        reach = Membership.objects.filter(team_id__in=[t[0] for t in managed]).values("user_id")
+        members = CohortMember.objects.filter(cohort_id=OuterRef("cohort_id"))
+        rows = rows.annotate(
+            member_in_reach=Exists(members.filter(Q(user_id=user.pk) | Q(user_id__in=reach))),
+            hidden_members=Exists(members.exclude(user_id=user.pk).exclude(user_id__in=reach)),
+        )
+    snapshot = rows.first()
+    if snapshot is None:  # not computed yet: the cohort alone, the checks as before
+        from ..small_groups import viewer_sees_everyone
+
+        cohort = cohort_for_user(user=user, cohort_id=cohort_id)
+        sees = viewer_sees_everyone(user=user, cohort_id=cohort_id)
+        return CohortView(cohort=cohort, snapshot=None, sees_everyone=sees, managed_teams=managed)
+    cohort: Cohort = snapshot.cohort
+    visible = everything or cohort.sponsor_id == user.pk or snapshot.member_in_reach
+    if not visible:
         raise Http404("No such cohort.")
-    snapshot = None
-    if cohort.snapshot_computed_at is not None:
-        snapshot = CohortSnapshot(
-            cohort_id=cohort.pk,
-            **{name: getattr(cohort, f"snapshot_{name}") for name in _SNAPSHOT_FIELDS},
-        )
-        snapshot._state.adding, snapshot._state.db = False, cohort._state.db
     return CohortView(
         cohort=cohort,
         snapshot=snapshot,
-        sees_everyone=not getattr(cohort, "hidden_members", False),
+        sees_everyone=admin or not snapshot.hidden_members,
+        managed_teams=managed,
     )
 
 
-def cohort_scope(*, user: Any, team_ids: Sequence[int]) -> Scope | None:
-    """The cohort's teams the user may see incident KPIs of, as one scope."""
-    teams = Team.objects.filter(pk__in=team_ids)
-    if not may_see_everything(user):
-        teams = teams.filter(pk__in=access.teams_managed_by(user))
-    rows = list(teams.order_by("name").values_list("id", "slug", "name"))
+def _teams_scope(rows: Sequence[tuple[int, str, str]]) -> Scope | None:
     if not rows:
         return None
     return Scope(
@@ -346,6 +352,24 @@ def cohort_scope(*, user: Any, team_ids: Sequence[int]) -> Scope | None:
         label=", ".join(name for _, _, name in rows),
         team_ids=tuple(sorted(pk for pk, _, _ in rows)),
     )
+
+
+def cohort_scope(
+    *,
+    user: Any,
+    team_ids: Sequence[int],
+    managed: Sequence[tuple[int, str, str]] | None = None,
+) -> Scope | None:
+    """The cohort's teams the user may see incident KPIs of, as one scope. `managed`:
+    the (id, slug, name) of the teams the user manages, sorted by name, if read already
+    (`CohortView.managed_teams`); then no query for a manager."""
+    if managed is not None and not may_see_everything(user):
+        wanted = set(team_ids)
+        return _teams_scope([t for t in managed if t[0] in wanted])
+    teams = Team.objects.filter(pk__in=team_ids)
+    if not may_see_everything(user):
+        teams = teams.filter(pk__in=access.teams_managed_by(user))
+    return _teams_scope(list(teams.order_by("name").values_list("id", "slug", "name")))
 
 
 # The parameters of an incident report, the same in the API and on the dashboards

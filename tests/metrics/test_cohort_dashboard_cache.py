@@ -10,9 +10,11 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
-from metrics import services
+from metrics import selectors, services, small_groups
+from org.models import Membership
 from pathways.models import Enrollment, Progress
-from tests.factories import TeamFactory
+from pathways.progress import services as progress_services
+from tests.factories import TeamFactory, UserFactory
 from tests.metrics.conftest import at
 from tests.metrics.factories import incident
 from tests.metrics.test_cache_outage import redis_down  # noqa: F401
@@ -215,3 +217,52 @@ def test_a_measured_key_result_is_on_the_next_page(dashboard):
     services.rollups_recompute_all()
     services.key_results_refresh()  # a queryset update per key result
     assert "n = 3" in dashboard()
+
+
+def test_a_manager_of_one_of_the_teams_sees_that_team_and_its_people_only(
+    client,
+    sponsor,  # noqa: F811
+    catalogue,  # noqa: F811
+):
+    # given a cohort of two teams of five, the sponsor managing both
+    first, cohort = populate(sponsor, catalogue, 5)
+    second = TeamFactory(name="Second team", managers=[sponsor])
+    people = [
+        Membership.objects.create(user=UserFactory(), team=second, job_role="sre").user
+        for _ in range(5)
+    ]
+    progress_services.cohort_add_teams(cohort=cohort, teams=[second])
+    progress_services.cohort_enrol(cohort=cohort)
+    services.cohort_snapshot_refresh(cohort_id=cohort.pk, today=TODAY)
+    url = reverse("metrics:cohort", args=[cohort.pk])
+    other = UserFactory(personas=["learner", "manager"])
+    second.managers.add(other)
+
+    def opened(viewer) -> tuple[int, str]:
+        client.force_login(viewer)
+        response = client.get(url)
+        return response.status_code, response.content.decode()
+
+    # when the manager of the second team only opens it
+    status, html = opened(other)
+
+    # then the scope is their team, the names are of their people
+    assert status == 200
+    assert "<p>Second team.</p>" in html and first.name not in html
+    assert any(p.full_name in html for p in people)
+    assert "P00000" not in html and "outside your teams" in html
+    # (and they do not see every member one by one, unlike the sponsor: as small_groups says)
+    for viewer, sees in ((other, False), (sponsor, True)):
+        view = selectors.cohort_view_for_user(user=viewer, cohort_id=cohort.pk)
+        assert view.sees_everyone is sees
+        assert small_groups.viewer_sees_everyone(user=viewer, cohort_id=cohort.pk) is sees
+
+    # and once they no longer manage it (nor sponsor, nor belong): no dashboard at all
+    second.managers.remove(other)
+    assert opened(other)[0] == 404
+
+    # a member of the cohort who manages no team in it sees it, without the incidents
+    member = people[0]
+    member.groups.add(*UserFactory(personas=["manager"]).groups.all())
+    status, html = opened(member)
+    assert status == 200 and "None of this cohort's teams is one you manage" in html
