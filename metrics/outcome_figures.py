@@ -15,8 +15,9 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Exists, Func, IntegerField, OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import BooleanField, IntegerField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config.tasks import enqueue_on_commit
@@ -165,34 +166,45 @@ class OutcomeFigures:
     computed_at: dt.datetime | None
 
 
-def _count(queryset: Any, distinct: str | None = None) -> Subquery:
-    """COUNT(*) (or of the distinct values of a column) of a queryset, as a subquery."""
-    template = f"COUNT(DISTINCT {distinct})" if distinct else "COUNT(*)"
-    counted = queryset.order_by().annotate(n=Func(template=template, output_field=IntegerField()))
-    return Subquery(counted.values("n")[:1])
-
-
 def _stored_rows(*, cohort: Any, wanted: tuple[int, ...]) -> list[CohortOutcome]:
     """The stored rows that could fit `wanted` (all the cohort's teams, or its one team),
     each with what deciding needs, in one query: whether its outcome is still one of
     the cohort's, how many outcomes there are now, and how the teams of the cohort's
-    members now compare with `wanted`."""
+    members now compare with `wanted`. Plain SQL for those four: the ORM's subqueries
+    cost the dashboard more to build than PostgreSQL takes to run them."""
     from org.models import Membership
-    from pathways.models import CohortMember, PathwayOutcome
+    from pathways.models import Cohort, CohortMember, PathwayOutcome
 
     from .registry import REGISTRY
 
-    current = PathwayOutcome.objects.filter(pathway__cohorts=cohort.pk, kpi_key__in=list(REGISTRY))
-    members = CohortMember.objects.filter(cohort_id=cohort.pk).values("user_id")
-    teams = Membership.objects.filter(user_id__in=members)
+    quote = connection.ops.quote_name
+    outcomes = quote(PathwayOutcome._meta.db_table)
+    links = quote(Cohort.pathways.through._meta.db_table)
+    members = quote(CohortMember._meta.db_table)
+    memberships = quote(Membership._meta.db_table)
+    stored = quote(CohortOutcome._meta.db_table)
+    kpis = sorted(REGISTRY)
+    current = (
+        f"FROM {outcomes} po INNER JOIN {links} cp ON cp.pathway_id = po.pathway_id "
+        f"WHERE cp.cohort_id = %s AND po.kpi_key IN ({', '.join(['%s'] * len(kpis))})"
+    )
+    teams = (
+        f"SELECT COUNT(DISTINCT m.team_id) FROM {memberships} m WHERE m.user_id IN "
+        f"(SELECT cm.user_id FROM {members} cm WHERE cm.cohort_id = %s)"
+    )
+    in_wanted = f" AND m.team_id IN ({', '.join(['%s'] * len(wanted))})" if wanted else ""
     keys = [ALL_TEAMS] + ([f"team:{wanted[0]}"] if len(wanted) == 1 else [])
     return list(
         CohortOutcome.objects.filter(cohort_id=cohort.pk, scope_key__in=keys)
         .annotate(
-            outcome_current=Exists(current.filter(pk=OuterRef("outcome_id"))),
-            outcomes_now=_count(current),
-            teams_now=_count(teams, "team_id"),
-            wanted_teams_now=_count(teams.filter(team_id__in=wanted), "team_id"),
+            outcome_current=RawSQL(
+                f"EXISTS(SELECT 1 {current} AND po.id = {stored}.outcome_id)",
+                (cohort.pk, *kpis),
+                BooleanField(),
+            ),
+            outcomes_now=RawSQL(f"SELECT COUNT(*) {current}", (cohort.pk, *kpis), IntegerField()),
+            teams_now=RawSQL(teams, (cohort.pk,), IntegerField()),
+            wanted_teams_now=RawSQL(teams + in_wanted, (cohort.pk, *wanted), IntegerField()),
         )
         .order_by("position")
     )
