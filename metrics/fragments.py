@@ -9,17 +9,25 @@ rows the key was read from):
   and whether the viewer sees every member (small groups merged or hidden);
 - incident panel and before/after comparison: the teams shown, the day, the cohort's
   start and the state of the rollups and of the set of teams, `rollups_version`;
+- outcome figures: the stored rows read for the viewer's teams (their ids, which every
+  measuring run replaces) or, computed on read, the rollups version as above;
+- OKR progress (the same for every viewer): the stamp `OKRS` (`config.stamps`), which
+  every write to objectives, key results and team names bumps (`metrics.okr_stamp`);
 - all of them: a digest of their templates' sources, so a deploy never serves markup
   of the templates it replaced.
 
-There is nothing to invalidate: a write that changes what a part shows changes its key,
-and the part stored under the old key is never asked for again (it expires). A cache
-that is down is a miss (`config.cache.ForgivingRedisCache`): the part is computed.
+There is nothing to invalidate: a write that changes what a part shows changes its key
+(or its stamp), and the part stored under the old one is never served again (it
+expires). All the parts of a page are read in one round trip (`cached_many`): a part
+checked against a stamp is kept under a fixed key with the token it was built under,
+and the stamp is read in the same `get_many`. A cache that is down is a miss
+(`config.cache.ForgivingRedisCache`): the part is computed.
 """
 
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache as memoize
 from typing import Any, TypeVar
 
@@ -27,6 +35,8 @@ from django.core.cache import cache
 from django.db.models import Count, F, Func, Max, Subquery
 from django.template.loader import get_template
 from django.utils import timezone
+
+from config import stamps
 
 from .models import DirtyBucket, RollupState
 
@@ -105,3 +115,53 @@ def cached(kind: str, templates: Sequence[str], parts: Sequence[Any], build: Cal
         value = build()
         cache.set(key, value, timeout=FRAGMENT_SECONDS)
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a page: what it is drawn from (`parts`, or a `stamp` name whose
+    token must match the one it was built under) and how to build it."""
+
+    kind: str
+    templates: Sequence[str]
+    parts: Sequence[Any]
+    build: Callable[[], Any]
+    stamp: str | None = None
+
+    @property
+    def key(self) -> str:
+        return fragment_key(self.kind, self.templates, self.parts)
+
+
+def cached_many(parts: dict[str, Part]) -> dict[str, Any]:
+    """The value of each part, read in one `get_many` (parts and their stamps); the
+    missing ones built and stored with one `set_many`."""
+    stamp_keys = {p.stamp: stamps.PREFIX + p.stamp for p in parts.values() if p.stamp}
+    found = cache.get_many([p.key for p in parts.values()] + list(stamp_keys.values()))
+    tokens = {name: found.get(key) for name, key in stamp_keys.items()}
+    for name, token in tokens.items():
+        if token is None:  # evicted or never set: a new token, so nothing old matches
+            tokens[name] = stamps.current(name)
+    values: dict[str, Any] = {}
+    plain: dict[str, Any] = {}
+    stamped: dict[str, Any] = {}
+    for name, part in parts.items():
+        value = found.get(part.key)
+        if part.stamp is None:
+            if value is not None:
+                values[name] = value
+                continue
+            values[name] = plain[part.key] = part.build()
+            continue
+        token = tokens[part.stamp]
+        if token is not None and isinstance(value, tuple) and value[0] == token:
+            values[name] = value[1]
+            continue
+        values[name] = part.build()
+        if token is not None:  # None: the cache cannot be used, do not store
+            stamped[part.key] = (token, values[name])
+    if plain:
+        cache.set_many(plain, timeout=FRAGMENT_SECONDS)
+    if stamped:
+        cache.set_many(stamped, timeout=stamps.FRAGMENT_SECONDS)
+    return values

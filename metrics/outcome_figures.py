@@ -15,7 +15,9 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BooleanField, IntegerField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config.tasks import enqueue_on_commit
@@ -164,34 +166,84 @@ class OutcomeFigures:
     computed_at: dt.datetime | None
 
 
+def _stored_rows(*, cohort: Any, wanted: tuple[int, ...]) -> list[CohortOutcome]:
+    """The stored rows that could fit `wanted` (all the cohort's teams, or its one team),
+    each with what deciding needs, in one query: whether its outcome is still one of
+    the cohort's, how many outcomes there are now, and how the teams of the cohort's
+    members now compare with `wanted`. Plain SQL for those four: the ORM's subqueries
+    cost the dashboard more to build than PostgreSQL takes to run them."""
+    from org.models import Membership
+    from pathways.models import Cohort, CohortMember, PathwayOutcome
+
+    from .registry import REGISTRY
+
+    quote = connection.ops.quote_name
+    outcomes = quote(PathwayOutcome._meta.db_table)
+    links = quote(Cohort.pathways.through._meta.db_table)
+    members = quote(CohortMember._meta.db_table)
+    memberships = quote(Membership._meta.db_table)
+    stored = quote(CohortOutcome._meta.db_table)
+    kpis = sorted(REGISTRY)
+    current = (
+        f"FROM {outcomes} po INNER JOIN {links} cp ON cp.pathway_id = po.pathway_id "
+        f"WHERE cp.cohort_id = %s AND po.kpi_key IN ({', '.join(['%s'] * len(kpis))})"
+    )
+    teams = (
+        f"SELECT COUNT(DISTINCT m.team_id) FROM {memberships} m WHERE m.user_id IN "
+        f"(SELECT cm.user_id FROM {members} cm WHERE cm.cohort_id = %s)"
+    )
+    in_wanted = f" AND m.team_id IN ({', '.join(['%s'] * len(wanted))})" if wanted else ""
+    keys = [ALL_TEAMS] + ([f"team:{wanted[0]}"] if len(wanted) == 1 else [])
+    return list(
+        CohortOutcome.objects.filter(cohort_id=cohort.pk, scope_key__in=keys)
+        .annotate(
+            outcome_current=RawSQL(
+                f"EXISTS(SELECT 1 {current} AND po.id = {stored}.outcome_id)",
+                (cohort.pk, *kpis),
+                BooleanField(),
+            ),
+            outcomes_now=RawSQL(f"SELECT COUNT(*) {current}", (cohort.pk, *kpis), IntegerField()),
+            teams_now=RawSQL(teams, (cohort.pk,), IntegerField()),
+            wanted_teams_now=RawSQL(teams + in_wanted, (cohort.pk, *wanted), IntegerField()),
+        )
+        .order_by("position")
+    )
+
+
 def cohort_outcomes_for(*, cohort: Any, scope: Scope, today: dt.date) -> OutcomeFigures:
     """The cohort's outcome figures for the teams of `scope` (the teams the viewer may
     see): stored ones when the worker measured exactly these teams and every current
     outcome, else computed now (and the cohort queued when its rows are missing or out
-    of date)."""
+    of date). One query when rows are stored."""
     from pathways.models import PathwayOutcome
 
     from .registry import REGISTRY
 
     wanted = tuple(sorted(scope.team_ids or ()))
-    all_team_ids = tuple(cohort_team_ids(cohort))
-    scope_key = _scope_key(wanted, all_team_ids) if wanted else None
-    # Every current outcome the worker measures (their order is the stored rows' own).
-    outcome_ids = sorted(
-        PathwayOutcome.objects.filter(pathway__cohorts=cohort, kpi_key__in=list(REGISTRY))
-        .order_by()
-        .values_list("pk", flat=True)
-    )
+    candidates = _stored_rows(cohort=cohort, wanted=wanted) if wanted else []
+    if candidates:
+        first = candidates[0]
+        all_teams = first.teams_now == first.wanted_teams_now == len(wanted)
+        scope_key = ALL_TEAMS if all_teams else (f"team:{wanted[0]}" if len(wanted) == 1 else None)
+        outcomes_now = first.outcomes_now
+        stored = [r for r in candidates if r.scope_key == scope_key]
+        fits = (
+            len(stored) == outcomes_now
+            and all(r.outcome_current for r in stored)
+            and all(tuple(r.team_ids) == wanted for r in stored)
+        )
+    else:
+        # Nothing stored for these teams: as many queries as it takes, once.
+        all_team_ids = tuple(cohort_team_ids(cohort))
+        scope_key = _scope_key(wanted, all_team_ids) if wanted else None
+        outcomes_now = (
+            PathwayOutcome.objects.filter(pathway__cohorts=cohort, kpi_key__in=list(REGISTRY))
+            .order_by()
+            .count()
+        )
+        stored, fits = [], outcomes_now == 0
     if scope_key is not None:
-        stored = list(
-            CohortOutcome.objects.filter(cohort_id=cohort.pk, scope_key=scope_key).order_by(
-                "position"
-            )
-        )
-        fits = sorted(r.outcome_id for r in stored) == outcome_ids and all(
-            tuple(r.team_ids) == wanted for r in stored
-        )
-        if fits and (stored or not outcome_ids):
+        if fits:
             return OutcomeFigures(
                 rows=[measure_from_json(r.measure) for r in stored],
                 stored=True,

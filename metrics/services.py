@@ -34,7 +34,7 @@ from django.utils import timezone
 from config.tasks import enqueue_on_commit
 from incidents.models import ImportBatch, Incident, IncidentRevision
 
-from . import rollups
+from . import okr_stamp, rollups
 from .exceptions import MetricsError
 from .models import (
     CohortSnapshot,
@@ -417,6 +417,7 @@ def key_result_report(*, key_result: KeyResult, value: Decimal) -> KeyResult:
     KeyResult.objects.filter(pk=key_result.pk).update(
         current_value=value, measured_at=timezone.now()
     )
+    okr_stamp.okrs_changed()
     key_result.refresh_from_db()
     return key_result
 
@@ -436,6 +437,8 @@ def key_results_refresh(*, ids: Sequence[int] | None = None, today: dt.date | No
             current_value=value, current_n=n, measured_at=timezone.now()
         )
         count += 1
+    if count:
+        okr_stamp.okrs_changed()
     return count
 
 

@@ -9,11 +9,22 @@ rows are merged into one "Other roles" row, itself hidden when still too small.
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists
 
 from org import access
 from pathways.models import CohortMember
 
 OTHER = "Other roles (groups too small to show)"
+
+
+def hidden_members(*, user: Any, cohort: Any) -> Exists:
+    """Whether the cohort (an id, or `OuterRef("pk")` in a query over cohorts) has a
+    member `user` may not see one by one: an expression, for one query with others."""
+    return Exists(
+        CohortMember.objects.filter(cohort_id=cohort).exclude(
+            user_id__in=access.people_visible_to(user).values("pk")
+        )
+    )
 
 
 def viewer_sees_everyone(*, user: Any, cohort_id: int) -> bool:

@@ -24,6 +24,7 @@ from org.permissions import persona_required
 from . import (
     fragments,
     impact_charts,
+    okr_stamp,
     outcome_figures,
     presenters,
     selectors,
@@ -306,23 +307,27 @@ COHORT_TREND_WEEKS_BEFORE = 13
 
 
 def _cohort_context(request: HttpRequest, pk: int) -> dict[str, Any]:
-    cohort = selectors.cohort_for_user(user=request.user, cohort_id=pk)
-    snapshot = CohortSnapshot.objects.filter(cohort_id=pk).first()
+    """The cohort the viewer may see, its snapshot as they may see it and the scope of
+    its teams they may see: two queries for a manager (`selectors.cohort_view_for_user`)."""
+    view = selectors.cohort_view_for_user(user=request.user, cohort_id=pk)
+    snapshot = view.snapshot
     if services.cohort_snapshot_refresh_requested(cohort_id=pk, snapshot=snapshot):
         # Without a broker the refresh has already run; with one this is the old row.
         snapshot = CohortSnapshot.objects.filter(cohort_id=pk).first()
     data = snapshot.data if snapshot else {}
-    scope = selectors.cohort_scope(user=request.user, team_ids=data.get("team_ids", []))
-    sees_everyone = small_groups.viewer_sees_everyone(user=request.user, cohort_id=pk)
-    shown = data if sees_everyone else small_groups.suppress(data)
+    scope = selectors.cohort_scope(
+        user=request.user, team_ids=data.get("team_ids", []), managed=view.managed_teams
+    )
+    shown = data if view.sees_everyone else small_groups.suppress(data)
     # `data` as shown (small groups merged or hidden); KPIs over the whole cohort use `all_data`.
     return {
-        "cohort": cohort,
+        "cohort": view.cohort,
         "snapshot": snapshot,
         "data": shown,
         "all_data": data,
-        "sees_everyone": sees_everyone,
+        "sees_everyone": view.sees_everyone,
         "scope": scope,
+        "managed_teams": view.managed_teams,
     }
 
 
@@ -335,9 +340,11 @@ INCIDENT_PARTS = (
     "metrics/_method.html",
 )
 IMPACT_PARTS = ("metrics/_impact_table.html",)
+OUTCOME_PARTS = ("metrics/_cohort_outcomes.html", "metrics/_outcome_table.html")
+OKR_PARTS = ("metrics/_okr_progress.html", "metrics/_objective.html")
 
 
-def _training_parts(context: dict[str, Any]) -> dict[str, str]:
+def _training_part(context: dict[str, Any]) -> fragments.Part:
     """The progress and skills panels of the snapshot as the viewer may see it: the
     same for every viewer of this snapshot who sees (or not) every member."""
     snapshot = context["snapshot"]
@@ -358,13 +365,12 @@ def _training_parts(context: dict[str, Any]) -> dict[str, str]:
         context["sees_everyone"],
         settings.METRICS_MIN_GROUP_SIZE,
     )
-    value = fragments.cached("cohort-training", TRAINING_PARTS, parts, build)
-    return {name: mark_safe(html) for name, html in value.items()}
+    return fragments.Part("cohort-training", TRAINING_PARTS, parts, build)
 
 
-def _incident_parts(
+def _incident_part(
     request: HttpRequest, scope: selectors.Scope, cohort: Any, rollups: Any, **panel: Any
-) -> tuple[str, RateSummary]:
+) -> fragments.Part:
     """The incident filters and panel as first shown (no parameters), and the governance
     coverage since the cohort started (a training KPI), for these teams."""
 
@@ -375,12 +381,12 @@ def _incident_parts(
         return {"html": html, "governance": (governance.count, governance.n)}
 
     parts = (request.path, scope.team_ids, cohort.start_date, timezone.localdate(), rollups)
-    value = fragments.cached("cohort-incidents", INCIDENT_PARTS, parts, build)
-    count, n = value["governance"]
-    return mark_safe(value["html"]), RateSummary(count=count, n=n)
+    return fragments.Part("cohort-incidents", INCIDENT_PARTS, parts, build)
 
 
-def _impact_part(scope: selectors.Scope, cohort: Any, rollups: Any, today: dt.date) -> str:
+def _impact_part(
+    scope: selectors.Scope, cohort: Any, rollups: Any, today: dt.date
+) -> fragments.Part:
     """The before/after comparison of these teams with all the others."""
 
     def build() -> str:
@@ -392,19 +398,55 @@ def _impact_part(scope: selectors.Scope, cohort: Any, rollups: Any, today: dt.da
         return render_to_string(IMPACT_PARTS[0], {"impact": impact})
 
     parts = (scope.team_ids, cohort.start_date, today, rollups)
-    return mark_safe(fragments.cached("cohort-impact", IMPACT_PARTS, parts, build))
+    return fragments.Part("cohort-impact", IMPACT_PARTS, parts, build)
+
+
+def _outcomes_part(figures: outcome_figures.OutcomeFigures) -> fragments.Part:
+    """The outcome table, keyed by the figures themselves (read or computed first)."""
+    parts = (repr(figures),)
+    return fragments.Part(
+        "cohort-outcomes",
+        OUTCOME_PARTS,
+        parts,
+        lambda: render_to_string(OUTCOME_PARTS[0], {"outcome_figures": figures}),
+    )
+
+
+def _okr_part(user: Any) -> fragments.Part:
+    """OKR progress: organisation-wide objectives, the same for every viewer who may
+    see them (asked here, for this viewer), checked against the OKR stamp."""
+    objectives = selectors.objectives_for_user(user=user)
+    return fragments.Part(
+        "cohort-okrs",
+        OKR_PARTS,
+        (),
+        lambda: render_to_string(OKR_PARTS[0], {"objectives": objectives}),
+        stamp=okr_stamp.OKRS,
+    )
 
 
 @replica_reads
 @persona_required(*DASHBOARD_PERSONAS)
 def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """The manager's view of a cohort: training progress and the incident KPIs of its
-    teams before and after it started. Reads one snapshot, rollups and key results;
-    the parts every viewer of the same figures sees alike come from the cache."""
+    teams before and after it started. Reads the cohort with its snapshot, the scope,
+    the visible at-risk learners, the rollups' version and the stored outcome figures;
+    the parts every viewer of the same figures sees alike come from the cache, all in
+    one round trip."""
     context = _cohort_context(request, pk)
-    cohort, scope = context["cohort"], context["scope"]
+    cohort, scope, snapshot = context["cohort"], context["scope"], context["snapshot"]
     trend_from = cohort.start_date - dt.timedelta(weeks=COHORT_TREND_WEEKS_BEFORE)
     today = timezone.localdate()
+    data = context["data"]
+    managed = context.pop("managed_teams")
+    at_risk, hidden = selectors.at_risk_visible(
+        user=request.user,
+        rows=data.get("at_risk", []),
+        managed_team_ids=None if managed is None else [t[0] for t in managed],
+    )
+    parts = {"okrs_html": _okr_part(request.user)}
+    if snapshot is not None:
+        parts["training"] = _training_part(context)
     governance = None
     if scope is not None:
         rollups, sweep_due = fragments.rollups_version()
@@ -423,30 +465,29 @@ def cohort_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                 return render(request, "metrics/_incident_panel.html", context)
             governance = selectors.governance_since(context["report"], cohort.start_date)
         else:
-            context["incidents_html"], governance = _incident_parts(
-                request, scope, cohort, rollups, **panel
-            )
-    if context["snapshot"] is not None:
-        context.update(_training_parts(context))
-    data = context["data"]
-    at_risk, hidden = selectors.at_risk_visible(user=request.user, rows=data.get("at_risk", []))
-    if scope is not None and cohort.start_date <= today:
-        context["impact_html"] = _impact_part(scope, cohort, rollups, today)
+            parts["incidents"] = _incident_part(request, scope, cohort, rollups, **panel)
+        if cohort.start_date <= today:
+            parts["impact_html"] = _impact_part(scope, cohort, rollups, today)
+        figures = outcome_figures.cohort_outcomes_for(cohort=cohort, scope=scope, today=today)
+        parts["outcomes_html"] = _outcomes_part(figures)
+    values = fragments.cached_many(parts)
+    if "training" in values:
+        context.update({name: mark_safe(html) for name, html in values.pop("training").items()})
+    if "incidents" in values:
+        incidents = values.pop("incidents")
+        context["incidents_html"] = mark_safe(incidents["html"])
+        count, n = incidents["governance"]
+        governance = RateSummary(count=count, n=n)
+    context.update({name: mark_safe(html) for name, html in values.items()})
     context.update(
         {
             "at_risk": at_risk,
             # the nudge (notifications) is a manager's; it checks who they may see itself
             "can_nudge": access.is_manager(request.user),
             "at_risk_hidden": hidden + data.get("at_risk_total", 0) - len(data.get("at_risk", [])),
-            "objectives": selectors.objectives_for_user(user=request.user),
             "training_kpis": selectors.training_kpis(
                 data=context["all_data"], report=None, governance=governance
             ),
-            "outcome_figures": outcome_figures.cohort_outcomes_for(
-                cohort=cohort, scope=scope, today=today
-            )
-            if scope is not None
-            else None,
         }
     )
     return render(request, "metrics/cohort.html", context)

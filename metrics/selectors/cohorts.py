@@ -98,11 +98,22 @@ def program_table(*, today: dt.date) -> tuple[list[Any], list[dict[str, Any]]]:
     return cohorts, rows
 
 
-def at_risk_visible(*, user: Any, rows: list[dict[str, Any]]) -> tuple[list[dict], int]:
-    """At-risk learners from a snapshot the user may see by name, and how many not."""
+def at_risk_visible(
+    *, user: Any, rows: list[dict[str, Any]], managed_team_ids: list[int] | None = None
+) -> tuple[list[dict], int]:
+    """At-risk learners from a snapshot the user may see by name, and how many not.
+    `managed_team_ids`: the teams the user manages, if read already (one plain query
+    then: `org.access.people_visible_to` over those teams)."""
     ids = [r["user_id"] for r in rows]
+    if not ids:
+        return [], 0
     if access.is_admin(user):
         visible = set(ids)
+    elif managed_team_ids is not None:
+        from org.models import Membership
+
+        in_teams = Membership.objects.filter(user_id__in=ids, team_id__in=managed_team_ids)
+        visible = {user.pk} | set(in_teams.values_list("user_id", flat=True))
     else:
         visible = set(
             access.people_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Max, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,10 +18,11 @@ from config.bounds import DATE_RANGE_MESSAGE, date_in_range
 from incidents.models import FailureMode, Service, Severity
 from org import access
 from org.models import Membership, Team
+from pathways.models import Cohort, CohortMember
 
 from ..compute import PERIODS, period_end, period_start, periods_between
 from ..exceptions import MetricsError
-from ..models import IncidentRollup
+from ..models import CohortSnapshot, IncidentRollup
 
 DEFAULT_PERIODS = {"week": 12, "month": 12, "quarter": 4, "year": 5}
 MAX_PERIODS = 520
@@ -285,12 +288,83 @@ def cohort_for_user(*, user: Any, cohort_id: int) -> Any:
     return cohort
 
 
-def cohort_scope(*, user: Any, team_ids: Sequence[int]) -> Scope | None:
-    """The cohort's teams the user may see incident KPIs of, as one scope."""
-    teams = Team.objects.filter(pk__in=team_ids)
-    if not may_see_everything(user):
-        teams = teams.filter(pk__in=access.teams_managed_by(user))
-    rows = list(teams.order_by("name").values_list("id", "slug", "name"))
+@dataclass(frozen=True, slots=True)
+class CohortView:
+    cohort: Any
+    snapshot: Any  # CohortSnapshot | None
+    sees_everyone: bool  # every member one by one (else small groups are not shown)
+    # (id, slug, name) of the teams the viewer manages; None: they see every team
+    managed_teams: tuple[tuple[int, str, str], ...] | None
+
+
+def _reach_checks(user_id: int, team_ids: Sequence[int]) -> dict[str, RawSQL]:
+    """Over a cohort snapshot row: whether the cohort has a member who is the user or in
+    one of `team_ids` (the teams they manage), and one who is neither (a member they
+    may not see one by one). Plain SQL: the ORM's EXISTS over OR-ed subqueries cost
+    the dashboard more to build than PostgreSQL takes to run."""
+    quote = connection.ops.quote_name
+    members = quote(CohortMember._meta.db_table)
+    memberships = quote(Membership._meta.db_table)
+    snapshots = quote(CohortSnapshot._meta.db_table)
+    in_teams = "1 = 0"  # no team: nobody is in them
+    if team_ids:
+        marks = ", ".join(["%s"] * len(team_ids))
+        in_teams = (
+            f"cm.user_id IN (SELECT m.user_id FROM {memberships} m WHERE m.team_id IN ({marks}))"
+        )
+    of_cohort = f"SELECT 1 FROM {members} cm WHERE cm.cohort_id = {snapshots}.cohort_id"
+    params = (user_id, *team_ids)
+    return {
+        "member_in_reach": RawSQL(
+            f"EXISTS({of_cohort} AND (cm.user_id = %s OR {in_teams}))", params, BooleanField()
+        ),
+        "hidden_members": RawSQL(
+            f"EXISTS({of_cohort} AND cm.user_id <> %s AND NOT ({in_teams}))", params, BooleanField()
+        ),
+    }
+
+
+def cohort_view_for_user(*, user: Any, cohort_id: int) -> CohortView:
+    """`cohort_for_user` (the same rule, the same errors), the cohort's snapshot and
+    whether the user sees every member (`small_groups`), with the teams the user manages
+    read once: two queries (one for authors and admins).
+
+    The rules are those of `pathways.progress.selectors.cohorts_visible_to` and
+    `org.access.people_visible_to`, stated over the managed teams read here: a manager
+    sees a cohort they sponsor, are in, or with a member in a team they manage, and the
+    people who are themselves or in a team they manage."""
+    if not (access.is_manager(user) or may_see_everything(user)):
+        raise PermissionDenied
+    everything = may_see_everything(user)
+    admin = access.is_admin(user)
+    managed = None
+    if not admin:
+        managed = tuple(
+            access.teams_managed_by(user).order_by("name").values_list("id", "slug", "name")
+        )
+    rows = CohortSnapshot.objects.filter(cohort_id=cohort_id).select_related("cohort")
+    if managed is not None:
+        rows = rows.annotate(**_reach_checks(user.pk, [t[0] for t in managed]))
+    snapshot = rows.first()
+    if snapshot is None:  # not computed yet: the cohort alone, the checks as before
+        from ..small_groups import viewer_sees_everyone
+
+        cohort = cohort_for_user(user=user, cohort_id=cohort_id)
+        sees = viewer_sees_everyone(user=user, cohort_id=cohort_id)
+        return CohortView(cohort=cohort, snapshot=None, sees_everyone=sees, managed_teams=managed)
+    cohort: Cohort = snapshot.cohort
+    visible = everything or cohort.sponsor_id == user.pk or snapshot.member_in_reach
+    if not visible:
+        raise Http404("No such cohort.")
+    return CohortView(
+        cohort=cohort,
+        snapshot=snapshot,
+        sees_everyone=admin or not snapshot.hidden_members,
+        managed_teams=managed,
+    )
+
+
+def _teams_scope(rows: Sequence[tuple[int, str, str]]) -> Scope | None:
     if not rows:
         return None
     return Scope(
@@ -299,6 +373,24 @@ def cohort_scope(*, user: Any, team_ids: Sequence[int]) -> Scope | None:
         label=", ".join(name for _, _, name in rows),
         team_ids=tuple(sorted(pk for pk, _, _ in rows)),
     )
+
+
+def cohort_scope(
+    *,
+    user: Any,
+    team_ids: Sequence[int],
+    managed: Sequence[tuple[int, str, str]] | None = None,
+) -> Scope | None:
+    """The cohort's teams the user may see incident KPIs of, as one scope. `managed`:
+    the (id, slug, name) of the teams the user manages, sorted by name, if read already
+    (`CohortView.managed_teams`); then no query for a manager."""
+    if managed is not None and not may_see_everything(user):
+        wanted = set(team_ids)
+        return _teams_scope([t for t in managed if t[0] in wanted])
+    teams = Team.objects.filter(pk__in=team_ids)
+    if not may_see_everything(user):
+        teams = teams.filter(pk__in=access.teams_managed_by(user))
+    return _teams_scope(list(teams.order_by("name").values_list("id", "slug", "name")))
 
 
 # The parameters of an incident report, the same in the API and on the dashboards

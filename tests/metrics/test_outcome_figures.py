@@ -11,9 +11,14 @@ from metrics import outcome_figures, services
 from metrics.models import CohortOutcome
 from org.models import Membership, User
 from pathways.models import CohortMember
-from tests.factories import UserFactory
+from tests.factories import TeamFactory, UserFactory
 from tests.metrics.factories import incident
-from tests.metrics.test_cohort_dashboard import catalogue, populate, sponsor  # noqa: F401
+from tests.metrics.test_cohort_dashboard import (  # noqa: F401
+    TODAY,
+    catalogue,
+    populate,
+    sponsor,
+)
 from tests.metrics.test_cohort_outcomes import WEEK, noon, outcomes_for, plant
 
 
@@ -184,3 +189,39 @@ def test_the_pathway_page_shows_them_to_authors_and_managers_not_to_learners(
     assert page.count("Outcome KPIs") == 1
     assert "Outcomes measured in cohorts" not in page
     assert "960 (2)" not in page
+
+
+def test_stored_figures_fit_only_the_teams_and_outcomes_they_were_measured_for(
+    sponsor,  # noqa: F811
+    catalogue,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    # given a cohort of one team, its figures stored
+    team, cohort = populate(sponsor, catalogue, 3)
+    outcomes_for(catalogue[2])
+    plant(team)
+    outcome_figures.cohort_outcomes_store(cohort_id=cohort.pk)
+    scope = outcome_figures.teams_scope([team.pk])
+
+    def read():  # type: ignore[no-untyped-def]
+        return outcome_figures.cohort_outcomes_for(cohort=cohort, scope=scope, today=TODAY)
+
+    assert read().stored
+
+    # a member of another team joins: the stored "all teams" rows no longer fit all
+    # teams, but those of the one team still fit a viewer of that team
+    other = TeamFactory()
+    _members(cohort, other, 1)
+    assert read().stored
+    everything = outcome_figures.teams_scope([team.pk, other.pk])
+    with django_capture_on_commit_callbacks() as queued:
+        figures = outcome_figures.cohort_outcomes_for(cohort=cohort, scope=everything, today=TODAY)
+    assert not figures.stored and queued  # computed on read, the cohort queued
+
+    # an outcome added: nothing stored fits until the worker measures again
+    first = catalogue[2].outcomes.order_by("pk").first()
+    first.pk, first.order = None, 9
+    first.save()
+    assert not read().stored and len(read().rows) == 4
+    outcome_figures.cohort_outcomes_store(cohort_id=cohort.pk)
+    assert read().stored and len(read().rows) == 4
