@@ -166,6 +166,11 @@ class RollupState(models.Model):
     sweep_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="When a dashboard last asked for a sweep."
     )
+    dependants_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The last_change_at that key results and outcome figures were refreshed for.",
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="metrics_state_single")]

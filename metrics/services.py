@@ -6,16 +6,20 @@ How rollups stay current without anything importing metrics:
 1. *Noting changes.* `rollups_note_batch` (for one finished import batch) and the
    per-minute `rollups_sweep` (finished batches not noted yet, and incidents whose
    `updated_at` moved) compare each changed incident's bucket and fingerprint with
-   `RolledIncident`, record the new ones, and mark the old and new buckets dirty.
-2. *Debounce.* Marking schedules one processing task `DEBOUNCE_SECONDS` ahead,
+   `RolledIncident` and apply the difference at once (`rollups.apply_chunk`): what
+   the map says the incident contributed leaves its old bucket, what it contributes
+   now joins its new one, and the map records it, in one statement. Applying the
+   same incidents again changes nothing.
+2. *Debounce.* A change schedules one processing task `DEBOUNCE_SECONDS` ahead,
    unless one is already due (a conditional update on `RollupState`), so a burst of
    batches costs one run.
-3. *Processing.* `rollups_process_dirty` takes dirty buckets in chunks, recomputes
-   each from the incidents in it and replaces their rows and dirty marks in one
-   transaction. Running it twice is harmless: the second run finds nothing.
+3. *Processing.* `rollups_process_dirty` recomputes, from the map, buckets marked
+   dirty (a delta that found a bucket inconsistent marks it so), then refreshes
+   what reads the rollups (key results, cohort outcome figures) once per change.
+   Running it twice is harmless: the second run finds nothing.
 
 Every writer takes the `RollupState` row lock first, so noting, processing and the
-full rebuild never interleave: a bucket cannot be marked while it is recomputed.
+full rebuild never interleave.
 """
 
 import datetime as dt
@@ -27,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -71,7 +75,8 @@ def _lock_state(*, work_mem: str = "") -> None:
     sweep notes the same incidents again (batches not marked noted, edits inside
     SWEEP_OVERLAP), so durability is not worth a disk flush per commit. JIT
     compilation is off for the transaction: its statements run for well under a
-    second, and compiling them costs more than it saves. `work_mem` raises the
+    second, and compiling them costs more than it saves. Prepared statements (the
+    incremental update) use their generic plan, made once per session. `work_mem` raises the
     memory each sort or hash may use before spilling to disk (the full rebuild).
     """
     if connection.vendor == "postgresql":
@@ -81,13 +86,14 @@ def _lock_state(*, work_mem: str = "") -> None:
             cursor.execute(
                 "SELECT set_config('synchronous_commit', 'off', true),"
                 " set_config('jit', 'off', true),"
+                " set_config('plan_cache_mode', 'force_generic_plan', true),"
                 " set_config('work_mem', coalesce(nullif(%s, ''),"
                 " current_setting('work_mem')), true),"
                 " (SELECT count(*) FROM (SELECT 1 FROM metrics_rollupstate WHERE id = 1"
                 " FOR UPDATE) AS locked)",
                 [work_mem],
             )
-            if cursor.fetchone()[3]:
+            if cursor.fetchone()[4]:
                 return
     RollupState.objects.select_for_update().get_or_create(pk=1)
 
@@ -143,19 +149,19 @@ def _schedule_processing(now: dt.datetime) -> bool:
 def rollups_note_incidents(
     *, incident_ids: Iterable[int], schedule: bool = True, batch_id: int | None = None
 ) -> int:
-    """Compare these incidents with where they were last counted; mark the buckets they
-    left and joined dirty and (unless the caller processes next) schedule processing.
-    With `batch_id`, also record that batch as noted. Returns the number of buckets
-    marked dirty."""
+    """Compare these incidents with where they were last counted and move their
+    contributions between buckets; unless the caller processes next, schedule the
+    processing run that refreshes what reads the rollups. With `batch_id`, also record
+    that batch as noted. Returns the number of buckets changed."""
     ids = sorted(set(incident_ids))
     chunks = list(rollups._chunks(ids)) or [[]]
-    dirty = 0
+    changed = 0
     for index, chunk in enumerate(chunks):
         now = timezone.now()
         with transaction.atomic():
             _lock_state()
-            marked = rollups.note_chunk(chunk, now) if chunk else 0
-            if marked:
+            touched = rollups.apply_chunk(chunk, now) if chunk else 0
+            if touched:
                 RollupState.objects.filter(pk=1).update(last_change_at=now)
                 if schedule:
                     _schedule_processing(now)
@@ -163,8 +169,8 @@ def rollups_note_incidents(
                 RollupBatch.objects.bulk_create(
                     [RollupBatch(batch_id=batch_id, noted_at=now)], ignore_conflicts=True
                 )
-        dirty += marked
-    return dirty
+        changed += touched
+    return changed
 
 
 def rollups_note_batch(*, batch_id: int, schedule: bool = True) -> int:
@@ -204,14 +210,15 @@ def rollups_sweep(*, process: bool = True) -> SweepResult:
         .order_by("finished_at")
         .values_list("id", flat=True)
     )
+    changed = 0
     for batch_id in batch_ids:
-        rollups_note_batch(batch_id=batch_id, schedule=not process)
+        changed += rollups_note_batch(batch_id=batch_id, schedule=not process)
     since = (state.swept_until or started_at) - SWEEP_OVERLAP
     edited = list(Incident.objects.filter(updated_at__gte=since).values_list("id", flat=True))
     if edited:
-        rollups_note_incidents(incident_ids=edited, schedule=not process)
+        changed += rollups_note_incidents(incident_ids=edited, schedule=not process)
     RollupState.objects.filter(pk=1).update(swept_until=started_at)
-    processed = rollups_process_dirty() if process else 0
+    processed = changed + (rollups_process_dirty() if process else 0)
     return SweepResult(batches=len(batch_ids), edited=len(edited), processed=processed)
 
 
@@ -230,7 +237,9 @@ def rollups_process_dirty(
     clear_schedule: bool = False,
 ) -> int:
     """Recompute dirty buckets until none is left (or the time budget is spent, then
-    hand over to a fresh task). Returns the number of buckets recomputed."""
+    hand over to a fresh task), then, if the rollups changed since the last time,
+    refresh key results and queue the cohorts' outcome figures. Returns the number of
+    buckets recomputed."""
     began = time.monotonic()
     done = 0
     while True:
@@ -242,10 +251,20 @@ def rollups_process_dirty(
             with transaction.atomic():
                 _schedule_processing(timezone.now())
             break
-    if done:
+    if _claim_dependants() or done:
         key_results_refresh()
         outcomes_remeasure_queue()
     return done
+
+
+def _claim_dependants() -> bool:
+    """Whether the rollups changed since key results and outcome figures were last
+    refreshed; claims the refresh (a conditional update) if so."""
+    return bool(
+        RollupState.objects.filter(pk=1, last_change_at__isnull=False)
+        .filter(Q(dependants_at__isnull=True) | Q(dependants_at__lt=F("last_change_at")))
+        .update(dependants_at=F("last_change_at"))
+    )
 
 
 def outcomes_remeasure_queue() -> None:

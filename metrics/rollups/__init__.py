@@ -3,6 +3,7 @@ rows written for them. Used by the full rebuild and by the incremental path alik
 so both give the same numbers on PostgreSQL and SQLite.
 """
 
+from .deltas import apply_chunk
 from .facts import (
     FACT_COLUMNS,
     ID_CHUNK,
@@ -21,7 +22,7 @@ from .facts import (
     insert_rows,
     map_row,
 )
-from .writing import Rebuild, note_chunk, on_postgres, process_chunk, rebuild_all
+from .writing import Rebuild, on_postgres, process_chunk, rebuild_all
 
 __all__ = [
     "FACT_COLUMNS",
@@ -33,6 +34,7 @@ __all__ = [
     "Rebuild",
     "_chunks",
     "aggregate",
+    "apply_chunk",
     "bucket_key",
     "bucket_time_zone",
     "fact_from_map",
@@ -41,7 +43,6 @@ __all__ = [
     "fingerprint_of",
     "insert_rows",
     "map_row",
-    "note_chunk",
     "on_postgres",
     "process_chunk",
     "rebuild_all",

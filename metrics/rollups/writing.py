@@ -3,7 +3,6 @@ and elsewhere through the Python path, with the same results.
 """
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -234,89 +233,6 @@ def rebuild_all(now: dt.datetime) -> Rebuild:
     insert_rows(IncidentRollup, rows)
     insert_rows(RolledIncident, [map_row(f) for f in facts])
     return Rebuild(len(facts), len(buckets_by_key), changed, remapped)
-
-
-def note_chunk(ids: Sequence[int], now: dt.datetime) -> int:
-    """Compare these incidents (at most ID_CHUNK) with the map: record where each is
-    counted now, and mark dirty every bucket one of them left or joined. Returns the
-    number of buckets marked. The caller holds the rollup lock."""
-    if on_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH f AS ({_pg_facts(where="WHERE i.id = ANY(%(ids)s)", few=True)}),
-                cur AS (SELECT {_pg_map_select()} FROM f),
-                old AS (SELECT incident_id, bucket_key, fingerprint
-                        FROM metrics_rolledincident WHERE incident_id = ANY(%(ids)s)),
-                ch AS (
-                  SELECT coalesce(cur.incident_id, old.incident_id) AS incident_id,
-                         old.bucket_key AS old_key, cur.bucket_key AS new_key
-                  FROM cur FULL JOIN old ON old.incident_id = cur.incident_id
-                  WHERE old.incident_id IS NULL OR cur.incident_id IS NULL
-                     OR old.bucket_key <> cur.bucket_key OR old.fingerprint <> cur.fingerprint
-                ),
-                gone AS (
-                  DELETE FROM metrics_rolledincident
-                  WHERE incident_id IN (SELECT incident_id FROM ch WHERE new_key IS NULL)
-                ),
-                moved AS (
-                  UPDATE metrics_rolledincident r SET {_PG_MAP_UPDATE.replace("EXCLUDED.", "cur.")}
-                  FROM cur JOIN ch ON ch.incident_id = cur.incident_id
-                  WHERE r.incident_id = cur.incident_id AND ch.old_key IS NOT NULL
-                ),
-                added AS (
-                  INSERT INTO metrics_rolledincident ({", ".join(MAP_COLUMNS)})
-                  SELECT cur.* FROM cur JOIN ch ON ch.incident_id = cur.incident_id
-                  WHERE ch.old_key IS NULL
-                ),
-                keys AS (
-                  SELECT old_key AS bucket_key FROM ch WHERE old_key IS NOT NULL
-                  UNION SELECT new_key FROM ch WHERE new_key IS NOT NULL
-                ),
-                marked AS (
-                  INSERT INTO metrics_dirtybucket (bucket_key, marked_at)
-                  SELECT bucket_key, %(now)s FROM keys
-                  WHERE NOT EXISTS (SELECT 1 FROM metrics_dirtybucket d
-                                    WHERE d.bucket_key = keys.bucket_key)
-                )
-                SELECT count(*) FROM keys
-                """,
-                {"tz": bucket_time_zone(), "ids": list(ids), "now": now},
-            )
-            return cursor.fetchone()[0]
-    facts = {f.incident_id: f for f in facts_for(ids)}
-    current = {pk: (f.key, f.fingerprint) for pk, f in facts.items()}
-    known = {
-        pk: (key, digest)
-        for pk, key, digest in RolledIncident.objects.filter(incident_id__in=ids).values_list(
-            "incident_id", "bucket_key", "fingerprint"
-        )
-    }
-    dirty: set[str] = set()
-    gone: list[int] = []
-    moved: list[RolledIncident] = []
-    for pk in ids:
-        new, old = current.get(pk), known.get(pk)
-        if new == old:
-            continue
-        if old is not None:
-            dirty.add(old[0])
-        if new is None:
-            gone.append(pk)
-            continue
-        dirty.add(new[0])
-        moved.append(RolledIncident(**map_row(facts[pk])))
-    RolledIncident.objects.filter(incident_id__in=gone).delete()
-    RolledIncident.objects.bulk_create(
-        moved,
-        update_conflicts=True,
-        unique_fields=["incident_id"],
-        update_fields=list(MAP_COLUMNS[1:]),
-    )
-    DirtyBucket.objects.bulk_create(
-        [DirtyBucket(bucket_key=key, marked_at=now) for key in dirty], ignore_conflicts=True
-    )
-    return len(dirty)
 
 
 def process_chunk(limit: int, now: dt.datetime) -> int:

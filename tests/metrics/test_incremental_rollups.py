@@ -1,4 +1,4 @@
-"""Incremental rollups: only affected buckets, debounced, and equal to a full rebuild."""
+"""Incremental rollups: only affected buckets, applied at once, and equal to a full rebuild."""
 
 import datetime as dt
 
@@ -38,7 +38,7 @@ def mttr_median(scope: str, first: str = "2025-03-03"):
     return week.incident_count, week.durations["mttr"].median
 
 
-def test_a_batch_marks_only_the_buckets_it_touched(sre, ml):
+def test_a_batch_changes_only_the_buckets_it_touched(sre, ml):
     # given rolled-up incidents in two weeks
     import_records([record(1), record(2, start="2025-03-11T10:00:00Z")])
     services.rollups_recompute_all()
@@ -46,17 +46,15 @@ def test_a_batch_marks_only_the_buckets_it_touched(sre, ml):
 
     # when a batch adds one incident to the first week and the batch is noted
     batch = import_records([record(3, team="ml-platform")])
-    dirty = services.rollups_note_batch(batch_id=batch.pk)
+    changed = services.rollups_note_batch(batch_id=batch.pk)
 
-    # then only its bucket is dirty, and processing recomputes just that one
-    assert dirty == 1
-    assert list(DirtyBucket.objects.values_list("bucket_key", flat=True)) == [
-        f"{ml.pk}||2025-03-03|SEV2|0|"
-    ]
-    assert services.rollups_process_dirty() == 1
+    # then its bucket is counted at once, and no other bucket was written
+    assert changed == 1
     assert mttr_median("team:ml-platform") == (1, 3600)
+    assert IncidentRollup.objects.filter(bucket_key=f"{ml.pk}||2025-03-03|SEV2|0|").exists()
     assert IncidentRollup.objects.get(pk=untouched.pk).computed_at == untouched.computed_at
     assert DirtyBucket.objects.count() == 0
+    assert services.rollups_process_dirty() == 0
     assert RollupBatch.objects.filter(batch_id=batch.pk).exists()
 
 
@@ -98,17 +96,20 @@ def test_marking_debounces_into_one_scheduled_run(sre, django_capture_on_commit_
         services.rollups_note_batch(batch_id=first.pk)
         services.rollups_note_batch(batch_id=second.pk)
 
-    # then one processing run is scheduled, a few seconds ahead
+    # then both are counted at once, and one processing run (which refreshes what reads
+    # the rollups) is scheduled, a few seconds ahead
+    assert mttr_median("team:sre") == (1, 3600)
+    assert mttr_median("team:sre", first="2025-03-10") == (1, 3600)
     assert len(callbacks) == 1
     state = RollupState.objects.get()
     assert state.processing_due_at > timezone.now()
-    assert DirtyBucket.objects.count() == 2
-
-    # and running it (eagerly here) processes both buckets and clears the schedule
-    callbacks[0]()
     assert DirtyBucket.objects.count() == 0
-    assert RollupState.objects.get().processing_due_at is None
-    assert mttr_median("team:sre") == (1, 3600)
+
+    # and running it (eagerly here) clears the schedule and claims the refresh
+    callbacks[0]()
+    state = RollupState.objects.get()
+    assert state.processing_due_at is None
+    assert state.dependants_at == state.last_change_at
 
 
 def test_metrics_tasks_go_to_the_metrics_queue():
@@ -172,13 +173,14 @@ def test_a_first_sweep_rebuilds_everything(sre):
     assert mttr_median("team:sre") == (1, 3600)
 
 
-def test_processing_twice_does_the_work_once(sre):
+def test_noting_twice_does_the_work_once(sre):
     import_records([record(1)])
     services.rollups_recompute_all()
     Incident.objects.update(resolved_at=at("2025-03-04T13:00"), updated_at=timezone.now())
-    services.rollups_note_incidents(incident_ids=Incident.objects.values_list("id", flat=True))
+    ids = list(Incident.objects.values_list("id", flat=True))
 
-    assert services.rollups_process_dirty() == 1
+    assert services.rollups_note_incidents(incident_ids=ids) == 1
+    assert services.rollups_note_incidents(incident_ids=ids) == 0
     assert services.rollups_process_dirty() == 0
     assert mttr_median("team:sre") == (1, 3 * 3600)
 

@@ -128,8 +128,8 @@ def test_a_rollup_change_has_the_worker_measure_again(
         ai_related=True,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.rollups_note_incidents(incident_ids=[new.pk], schedule=False)
-        assert services.rollups_process_dirty() > 0
+        assert services.rollups_note_incidents(incident_ids=[new.pk], schedule=False) > 0
+        services.rollups_process_dirty()
 
     # then the stored figures are the new ones: median of 900, 1020, 3000 = 1020
     again = CohortOutcome.objects.get(cohort=cohort, scope_key="cohort", kpi_key="mttm")
