@@ -2,6 +2,7 @@
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
@@ -70,6 +71,22 @@ def insert_values(
             [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
         )
         return
+    copy_send(copy_data(model, columns, rows))
+
+
+@dataclass(frozen=True, slots=True)
+class CopyData:
+    """Rows formatted for one binary `COPY … FROM STDIN` (PostgreSQL only)."""
+
+    sql: str
+    payload: bytes
+
+
+def copy_data(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> CopyData:
+    """Format `rows` for COPY without sending them (this thread's connection only lends
+    its adapters), so another thread can send them later with `copy_send`."""
     fields = [model._meta.get_field(name) for name in columns]
     quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"COPY {model._meta.db_table} ({quoted}) FROM STDIN (FORMAT BINARY)"
@@ -88,6 +105,15 @@ def insert_values(
         write_row = formatter.write_row
         for row in rows:
             write_row(row)
+    return CopyData(sql, buffer.getvalue())
+
+
+def copy_send(data: CopyData) -> None:
+    """Send rows formatted by `copy_data` on this thread's connection."""
     # wrap_database_errors: psycopg's errors become Django's (IntegrityError…).
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(buffer.getbuffer())
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(data.sql) as copy,
+    ):
+        copy.write(data.payload)

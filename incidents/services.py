@@ -30,6 +30,7 @@ from .importers.base import Importer, RawRecord
 from .importers.mappings import zone
 from .leases import batch_claim, batch_heartbeat, batch_release, stale_running
 from .models import ImportBatch, ImportDocument, Incident
+from .prewrite import Prewritten, chunk_prewrite
 from .selectors import import_scope
 from .streaming import RecordCursor
 from .upsert import chunk_write
@@ -355,6 +356,7 @@ def _write_with_retry(
     results: list[Prepared | Rejected],
     known: dict[tuple[str, str], int] | None = None,
     hints: dict[str, bool] | None = None,
+    prewritten: Prewritten | None = None,
 ) -> Any:
     for attempt in range(3):
         try:
@@ -366,10 +368,12 @@ def _write_with_retry(
                     now=timezone.now(),
                     known=known,
                     hints=hints,
+                    prewritten=prewritten,
                 )
         except IntegrityError:
-            # A row appeared between our check and our insert (a writer that does
-            # not take the source lock). The retry sees it and updates instead.
+            # A row appeared between our check and our insert (a writer that does not
+            # take the source lock). The retry sees it and updates instead.
+            prewritten = None
             if attempt == 2:
                 raise
     return None
@@ -384,7 +388,7 @@ class _ChunkWriter:
     connection could not see the caller's rows, so it writes inline.
     """
 
-    def __init__(self, batch_id: int) -> None:
+    def __init__(self, batch_id: int, created_by_id: int | None = None) -> None:
         self.batch_id = batch_id
         threaded = _threads_see_our_writes()
         self.pool = ThreadPoolExecutor(max_workers=1) if threaded else None
@@ -393,14 +397,14 @@ class _ChunkWriter:
         self.known: dict[tuple[str, str], int] = {}
         # Once a chunk of this run found none of its records, insert without looking.
         self.hints: dict[str, bool] = {}
+        self.prewriting = threaded and import_scope(created_by_id) is None
 
-    def write(self, start: int, results: list[Prepared | Rejected]) -> None:
+    def write(self, start: int, results: list[Prepared | Rejected], pre: Any = None) -> None:
+        args = (self.batch_id, start, results, self.known, self.hints, pre)
         if self.pool is None:
-            self.last = _write_with_retry(self.batch_id, start, results, self.known, self.hints)
+            self.last = _write_with_retry(*args)
         else:
-            self.pending = self.pool.submit(
-                _write_with_retry, self.batch_id, start, results, self.known, self.hints
-            )
+            self.pending = self.pool.submit(_write_with_retry, *args)
 
     def previous_ok(self) -> bool:
         """Wait for the chunk in flight; False if it found the cursor moved.
@@ -518,13 +522,16 @@ def _process_records(
     directory = Directory.load()
     tz = zone(batch.timezone)
     start = batch.processed_count
-    with _ChunkWriter(batch_id) as writer:
+    with _ChunkWriter(batch_id, batch.created_by_id) as writer:
         while True:
             chunk = records.read(start, CHUNK_SIZE)
-            # Validating this chunk overlaps the database work on the previous one.
+            # Validating and formatting this chunk overlaps the database work on the last.
             results = [
                 validate_record(r, request.importer, tz=tz, directory=directory) for r in chunk
             ]
+            prewritten = writer.prewriting and chunk_prewrite(
+                batch, results, writer.known, writer.hints, timezone.now()
+            )
             if not writer.previous_ok():
                 # Another run moved the cursor (or stopped the batch): follow it.
                 batch.refresh_from_db()
@@ -534,7 +541,7 @@ def _process_records(
                 continue
             if not chunk:
                 break
-            writer.write(start, results)
+            writer.write(start, results, prewritten or None)
             start += len(chunk)
             if time.monotonic() - started > time_budget and records.more():
                 # Hand over once the chunk in flight is written (the next loop turn

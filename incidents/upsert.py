@@ -21,7 +21,7 @@ from django.db.models import F
 
 from config.claims import claim_timeout
 
-from .bulk_insert import _on_postgres, insert_rows, insert_values
+from .bulk_insert import _on_postgres, copy_send, insert_rows, insert_values
 from .models import (
     ActionItem,
     ContributingFactor,
@@ -153,9 +153,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _children(
+def _child_rows(
     incident_ids: dict[str, int], records: Sequence[Prepared], factor_ids: dict[str, int]
-) -> None:
+) -> tuple[list[tuple[int, int]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The children's rows: (incident, factor) pairs, timeline events, action items."""
     factors: list[tuple[int, int]] = []
     events, actions = [], []
     for record in records:
@@ -166,15 +167,25 @@ def _children(
             events.extend({"incident_id": incident_id, **event} for event in record.timeline)
         if record.action_items:
             actions.extend({"incident_id": incident_id, **item} for item in record.action_items)
-    insert_values(IncidentFactor, ["incident_id", "factor_id"], factors)
+    return factors, events, actions
+
+
+def _children(
+    incident_ids: dict[str, int], records: Sequence[Prepared], factor_ids: dict[str, int]
+) -> None:
+    factors, events, actions = _child_rows(incident_ids, records, factor_ids)
+    insert_values(IncidentFactor, FACTOR_COLUMNS, factors)
     insert_rows(TimelineEvent, events)
     insert_rows(ActionItem, actions)
+
+
+FACTOR_COLUMNS = ["incident_id", "factor_id"]
 
 
 _SEQUENCE: dict[str, str] = {}
 
 
-def _new_ids(count: int) -> list[int] | None:
+def new_ids(count: int) -> list[int] | None:
     """Ids for `count` new incidents, reserved up front on PostgreSQL (so the rows can be
     COPYed and their children written without reading the ids back). The sequence's
     name is looked up once per process, not once per id."""
@@ -208,17 +219,15 @@ NEW_ROW_COLUMNS = [
 ]
 
 
-def _insert_new(
+def new_rows(
     batch: ImportBatch,
     records: Sequence[Prepared],
     service_ids: dict[str, int],
-    factor_ids: dict[str, int],
     now: dt.datetime,
-) -> None:
-    if not records:
-        return
-    # Lists in NEW_ROW_COLUMNS order (Prepared.fields is built in SCALAR_FIELDS order).
-    rows = [
+) -> list[list[Any]]:
+    """New incidents' rows, as lists in NEW_ROW_COLUMNS order (Prepared.fields is built
+    in SCALAR_FIELDS order)."""
+    return [
         [
             *record.fields.values(),
             batch.source,
@@ -234,11 +243,32 @@ def _insert_new(
         ]
         for record in records
     ]
-    with_children = any(r.factors or r.timeline or r.action_items for r in records)
-    if _on_postgres() and not with_children:
+
+
+def with_children(records: Sequence[Prepared]) -> bool:
+    return any(r.factors or r.timeline or r.action_items for r in records)
+
+
+def _insert_new(
+    batch: ImportBatch,
+    records: Sequence[Prepared],
+    service_ids: dict[str, int],
+    factor_ids: dict[str, int],
+    now: dt.datetime,
+    prewritten: Any = None,  # incidents.prewrite.Prewritten
+) -> None:
+    if not records:
+        return
+    if prewritten is not None:  # formatted ahead (incidents.prewrite): only sent here
+        for data in prewritten.copies:
+            copy_send(data)
+        return
+    rows = new_rows(batch, records, service_ids, now)
+    children = with_children(records)
+    if _on_postgres() and not children:
         insert_values(Incident, NEW_ROW_COLUMNS, rows)
         return
-    ids = _new_ids(len(rows))
+    ids = new_ids(len(rows))
     if ids is not None:
         for row, pk in zip(rows, ids, strict=True):
             row.append(pk)
@@ -250,7 +280,7 @@ def _insert_new(
             batch_size=500,
         )
         by_external_id = {incident.external_id: incident.pk for incident in created}
-    if with_children:
+    if children:
         _children(by_external_id, records, factor_ids)
 
 
@@ -448,16 +478,20 @@ def _upsert_wave(
     known: dict[tuple[str, str], int],
     learned: dict[tuple[str, str], int],
     hints: dict[str, bool],
+    prewritten: Any = None,  # incidents.prewrite.Prewritten
 ) -> ChunkCounts:
     counts = ChunkCounts()
     if hints.get("all_new"):
         # Optimistic first import: insert without looking first. The unique
         # constraint refuses the chunk if any record exists; then look, as below,
-        # for the rest of the run.
-        service_ids, factor_ids = _slug_ids(records, known, learned)
+        # for the rest of the run. Rows formatted ahead already hold their ids.
+        if prewritten is None:
+            service_ids, factor_ids = _slug_ids(records, known, learned)
+        else:
+            service_ids, factor_ids = {}, {}
         try:
             with transaction.atomic():
-                _insert_new(batch, records, service_ids, factor_ids, now)
+                _insert_new(batch, records, service_ids, factor_ids, now, prewritten=prewritten)
         except IntegrityError:
             hints["all_new"] = False
         else:
@@ -494,13 +528,15 @@ def chunk_write(
     now: dt.datetime,
     known: dict[tuple[str, str], int] | None = None,
     hints: dict[str, bool] | None = None,
+    prewritten: Any = None,  # incidents.prewrite.Prewritten
 ) -> ChunkCounts | None:
     """Write one chunk whose first record is number `start` of the batch.
 
     The batch counters move in the same transaction, on the condition that the
     cursor is still at `start` and the batch still running; otherwise the chunk
     is rolled back and None returned (another run got there first). `known` caches
-    service and tag ids across the chunks of a run.
+    service and tag ids across the chunks of a run. `prewritten`: the chunk's rows
+    formatted ahead (incidents.prewrite), used only if they still fit.
     """
     known = {} if known is None else known
     hints = {} if hints is None else hints
@@ -519,8 +555,11 @@ def chunk_write(
                 prepared, refused = out_of_scope(prepared, scope, owners)
                 rejected.extend(refused)
             total.rejected = len(rejected)
-            for wave in _waves(prepared):
-                counts = _upsert_wave(batch, wave, now, known, learned, hints)
+            waves = _waves(prepared)
+            if prewritten is not None and not prewritten.fits(waves, scope):
+                prewritten = None
+            for wave in waves:
+                counts = _upsert_wave(batch, wave, now, known, learned, hints, prewritten)
                 total.created += counts.created
                 total.updated += counts.updated
                 total.unchanged += counts.unchanged
