@@ -404,7 +404,11 @@ class Incident(models.Model):
 
 
 class IncidentFactor(models.Model):
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique constraint below starts with it, and every
+    # import writes one row per tag.
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     factor = models.ForeignKey(ContributingFactor, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
