@@ -52,11 +52,15 @@ def test_an_import_reaches_the_rollups_through_the_worker(real_broker):
     ), "the import did not finish"
 
     # when the per-minute sweep is sent to the metrics queue
+    swept_until = RollupState.objects.get().swept_until
     app.send_task("metrics.tasks.rollups_sweep")
 
     # then the worker notes the batch and recomputes the bucket
     assert wait_for(lambda: sre_week() == (3, 7200)), sre_week()
     assert DirtyBucket.objects.count() == 0
+    # and the sweep itself ran (the batch's own task may have got there first); waited
+    # for, so that it does not run during the next test
+    assert wait_for(lambda: RollupState.objects.get().swept_until != swept_until)
 
 
 def test_a_finished_import_is_noted_and_processed_on_the_worker_without_a_sweep(real_broker):
