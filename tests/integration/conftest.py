@@ -96,14 +96,23 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Callab
 
 @pytest.fixture
 def real_broker(monkeypatch, celery_worker_process):
-    """Send tasks to Redis (not eagerly) for the duration of one test."""
+    """Send tasks to Redis (not eagerly) for the duration of one test.
+
+    Afterwards, waits (bounded) for the worker to finish what the test set off, and
+    drops what is still queued: a follow-up task (e.g. the metrics note a finished
+    import sends) must not run while the test database is being emptied, where its
+    locks and the TRUNCATE's can deadlock.
+    """
     from celery._state import _set_task_join_will_block
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     # The test process is never a worker: waiting for a result here is allowed, whatever
     # an earlier test left in Celery's process-wide "inside a worker" flag.
     _set_task_join_will_block(False)
-    return celery_worker_process
+    yield celery_worker_process
+    for _ in range(2):
+        wait_for(_worker_idle)
+        celery_app.control.purge()
 
 
 def _worker_idle() -> bool:
