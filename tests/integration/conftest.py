@@ -110,9 +110,17 @@ def real_broker(monkeypatch, celery_worker_process):
     # an earlier test left in Celery's process-wide "inside a worker" flag.
     _set_task_join_will_block(False)
     yield celery_worker_process
+    _drain_worker()
+
+
+def _drain_worker() -> bool:
+    """Wait (bounded) until the worker is idle and drop what is queued, twice (a task
+    the worker was running may have queued another). Whether it was idle both times."""
+    idle = True
     for _ in range(2):
-        wait_for(_worker_idle)
+        idle = wait_for(_worker_idle) and idle
         celery_app.control.purge()
+    return idle
 
 
 def _worker_idle() -> bool:
@@ -132,9 +140,7 @@ def idle_worker(real_broker):
     redelivery from an earlier test (e.g. of a task whose worker was killed) would score
     this test's attempts before the test has looked at them.
     """
-    for _ in range(2):
-        assert wait_for(_worker_idle), "the worker is still busy with an earlier test's tasks"
-        celery_app.control.purge()
+    assert _drain_worker(), "the worker is still busy with an earlier test's tasks"
     return real_broker
 
 
