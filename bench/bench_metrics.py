@@ -139,6 +139,79 @@ def _incident_rows(count: int, teams, services, start_id: int, batch_id, rng) ->
     return rows
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def _floor(teams, service_ids, rng) -> list[float]:
+    """What any update that keeps this storage (a map row per incident, a row per
+    bucket) must do for 1,000 new incidents, timed alone, cumulatively: compute their
+    facts (the product's SQL); also write their map rows; also write one row per
+    bucket they fall in (new buckets only; existing ones are skipped, so this is a
+    lower bound). Each statement is prepared with a generic plan, as the product's is,
+    and rolled back; only the EXECUTE is timed. Medians of three, in ms."""
+    from django.db import connection, transaction
+
+    from incidents.models import Incident
+    from metrics.rollups import MAP_COLUMNS, bucket_time_zone, insert_rows
+    from metrics.rollups.writing import (
+        _PG_ROLLUP_COLUMNS,
+        _pg_facts,
+        _pg_map_select,
+        _pg_rollup_select,
+    )
+
+    facts = _pg_facts(where="WHERE i.id = ANY(%(ids)s)", few=True)
+    with_map = (
+        f"w AS (INSERT INTO metrics_rolledincident ({', '.join(MAP_COLUMNS)}) "
+        f"SELECT {_pg_map_select()} FROM f ORDER BY f.incident_id)"
+    )
+    with_buckets = (
+        f"g AS MATERIALIZED ({_pg_rollup_select()}), "
+        f"b AS (INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS}) "
+        "SELECT * FROM g ORDER BY bucket_key ON CONFLICT (bucket_key) DO NOTHING)"
+    )
+    steps = [
+        f"WITH f AS MATERIALIZED ({facts}) SELECT count(*) FROM f",
+        f"WITH f AS MATERIALIZED ({facts}), {with_map} SELECT count(*) FROM f",
+        f"WITH f AS MATERIALIZED ({facts}), {with_map}, {with_buckets} SELECT count(*) FROM f",
+    ]
+    times: list[list[float]] = [[] for _ in steps]
+    first_id = 10 * INCIDENTS
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            cursor.execute("SET LOCAL jit = off")
+            rows = _incident_rows(NEW_INCIDENTS, teams, service_ids, first_id, None, rng)
+            insert_rows(Incident, rows)
+            ids = list(
+                Incident.objects.filter(
+                    source="bench", external_id__in=[row["external_id"] for row in rows]
+                ).values_list("id", flat=True)
+            )
+            for n, sql in enumerate(steps):
+                sql = sql.replace("%(ids)s", "$1").replace("%(tz)s", "$2").replace("%(now)s", "$3")
+                cursor.execute(f"PREPARE bench_floor_{n} (bigint[], text, timestamptz) AS {sql}")
+            args = [
+                "{" + ",".join(map(str, ids)) + "}",
+                bucket_time_zone(),
+                dt.datetime.now(dt.UTC),
+            ]
+            for _ in range(3):
+                for n, step_times in enumerate(times):
+                    with transaction.atomic():
+                        began = time.perf_counter()
+                        cursor.execute(f"EXECUTE bench_floor_{n} (%s::bigint[], %s, %s)", args)
+                        step_times.append((time.perf_counter() - began) * 1000)
+                        transaction.set_rollback(True)
+            for n in range(len(steps)):
+                cursor.execute(f"DEALLOCATE bench_floor_{n}")
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return [statistics.median(t) for t in times]
+
+
 def main() -> int:
     _admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
     _admin(f"CREATE DATABASE {DB_NAME}")
@@ -285,6 +358,13 @@ def main() -> int:
         print(
             f"incremental_1000_vs_full_ratio: {incremental_s / full_s:.3f} "
             f"(target <= {INCREMENTAL_TARGET})"
+        )
+        floor = _floor(teams, service_ids, rng)
+        print(
+            "incremental_floor_ms (median of 3, 1,000 new incidents, rolled back): "
+            f"facts {floor[0]:.1f}; + their map rows {floor[1]:.1f}; "
+            f"+ one bucket row each {floor[2]:.1f} "
+            f"= {floor[2] / 1000 / full_s:.3f} of full"
         )
         fields = [f.attname for f in IncidentRollup._meta.concrete_fields]
         fields = [f for f in fields if f not in ("id", "computed_at")]
