@@ -139,10 +139,6 @@ def _incident_rows(count: int, teams, services, start_id: int, batch_id, rng) ->
     return rows
 
 
-class _RolledBack(Exception):
-    pass
-
-
 def _floor(teams, service_ids, rng) -> list[float]:
     """What any update that keeps this storage (a map row per incident, a row per
     bucket) must do for 1,000 new incidents, timed alone, cumulatively: compute their
@@ -154,6 +150,7 @@ def _floor(teams, service_ids, rng) -> list[float]:
 
     from incidents.models import Incident
     from metrics.rollups import MAP_COLUMNS, bucket_time_zone, insert_rows
+    from metrics.rollups.deltas import prepared_parameters
     from metrics.rollups.writing import (
         _PG_ROLLUP_COLUMNS,
         _pg_facts,
@@ -178,37 +175,36 @@ def _floor(teams, service_ids, rng) -> list[float]:
     ]
     times: list[list[float]] = [[] for _ in steps]
     first_id = 10 * INCIDENTS
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            cursor.execute("SET LOCAL jit = off")
-            rows = _incident_rows(NEW_INCIDENTS, teams, service_ids, first_id, None, rng)
-            insert_rows(Incident, rows)
-            ids = list(
-                Incident.objects.filter(
-                    source="bench", external_id__in=[row["external_id"] for row in rows]
-                ).values_list("id", flat=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL jit = off")
+        rows = _incident_rows(NEW_INCIDENTS, teams, service_ids, first_id, None, rng)
+        insert_rows(Incident, rows)
+        ids = list(
+            Incident.objects.filter(
+                source="bench", external_id__in=[row["external_id"] for row in rows]
+            ).values_list("id", flat=True)
+        )
+        for n, sql in enumerate(steps):
+            cursor.execute(
+                f"PREPARE bench_floor_{n} (bigint[], text, timestamptz) AS "
+                + prepared_parameters(sql)
             )
-            for n, sql in enumerate(steps):
-                sql = sql.replace("%(ids)s", "$1").replace("%(tz)s", "$2").replace("%(now)s", "$3")
-                cursor.execute(f"PREPARE bench_floor_{n} (bigint[], text, timestamptz) AS {sql}")
-            args = [
-                "{" + ",".join(map(str, ids)) + "}",
-                bucket_time_zone(),
-                dt.datetime.now(dt.UTC),
-            ]
-            for _ in range(3):
-                for n, step_times in enumerate(times):
-                    with transaction.atomic():
-                        began = time.perf_counter()
-                        cursor.execute(f"EXECUTE bench_floor_{n} (%s::bigint[], %s, %s)", args)
-                        step_times.append((time.perf_counter() - began) * 1000)
-                        transaction.set_rollback(True)
-            for n in range(len(steps)):
-                cursor.execute(f"DEALLOCATE bench_floor_{n}")
-            raise _RolledBack
-    except _RolledBack:
-        pass
+        args = [
+            "{" + ",".join(map(str, ids)) + "}",
+            bucket_time_zone(),
+            dt.datetime.now(dt.UTC),
+        ]
+        for _ in range(3):
+            for n, step_times in enumerate(times):
+                with transaction.atomic():
+                    began = time.perf_counter()
+                    cursor.execute(f"EXECUTE bench_floor_{n} (%s::bigint[], %s, %s)", args)
+                    step_times.append((time.perf_counter() - began) * 1000)
+                    transaction.set_rollback(True)
+        for n in range(len(steps)):
+            cursor.execute(f"DEALLOCATE bench_floor_{n}")
+        transaction.set_rollback(True)
     return [statistics.median(t) for t in times]
 
 
@@ -363,7 +359,7 @@ def main() -> int:
         print(
             "incremental_floor_ms (median of 3, 1,000 new incidents, rolled back): "
             f"facts {floor[0]:.1f}; + their map rows {floor[1]:.1f}; "
-            f"+ one bucket row each {floor[2]:.1f} "
+            f"+ their new buckets' rows {floor[2]:.1f} "
             f"= {floor[2] / 1000 / full_s:.3f} of full"
         )
         fields = [f.attname for f in IncidentRollup._meta.concrete_fields]

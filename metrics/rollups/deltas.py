@@ -253,7 +253,15 @@ SELECT count(*) FROM dl
 # rollup lock sets plan_cache_mode): planning the statement costs about as much as
 # running it for a thousand incidents. Parameters: ids, time zone, now.
 _PREPARED = "metrics_rollups_apply"
-_PG_APPLY = _pg_apply().replace("%(ids)s", "$1").replace("%(tz)s", "$2").replace("%(now)s", "$3")
+
+
+def prepared_parameters(sql: str) -> str:
+    """A statement over ids, time zone and now, with the positional parameters PREPARE
+    takes: `(bigint[], text, timestamptz)`."""
+    return sql.replace("%(ids)s", "$1").replace("%(tz)s", "$2").replace("%(now)s", "$3")
+
+
+_PG_APPLY = prepared_parameters(_pg_apply())
 
 
 def apply_chunk(ids: Sequence[int], now: dt.datetime) -> int:
