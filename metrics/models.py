@@ -21,7 +21,10 @@ DURATION_PREFIXES = ("ttd", "tta", "ttm", "ttr")
 class IncidentRollup(models.Model):
     # Indexes are few on purpose (every one is paid for on each rebuild): the key's
     # uniqueness is a constraint (no extra pattern index) and the foreign keys have
-    # none of their own; team dashboards use (team, slice_start).
+    # none of their own; team dashboards use (team, slice_start). On PostgreSQL the
+    # bucket keys of the rollup, map and dirty tables compare bytewise (COLLATE "C",
+    # migration 0008): they are machine strings, and every probe, join and sort on them
+    # is cheaper than under a language collation.
     bucket_key = models.CharField(max_length=120)
     team = models.ForeignKey(
         Team,
@@ -118,8 +121,9 @@ class RolledIncident(models.Model):
     cleanup_centi = models.BigIntegerField(null=True, blank=True)
     reviewed = models.BooleanField(default=False)
 
-    class Meta:
-        indexes = [models.Index(fields=["bucket_key"], name="metrics_rolled_bucket_idx")]
+    # No index on bucket_key: every new incident would pay for one (a random insert
+    # into a tree as large as the map), while only recomputing a drifted bucket reads
+    # the map by bucket, and that rare path can afford a scan (migration 0008).
 
     def __str__(self) -> str:
         return f"incident {self.incident_id} in {self.bucket_key}"

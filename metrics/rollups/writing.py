@@ -244,6 +244,8 @@ def process_chunk(limit: int, now: dt.datetime) -> int:
             f"{c} = EXCLUDED.{c}" for c in _PG_ROLLUP_COLUMNS.replace(" ", "").split(",")[1:]
         )
         with connection.cursor() as cursor:
+            # The map has no index on bucket_key: with buckets to do it is scanned once
+            # (a hashed ANY); with none, the test on `keys` skips the scan.
             cursor.execute(
                 f"""
                 WITH d AS MATERIALIZED (
@@ -256,7 +258,8 @@ def process_chunk(limit: int, now: dt.datetime) -> int:
                          severity, ai_related, failure_mode, ttd, tta, ttm, ttr, rolled_back,
                          cleanup_centi, reviewed
                   FROM metrics_rolledincident
-                  WHERE bucket_key = ANY((SELECT keys FROM k)::text[])
+                  WHERE (SELECT keys FROM k) IS NOT NULL
+                    AND bucket_key = ANY((SELECT keys FROM k)::text[])
                 ),
                 written AS (
                   INSERT INTO metrics_incidentrollup ({_PG_ROLLUP_COLUMNS})

@@ -95,3 +95,24 @@ def test_a_rebuild_over_drifted_rollups_writes_only_what_differs(awkward_inciden
     assert RolledIncident.objects.get(incident_id=second.pk).fingerprint == fingerprint
     assert not RolledIncident.objects.filter(incident_id=first.pk).exists()
     assert services.rollups_recompute_all().buckets_changed == 0
+
+
+@pytest.mark.django_db
+def test_bucket_keys_compare_bytewise_and_the_map_has_no_bucket_index():
+    """Migration 0008: a later change to these columns must keep both (every noted
+    incident pays for a collated comparison or an index on the map)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, collation_name FROM information_schema.columns "
+            "WHERE column_name = 'bucket_key' AND table_name LIKE 'metrics_%%' ORDER BY 1"
+        )
+        assert cursor.fetchall() == [
+            ("metrics_dirtybucket", "C"),
+            ("metrics_incidentrollup", "C"),
+            ("metrics_rolledincident", "C"),
+        ]
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'metrics_rolledincident'")
+        assert [row[0] for row in cursor.fetchall()] == [
+            "CREATE UNIQUE INDEX metrics_rolledincident_pkey ON public.metrics_rolledincident "
+            "USING btree (incident_id)"
+        ]
