@@ -336,7 +336,10 @@ class OutcomeMeasureSerializer(serializers.Serializer):
     kpi_name = serializers.CharField()
     unit = serializers.CharField(allow_blank=True)
     description = serializers.CharField(allow_blank=True)
-    statistic = serializers.CharField()
+    statistic = serializers.CharField(
+        help_text="`median` (durations), `value`, or `per <n> days` for counts and totals: "
+        "baseline and current are each given per the outcome's window of n days."
+    )
     baseline = serializers.CharField(allow_null=True, help_text="A decimal, as text.")
     baseline_n = serializers.IntegerField()
     baseline_from = serializers.DateField()

@@ -22,10 +22,15 @@ from .scopes import Scope, filters_parse
 
 METHOD_WINDOWS = (
     "Baseline: the whole weeks in the outcome's window before the week the cohort started. "
-    "Current: from that week to today. Target: the baseline changed by the outcome's "
+    "Current: from that week to today. Counts and totals are given per the outcome's "
+    "window (its days), since the two spans differ in length: a span's total × the "
+    "window's days ÷ the span's days. Target: the baseline changed by the outcome's "
     "percentage, or its absolute value. Progress: the share of the way from baseline to "
     "target, 0–100 %."
 )
+# KPIs whose value is a count or a total over the span: they grow with its length.
+_PER_SPAN = frozenset({"count", "hours"})
+_CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,16 @@ class OutcomeMeasure:
 def _statistic(kpi_key: str) -> str:
     kind = REGISTRY[kpi_key].kind
     return "median" if kind == "duration" else "value"
+
+
+def _per_window(
+    total: Decimal | None, first: dt.date, last: dt.date, window_days: int
+) -> Decimal | None:
+    """A count or total over first..last (inclusive) as a figure per `window_days`."""
+    if total is None:
+        return None
+    days = (last - first).days + 1
+    return (total * window_days / days).quantize(_CENTS)
 
 
 def _target(outcome: Any, baseline: Decimal | None) -> Decimal | None:
@@ -132,7 +147,13 @@ def cohort_outcomes(
                 current, cur_n = key_result_value(
                     kpi_key=outcome.kpi_key, statistic=statistic, figures=after.total
                 )
-                cur_to = after.last
+                cur_to = min(after.last, max(today, start_week))
+                if kpi.kind in _PER_SPAN:
+                    # 19 incidents in the 13 weeks before and 12 in the 7 since is more
+                    # often, not fewer: compare them per the same number of days.
+                    statistic = f"per {outcome.window_days} days"
+                    baseline = _per_window(baseline, base_from, base_to, outcome.window_days)
+                    current = _per_window(current, start_week, cur_to, outcome.window_days)
             elif kpi.family == "external":
                 baseline, base_n = _external(outcome.kpi_key, scope.team_ids, base_from, base_to)
                 current, cur_n = _external(outcome.kpi_key, scope.team_ids, start_week, cur_to)

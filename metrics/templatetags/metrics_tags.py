@@ -23,6 +23,31 @@ def percent(share: Decimal | float | None) -> str:
 
 
 @register.filter
+def measured(value: Decimal | float | str | None, unit: str) -> str:
+    """A KPI's value in its unit as people read it: durations in hours and minutes,
+    shares as percentages, anything else as a figure with its unit (18.8 incidents)."""
+    if value is None or value == "":
+        return "—"
+    if unit == "seconds":
+        return duration_text(Decimal(str(value)))
+    if unit.startswith("share"):
+        return f"{figure(Decimal(str(value)) * 100)} %"
+    suffix = {"milliseconds": "ms"}.get(unit, unit)
+    return f"{figure(value)} {suffix}".rstrip()
+
+
+@register.filter
+def change(value: Decimal | float | None, unit: str) -> str:
+    """A signed difference in a KPI's unit (−12 min, +3.4 pts), as the impact views
+    write it."""
+    from metrics.impact_charts import value_text
+
+    if value is None:
+        return "—"
+    return value_text(float(value), "share" if unit.startswith("share") else unit)
+
+
+@register.filter
 def get(mapping: dict, key: str):  # type: ignore[no-untyped-def]
     return mapping.get(key) if mapping else None
 

@@ -73,7 +73,9 @@ def test_manager_reads_filters_and_downloads_the_cohort_dashboard(
     impact = page.locator("#impact-heading").locator("xpath=..")
     for kpi in ("Time to detect (MTTD)", "Time to mitigate (MTTM)"):
         row = impact.get_by_role("row").filter(has_text=kpi)
-        expect(row).to_contain_text(re.compile(r"-?\d+ s\s+-?\d+ to -?\d+ s"))
+        # the difference and its interval, signed, in seconds, minutes or hours
+        change = r"[−+]?\d+(\.\d)? (s|min|h)"
+        expect(row).to_contain_text(re.compile(rf"{change}\s+{change} to {change}"))
         expect(row).not_to_contain_text("not enough data")
 
     # filtering by severity updates the incident panel in place

@@ -9,9 +9,21 @@ from django.urls import reverse
 from metrics import external, services
 from pathways.models import PathwayOutcome
 from tests.metrics.factories import incident
-from tests.metrics.test_cohort_dashboard import START, catalogue, populate, sponsor  # noqa: F401
+from tests.metrics.test_cohort_dashboard import (  # noqa: F401
+    START,
+    TODAY,
+    catalogue,
+    populate,
+    sponsor,
+)
 
 WEEK = START - dt.timedelta(days=START.weekday())  # Monday of the start week
+SINCE_DAYS = (TODAY - WEEK).days + 1  # the current span, start week to today: 45–51 days
+
+
+def per_28_days(count: int, days: int) -> str:
+    """A count over `days` per the outcomes' 28-day window, as the figures give it."""
+    return str((Decimal(count) * 28 / days).quantize(Decimal("0.01")))
 
 
 def noon(day: dt.date) -> dt.datetime:
@@ -97,9 +109,12 @@ def test_planted_incidents_give_the_hand_computed_baseline_current_and_progress(
     assert mttm["baseline_to"] == str(WEEK - dt.timedelta(days=1))
     assert mttm["current_from"] == str(WEEK)
     assert "Baseline: the whole weeks" in mttm["method"]
-    # AI-related incidents: 3 before, 2 since; target 2.1; past it: 100 %
+    # AI-related incidents: 3 in the 28 days before, 2 in the SINCE_DAYS since, each
+    # per 28 days; target 3 × 0.7 = 2.1; 2 × 28 ÷ SINCE_DAYS (about 1.2) is past it: 100 %
     count = rows["incident_count"]
-    assert (count["baseline"], count["current"]) == ("3", "2")
+    assert count["statistic"] == "per 28 days"
+    assert (count["baseline"], count["current"]) == ("3.00", per_28_days(2, SINCE_DAYS))
+    assert (count["baseline_n"], count["current_n"]) == (3, 2)
     assert Decimal(count["target"]) == Decimal("2.1")
     assert count["progress"] == 100
     # p95 latency: mean 390 before, 320 since; target 300: (320 − 390) ÷ (300 − 390) = 78 %
@@ -116,7 +131,11 @@ def test_planted_incidents_give_the_hand_computed_baseline_current_and_progress(
     services.cohort_snapshot_refresh(cohort_id=cohort.pk)
     page = client.get(reverse("metrics:cohort", args=[cohort.pk])).content.decode()
     assert "Pathway outcomes, measured" in page
-    assert "1200 (3)" in page and "960 (2)" in page and "50 %" in page
+    # durations as people read them, shares as percentages
+    assert "20 min <small>(n 3)</small>" in page and "16 min <small>(n 2)</small>" in page
+    assert "12 min</td>" in page and "50 %" in page
+    assert "300 ms</td>" in page
+    assert f"{per_28_days(2, SINCE_DAYS)} incidents <small>(n 2)</small>" in page
 
 
 def test_a_manager_of_none_of_the_teams_gets_no_figures(
@@ -143,3 +162,46 @@ def test_a_manager_of_none_of_the_teams_gets_no_figures(
     api_client.force_authenticate(stranger)
     reply = api_client.get(reverse("api-metrics-cohort-outcomes", args=[cohort.pk]))
     assert reply.status_code == 404
+
+
+def test_a_count_over_a_shorter_span_is_compared_per_the_same_days(
+    api_client,
+    sponsor,  # noqa: F811
+    catalogue,  # noqa: F811
+):
+    # given an outcome over 13 weeks (91 days) and a team with one AI-related incident a
+    # week in the 13 weeks before the start week, then 10 since: fewer in all, but over
+    # SINCE_DAYS (45–51) days, so more often
+    team, cohort = populate(sponsor, catalogue, 3)
+    PathwayOutcome.objects.create(
+        pathway=catalogue[2],
+        order=1,
+        kpi_key="incident_count",
+        description="Fewer AI-related incidents per quarter",
+        target_change_pct=Decimal(-30),
+        window_days=91,
+        filters={"ai_related": True},
+    )
+    for week in range(1, 14):
+        incident(team=team, start=noon(WEEK - dt.timedelta(days=7 * week - 3)), ai_related=True)
+    for n in range(10):
+        incident(team=team, start=noon(WEEK + dt.timedelta(days=4 * n)), ai_related=True)
+    services.rollups_recompute_all()
+
+    # when the manager reads the outcomes
+    api_client.force_authenticate(sponsor)
+    body = api_client.get(reverse("api-metrics-cohort-outcomes", args=[cohort.pk])).json()
+
+    # then both are per 91 days: 13 before, 10 × 91 ÷ SINCE_DAYS (17.8–20.2) since, the
+    # wrong way from the target (9.1): no progress, where 10 against 13 would have
+    # claimed 77 %
+    (count,) = body["outcomes"]
+    current = (Decimal(10) * 91 / SINCE_DAYS).quantize(Decimal("0.01"))
+    assert (count["statistic"], count["baseline"], count["current"]) == (
+        "per 91 days",
+        "13.00",
+        str(current),
+    )
+    assert (count["baseline_n"], count["current_n"]) == (13, 10)
+    assert Decimal(count["target"]) == Decimal("9.1")
+    assert count["progress"] == 0

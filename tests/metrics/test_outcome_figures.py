@@ -19,7 +19,14 @@ from tests.metrics.test_cohort_dashboard import (  # noqa: F401
     populate,
     sponsor,
 )
-from tests.metrics.test_cohort_outcomes import WEEK, noon, outcomes_for, plant
+from tests.metrics.test_cohort_outcomes import (
+    SINCE_DAYS,
+    WEEK,
+    noon,
+    outcomes_for,
+    per_28_days,
+    plant,
+)
 
 
 def stored(cohort, scope_key="cohort"):  # type: ignore[no-untyped-def]
@@ -59,7 +66,12 @@ def test_the_worker_stores_the_hand_computed_figures_and_the_api_reads_them(
     assert mttm["baseline_from"] == str(WEEK - dt.timedelta(days=28))
     assert "Baseline: the whole weeks" in mttm["method"]
     count_row = rows["incident_count"]
-    assert (count_row["baseline"], count_row["current"], count_row["progress"]) == ("3", "2", 100)
+    # 3 in the 28 days before, 2 in the SINCE_DAYS since: per 28 days each
+    assert (count_row["baseline"], count_row["current"], count_row["progress"]) == (
+        "3.00",
+        per_28_days(2, SINCE_DAYS),
+        100,
+    )
     # no latency observations: nothing to measure, no progress
     assert (
         rows["p95_inference_latency"]["baseline"],
@@ -89,8 +101,8 @@ def test_the_worker_stores_the_hand_computed_figures_and_the_api_reads_them(
     client.force_login(sponsor)
     services.cohort_snapshot_refresh(cohort_id=cohort.pk)
     page = client.get(reverse("metrics:cohort", args=[cohort.pk])).content.decode()
-    assert "1200 (3)" in page and "960 (2)" in page and "50 %" in page
-    assert "Measured by the worker" in page
+    assert "20 min <small>(n 3)</small>" in page and "16 min <small>(n 2)</small>" in page
+    assert "50 %" in page and "Measured by the worker" in page
 
 
 def test_without_stored_figures_they_are_computed_on_read_and_marked(
@@ -136,7 +148,10 @@ def test_a_rollup_change_has_the_worker_measure_again(
     assert (again.measure["current"], again.measure["current_n"]) == ("1020", 3)
     assert again.computed_at > first.computed_at
     count = CohortOutcome.objects.get(cohort=cohort, scope_key="cohort", kpi_key="incident_count")
-    assert count.measure["current"] == "3"
+    assert (count.measure["current"], count.measure["current_n"]) == (
+        per_28_days(3, SINCE_DAYS),
+        3,
+    )
 
 
 def _members(cohort, team, size):  # type: ignore[no-untyped-def]
@@ -164,8 +179,8 @@ def test_the_pathway_page_shows_them_to_authors_and_managers_not_to_learners(
     page = client.get(url).content.decode()
     assert "Outcomes measured in cohorts" in page
     assert f'id="pathway-outcomes-{cohort.pk}"' in page
-    assert "1200 (3)" in page and "960 (2)" in page and "50 %" in page
-    assert "Measured by the worker" in page
+    assert "20 min <small>(n 3)</small>" in page and "16 min <small>(n 2)</small>" in page
+    assert "50 %" in page and "Measured by the worker" in page
 
     # an author may not see those three people: a group under 5 is hidden
     author = UserFactory(personas=["learner", "author"])
@@ -173,14 +188,14 @@ def test_the_pathway_page_shows_them_to_authors_and_managers_not_to_learners(
     page = client.get(url).content.decode()
     assert f'id="cohort-outcomes-{cohort.pk}"' in page
     assert "Hidden: fewer than 5 people" in page
-    assert "960 (2)" not in page
+    assert "16 min <small>(n 2)</small>" not in page
 
     # with five people in the group the author sees the figures too
     _members(cohort, team, 2)
     outcome_figures.cohort_outcomes_store(cohort_id=cohort.pk)
     page = client.get(url).content.decode()
     assert "Hidden: fewer than" not in page
-    assert "1200 (3)" in page and "960 (2)" in page
+    assert "20 min <small>(n 3)</small>" in page and "16 min <small>(n 2)</small>" in page
 
     # a learner (here one in the cohort) sees the outcomes' definitions, no figures
     learner = User.objects.get(email=f"{team.slug}.0@example.test")
@@ -188,7 +203,7 @@ def test_the_pathway_page_shows_them_to_authors_and_managers_not_to_learners(
     page = client.get(url).content.decode()
     assert page.count("Outcome KPIs") == 1
     assert "Outcomes measured in cohorts" not in page
-    assert "960 (2)" not in page
+    assert "16 min <small>(n 2)</small>" not in page
 
 
 def test_stored_figures_fit_only_the_teams_and_outcomes_they_were_measured_for(

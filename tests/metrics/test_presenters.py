@@ -45,3 +45,40 @@ def test_histogram_bins_have_exclusive_upper_bounds():
     assert counts["1–3 days"] == 1
     assert counts["> 3 days"] == 1
     assert sum(counts.values()) == len(values)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        ("19847.5", "seconds", "5 h 30 min"),
+        (Decimal("407.5"), "seconds", "6 min 48 s"),
+        ("0.2292", "share of incidents", "22.9 %"),
+        ("0.01", "share of requests", "1 %"),
+        ("0.0015", "share of requests", "0.15 %"),
+        ("300.0000", "milliseconds", "300 ms"),
+        ("18.79", "incidents", "18.8 incidents"),
+        ("404.20", "hours", "404.2 hours"),
+        (None, "seconds", "—"),
+        (None, "incidents", "—"),
+    ],
+)
+def test_a_measured_value_reads_in_its_unit(value, unit, text):
+    from metrics.templatetags.metrics_tags import measured
+
+    assert measured(value, unit) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (-1205.0, "seconds", "−20 min"),
+        (23758, "seconds", "+6.6 h"),
+        (-0.167, "share of incidents", "−16.7 pts"),
+        (1.267, "hours", "+1.27"),
+        (None, "seconds", "—"),
+    ],
+)
+def test_a_change_reads_signed_in_its_unit(value, unit, text):
+    from metrics.templatetags.metrics_tags import change
+
+    assert change(value, unit) == text

@@ -227,7 +227,9 @@ def test_impact_page_compares_trained_teams(client, sre_manager, sre, ml):
     ).content.decode()
 
     assert "Before: 2025-05-19" in html
-    assert "-600 s" in html
+    # the trained team went from 20 to 10 minutes, the other stayed at 20
+    assert "20 min → 10 min" in html and "20 min → 20 min" in html
+    assert "<td>−10 min</td>" in html
     assert "What it cannot show" in html
 
 
