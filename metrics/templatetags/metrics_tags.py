@@ -85,6 +85,15 @@ def kpi_name(key: str) -> str:
 
 
 @register.filter
+def kpi_unit(key: str) -> str:
+    """A KPI's unit from the registry ("seconds", "share of incidents"), else ""."""
+    from metrics.registry import REGISTRY
+
+    kpi = REGISTRY.get(key)
+    return kpi.unit if kpi else ""
+
+
+@register.filter
 def figure(value: Decimal | float | None) -> str:
     """A measured figure as people read it: one decimal from 10 up (160.665 → 160.7),
     two below (0.054 → 0.05), no trailing zeros (12.000 → 12)."""

@@ -240,3 +240,24 @@ def test_stored_figures_fit_only_the_teams_and_outcomes_they_were_measured_for(
     assert not read().stored and len(read().rows) == 4
     outcome_figures.cohort_outcomes_store(cohort_id=cohort.pk)
     assert read().stored and len(read().rows) == 4
+
+
+def test_the_pathway_page_names_its_outcome_kpis_and_their_filters(
+    client,
+    catalogue,  # noqa: F811
+):
+    # given a pathway's outcomes: a count of AI-related incidents, MTTM of hallucinations
+    # and a latency target in milliseconds
+    pathway = catalogue[2]
+    outcomes_for(pathway)
+    learner = UserFactory(personas=["learner"])
+    client.force_login(learner)
+
+    # when anyone reads the pathway page
+    page = client.get(reverse("pathways:pathway_detail", args=[pathway.slug])).content.decode()
+
+    # then KPIs and filters are in words, targets in their unit
+    assert "Incident frequency<br><small>AI-related</small>" in page
+    assert "Time to mitigate (MTTM)<br><small>failure mode hallucination</small>" in page
+    assert "<td>300 ms</td>" in page and "<td>-40 %</td>" in page
+    assert "ai_related=True" not in page and "<code>incident_count</code>" not in page
