@@ -161,6 +161,10 @@ def cohort_outcomes(
                 baseline = current = None
                 base_n = cur_n = 0
                 note = "A training KPI: see the training panel."
+            if today < start_week and not note:
+                # Before the start week there is nothing since the start to measure.
+                current, cur_n = None, 0
+                note = "Not started yet: no current value."
             target = _target(outcome, baseline)
             rows.append(
                 OutcomeMeasure(

@@ -205,3 +205,31 @@ def test_a_count_over_a_shorter_span_is_compared_per_the_same_days(
     assert (count["baseline_n"], count["current_n"]) == (13, 10)
     assert Decimal(count["target"]) == Decimal("9.1")
     assert count["progress"] == 0
+
+
+def test_before_the_start_week_there_is_a_baseline_and_no_current_value(
+    sponsor,  # noqa: F811
+    catalogue,  # noqa: F811
+):
+    from metrics.selectors.outcomes import cohort_outcomes
+    from metrics.selectors.scopes import scope_parse
+
+    # given the planted incidents, measured on a day before the cohort's start week
+    team, _cohort = populate(sponsor, catalogue, 3)
+    outcomes_for(catalogue[2])
+    plant(team)
+    rows = cohort_outcomes(
+        pathways=[catalogue[2]],
+        start=START,
+        scope=scope_parse(f"team:{team.slug}"),
+        today=WEEK - dt.timedelta(days=2),
+    )
+
+    # then each incident outcome has its baseline, and no current value or progress
+    # (nothing since the start: no incidents is not fewer incidents)
+    measured = {r.kpi_key: r for r in rows}
+    assert (measured["mttm"].baseline, measured["mttm"].baseline_n) == (1200, 3)
+    assert measured["incident_count"].baseline == Decimal("3.00")
+    for row in rows:
+        assert (row.current, row.current_n, row.progress) == (None, 0, None)
+        assert row.note == "Not started yet: no current value."
