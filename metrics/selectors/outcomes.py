@@ -147,7 +147,7 @@ def cohort_outcomes(
                 current, cur_n = key_result_value(
                     kpi_key=outcome.kpi_key, statistic=statistic, figures=after.total
                 )
-                cur_to = min(after.last, max(today, start_week))
+                cur_to = min(after.last, cur_to)
                 if kpi.kind in _PER_SPAN:
                     # 19 incidents in the 13 weeks before and 12 in the 7 since is more
                     # often, not fewer: compare them per the same number of days.

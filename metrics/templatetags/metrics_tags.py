@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 
+from metrics.impact_charts import value_text
 from metrics.presenters import duration_text
 
 register = template.Library()
@@ -40,8 +41,6 @@ def measured(value: Decimal | float | str | None, unit: str) -> str:
 def change(value: Decimal | float | None, unit: str) -> str:
     """A signed difference in a KPI's unit (−12 min, +3.4 pts), as the impact views
     write it."""
-    from metrics.impact_charts import value_text
-
     if value is None:
         return "—"
     return value_text(float(value), "share" if unit.startswith("share") else unit)

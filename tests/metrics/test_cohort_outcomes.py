@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.urls import reverse
 
 from metrics import external, services
+from metrics.selectors.outcomes import cohort_outcomes
+from metrics.selectors.scopes import scope_parse
 from pathways.models import PathwayOutcome
 from tests.metrics.factories import incident
 from tests.metrics.test_cohort_dashboard import (  # noqa: F401
@@ -21,9 +23,10 @@ WEEK = START - dt.timedelta(days=START.weekday())  # Monday of the start week
 SINCE_DAYS = (TODAY - WEEK).days + 1  # the current span, start week to today: 45–51 days
 
 
-def per_28_days(count: int, days: int) -> str:
-    """A count over `days` per the outcomes' 28-day window, as the figures give it."""
-    return str((Decimal(count) * 28 / days).quantize(Decimal("0.01")))
+def per_window(count: int, days: int, window: int = 28) -> str:
+    """A count over `days` per an outcome's window (28 days in most of these tests), as
+    the figures give it."""
+    return str((Decimal(count) * window / days).quantize(Decimal("0.01")))
 
 
 def noon(day: dt.date) -> dt.datetime:
@@ -113,7 +116,7 @@ def test_planted_incidents_give_the_hand_computed_baseline_current_and_progress(
     # per 28 days; target 3 × 0.7 = 2.1; 2 × 28 ÷ SINCE_DAYS (about 1.2) is past it: 100 %
     count = rows["incident_count"]
     assert count["statistic"] == "per 28 days"
-    assert (count["baseline"], count["current"]) == ("3.00", per_28_days(2, SINCE_DAYS))
+    assert (count["baseline"], count["current"]) == ("3.00", per_window(2, SINCE_DAYS))
     assert (count["baseline_n"], count["current_n"]) == (3, 2)
     assert Decimal(count["target"]) == Decimal("2.1")
     assert count["progress"] == 100
@@ -135,7 +138,7 @@ def test_planted_incidents_give_the_hand_computed_baseline_current_and_progress(
     assert "20 min <small>(n 3)</small>" in page and "16 min <small>(n 2)</small>" in page
     assert "12 min</td>" in page and "50 %" in page
     assert "300 ms</td>" in page
-    assert f"{per_28_days(2, SINCE_DAYS)} incidents <small>(n 2)</small>" in page
+    assert f"{per_window(2, SINCE_DAYS)} incidents <small>(n 2)</small>" in page
 
 
 def test_a_manager_of_none_of_the_teams_gets_no_figures(
@@ -196,11 +199,10 @@ def test_a_count_over_a_shorter_span_is_compared_per_the_same_days(
     # wrong way from the target (9.1): no progress, where 10 against 13 would have
     # claimed 77 %
     (count,) = body["outcomes"]
-    current = (Decimal(10) * 91 / SINCE_DAYS).quantize(Decimal("0.01"))
     assert (count["statistic"], count["baseline"], count["current"]) == (
         "per 91 days",
         "13.00",
-        str(current),
+        per_window(10, SINCE_DAYS, 91),
     )
     assert (count["baseline_n"], count["current_n"]) == (13, 10)
     assert Decimal(count["target"]) == Decimal("9.1")
@@ -211,9 +213,6 @@ def test_before_the_start_week_there_is_a_baseline_and_no_current_value(
     sponsor,  # noqa: F811
     catalogue,  # noqa: F811
 ):
-    from metrics.selectors.outcomes import cohort_outcomes
-    from metrics.selectors.scopes import scope_parse
-
     # given the planted incidents, measured on a day before the cohort's start week
     team, _cohort = populate(sponsor, catalogue, 3)
     outcomes_for(catalogue[2])

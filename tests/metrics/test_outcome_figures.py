@@ -24,7 +24,7 @@ from tests.metrics.test_cohort_outcomes import (
     WEEK,
     noon,
     outcomes_for,
-    per_28_days,
+    per_window,
     plant,
 )
 
@@ -69,7 +69,7 @@ def test_the_worker_stores_the_hand_computed_figures_and_the_api_reads_them(
     # 3 in the 28 days before, 2 in the SINCE_DAYS since: per 28 days each
     assert (count_row["baseline"], count_row["current"], count_row["progress"]) == (
         "3.00",
-        per_28_days(2, SINCE_DAYS),
+        per_window(2, SINCE_DAYS),
         100,
     )
     # no latency observations: nothing to measure, no progress
@@ -149,7 +149,7 @@ def test_a_rollup_change_has_the_worker_measure_again(
     assert again.computed_at > first.computed_at
     count = CohortOutcome.objects.get(cohort=cohort, scope_key="cohort", kpi_key="incident_count")
     assert (count.measure["current"], count.measure["current_n"]) == (
-        per_28_days(3, SINCE_DAYS),
+        per_window(3, SINCE_DAYS),
         3,
     )
 
