@@ -216,21 +216,59 @@ def attempt_save(
     """Save answers (autosave). Refused once the attempt is submitted or time is up."""
     _own_attempt(attempt, user)
     now = timezone.now()
-    if attempt.status != Status.IN_PROGRESS:
-        raise AssessmentError("This attempt has been submitted; answers can no longer change.")
-    if _is_late(attempt, now):
-        _submit(attempt, now=now)
-        raise AssessmentError(_late_message(attempt))
     with transaction.atomic():
-        if answers:
-            _save_answers(attempt, answers, now)
-        if checklist is not None:
-            _save_checklist(attempt, checklist, now)
-        if artifact is not None:
-            _save_artifact(attempt, artifact, now)
-        if submission_text is not None or submission_url is not None:
-            _save_submission(attempt, submission_text, submission_url)
+        _hold(attempt)
+        if attempt.status != Status.IN_PROGRESS:
+            raise AssessmentError("This attempt has been submitted; answers can no longer change.")
+        late = _is_late(attempt, now)
+        if late:
+            _submit(attempt, now=now)
+        else:
+            _save_parts(
+                attempt,
+                now,
+                answers=answers,
+                checklist=checklist,
+                artifact=artifact,
+                submission_text=submission_text,
+                submission_url=submission_url,
+            )
+    if late:
+        raise AssessmentError(_late_message(attempt))
     return attempt
+
+
+def _hold(attempt: Attempt) -> None:
+    """Lock the attempt's row until the transaction ends and read its status again.
+
+    A learner's requests on one attempt overlap: an autosave still on its way when
+    they check an answer or submit. Held, they run one after another, each seeing
+    what the one before saved (and a save after the submit is refused).
+    """
+    fields = ("status", "submitted_at", "enqueued_at", "submission_text", "submission_url")
+    values = Attempt.objects.select_for_update().filter(pk=attempt.pk).values_list(*fields).get()
+    for field, value in zip(fields, values, strict=True):
+        setattr(attempt, field, value)
+
+
+def _save_parts(
+    attempt: Attempt,
+    now: datetime,
+    *,
+    answers: Mapping[str | int, Any] | None = None,
+    checklist: Iterable[int] | None = None,
+    artifact: ArtifactUpload | None = None,
+    submission_text: str | None = None,
+    submission_url: str | None = None,
+) -> None:
+    if answers:
+        _save_answers(attempt, answers, now)
+    if checklist is not None:
+        _save_checklist(attempt, checklist, now)
+    if artifact is not None:
+        _save_artifact(attempt, artifact, now)
+    if submission_text is not None or submission_url is not None:
+        _save_submission(attempt, submission_text, submission_url)
 
 
 def _save_answers(attempt: Attempt, answers: Mapping[str | int, Any], now: datetime) -> None:
@@ -331,14 +369,25 @@ def attempt_check(*, attempt: Attempt, user: User, question_id: int, answer: Any
         pk=question_id, qtype__in=scoring.REVIEWED | scoring.UNSCORED
     ).exists():
         raise AssessmentError("This question is scored by a reviewer: it has no instant check.")
-    attempt_save(attempt=attempt, user=user, answers={question_id: answer})
+    _own_attempt(attempt, user)
     now = timezone.now()
-    response = Response.objects.select_related("question").get(
-        attempt=attempt, question_id=question_id
-    )
-    if response.checked_at is None:
-        Response.objects.filter(pk=response.pk, checked_at__isnull=True).update(checked_at=now)
-        response.checked_at = now
+    with transaction.atomic():
+        _hold(attempt)
+        if attempt.status != Status.IN_PROGRESS:
+            raise AssessmentError("This attempt has been submitted; answers can no longer change.")
+        late = _is_late(attempt, now)
+        if late:
+            _submit(attempt, now=now)
+        else:
+            _save_answers(attempt, {question_id: answer}, now)
+            response = Response.objects.select_related("question").get(
+                attempt=attempt, question_id=question_id
+            )
+            if response.checked_at is None:
+                response.checked_at = now
+                response.save(update_fields=["checked_at"])
+    if late:
+        raise AssessmentError(_late_message(attempt))
     question = response.question
     return CheckedAnswer(response, scoring.score(question.qtype, question.spec, response.answer))
 
@@ -353,21 +402,23 @@ def attempt_submit(
     with what was saved before.
     """
     _own_attempt(attempt, user)
-    if attempt.status != Status.IN_PROGRESS:
-        return attempt
     now = timezone.now()
-    if _is_late(attempt, now):
+    with transaction.atomic():
+        _hold(attempt)
+        if attempt.status != Status.IN_PROGRESS:
+            return attempt
+        late = _is_late(attempt, now)
+        if not late:
+            _save_parts(attempt, now, answers=answers, **parts)
+            if attempt.assessment.kind == Kind.RUBRIC and not (
+                attempt.submission_text.strip() or attempt.submission_url
+            ):
+                raise AssessmentError(
+                    "Write your submission (or give a link to it) before submitting."
+                )
         _submit(attempt, now=now)
-        if answers or any(v is not None for v in parts.values()):
-            raise AssessmentError(_late_message(attempt))
-        return attempt
-    if answers or parts:
-        attempt_save(attempt=attempt, user=user, answers=answers, **parts)
-    if attempt.assessment.kind == Kind.RUBRIC and not (
-        attempt.submission_text.strip() or attempt.submission_url
-    ):
-        raise AssessmentError("Write your submission (or give a link to it) before submitting.")
-    _submit(attempt, now=now)
+    if late and (answers or any(v is not None for v in parts.values())):
+        raise AssessmentError(_late_message(attempt))
     return attempt
 
 
