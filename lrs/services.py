@@ -7,6 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -325,6 +326,37 @@ def document_write(
     conflict_without_precondition: bool = False,
 ) -> None:
     """PUT (replace) or POST (merge JSON objects) one document."""
+    write = partial(
+        _document_write,
+        key,
+        content,
+        content_type,
+        merge,
+        if_match,
+        if_none_match,
+        require_precondition,
+        conflict_without_precondition,
+    )
+    try:
+        write()
+    except IntegrityError:
+        # Two first writes of one document (a course saving its state from two tabs) both
+        # find no row to lock and both insert: the second waits for the first to commit,
+        # then fails on the unique key. Written again it finds that document, and merges
+        # into it or answers its preconditions, as it would have a moment later.
+        write()
+
+
+def _document_write(
+    key: dict,
+    content: bytes,
+    content_type: str,
+    merge: bool,
+    if_match: str | None,
+    if_none_match: str | None,
+    require_precondition: bool,
+    conflict_without_precondition: bool,
+) -> None:
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(**key).first()
         check_preconditions(document, if_match=if_match, if_none_match=if_none_match)

@@ -5,76 +5,17 @@ check an answer or press Submit. Each test holds the first request's transaction
 waits until the second is blocked behind it (or done), then lets the first commit.
 """
 
-import threading
-import time
-from collections.abc import Callable
-
 import pytest
-from django.db import connection, connections, transaction
 
 from assessments import services
 from assessments.exceptions import AssessmentError
 from assessments.models import Assessment, Attempt, QuestionType, Response
 from tests.assessments.factories import RIGHT, WRONG, quiz_with
+from tests.concurrency import overlap
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 T = QuestionType
-WAIT_SECONDS = 10
-
-
-def _waiting_on_a_lock() -> int:
-    with connection.cursor() as cursor:
-        # Read inside a transaction, the activity view keeps its first snapshot.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
-def _overlap(first: Callable[[], None], second: Callable[[], object]) -> dict:
-    """Run `first` in an open transaction, start `second`, and commit `first` once
-    `second` waits on a lock or has finished. Returns what `second` returned or raised."""
-    first_done = threading.Event()
-    second_done = threading.Event()
-    outcome: dict = {}
-
-    def run_first() -> None:
-        try:
-            with transaction.atomic():
-                first()
-                first_done.set()
-                deadline = time.monotonic() + WAIT_SECONDS
-                while not second_done.is_set() and time.monotonic() < deadline:
-                    if _waiting_on_a_lock():
-                        break
-                    time.sleep(0.02)
-        except BaseException as exc:  # reported by the test
-            outcome["first_error"] = exc
-        finally:
-            first_done.set()
-            connections.close_all()
-
-    def run_second() -> None:
-        try:
-            first_done.wait(WAIT_SECONDS)
-            outcome["value"] = second()
-        except BaseException as exc:  # reported by the test
-            outcome["error"] = exc
-        finally:
-            second_done.set()
-            connections.close_all()
-
-    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=WAIT_SECONDS * 3)
-    assert not any(thread.is_alive() for thread in threads)
-    assert "first_error" not in outcome, outcome
-    return outcome
 
 
 @pytest.fixture
@@ -106,7 +47,7 @@ def test_an_autosave_on_its_way_when_the_learner_submits_does_not_fail_the_submi
             attempt=Attempt.objects.get(pk=attempt.pk), user=learner, answers=answers
         )
 
-    outcome = _overlap(autosave, submit)
+    outcome = overlap(autosave, submit)
 
     # then the submit waited for the save and went through, with one response per question
     assert "error" not in outcome, outcome
@@ -140,7 +81,7 @@ def test_an_autosave_that_arrives_while_the_submit_commits_is_refused_not_writte
             answers={q2.pk: RIGHT[T.SINGLE]},
         )
 
-    outcome = _overlap(submit, autosave)
+    outcome = overlap(submit, autosave)
 
     # then the autosave is refused: nothing changes in an attempt after its submit
     assert isinstance(outcome.get("error"), AssessmentError), outcome
@@ -170,7 +111,7 @@ def test_a_check_and_an_autosave_of_the_same_answer_at_once_both_succeed(learner
             answer=WRONG[T.SINGLE],
         )
 
-    outcome = _overlap(autosave, check)
+    outcome = overlap(autosave, check)
 
     # then the check waited, scored the saved answer and locked it
     assert "error" not in outcome, outcome
