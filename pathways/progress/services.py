@@ -74,14 +74,20 @@ def progress_mark(
         return None
     now = timezone.now()
     lookup = {"lab": lab} if lab is not None else {"module": module}
-    progress, _ = Progress.objects.get_or_create(enrollment=enrollment, **lookup)
-    if progress.status == Progress.Status.DONE or progress.status == status:
-        return progress
-    progress.status = status
-    progress.started_at = progress.started_at or now
-    if status == Progress.Status.DONE:
-        progress.completed_at = now
-    progress.save()
+    with transaction.atomic():
+        # Held until the status is written: the second click of a double click on "Mark as
+        # done" then finds the item done (one completion, one statement), and a checklist
+        # autosave on its way keeps its ticks (only the fields changed here are written).
+        progress, _ = Progress.objects.select_for_update().get_or_create(
+            enrollment=enrollment, **lookup
+        )
+        if progress.status == Progress.Status.DONE or progress.status == status:
+            return progress
+        progress.status = status
+        progress.started_at = progress.started_at or now
+        if status == Progress.Status.DONE:
+            progress.completed_at = now
+        progress.save(update_fields=["status", "started_at", "completed_at", "updated_at"])
     if status == Progress.Status.DONE:
         progress_done(
             user_id=user_id, module=item_module, lab=lab, completed_at=progress.completed_at
@@ -124,14 +130,18 @@ def lab_checklist_save(*, user_id: int, lab: Lab, ticked: Iterable[int]) -> Prog
     if enrollment is None:
         return None
     now = timezone.now()
-    progress, _ = Progress.objects.get_or_create(enrollment=enrollment, lab=lab)
-    progress.checklist = items
-    fields = ["checklist", "updated_at"]
-    if items and progress.status == Progress.Status.NOT_STARTED:
-        progress.status = Progress.Status.IN_PROGRESS
-        progress.started_at = progress.started_at or now
-        fields += ["status", "started_at"]
-    progress.save(update_fields=fields)
+    with transaction.atomic():
+        # Held while the status is read and written: a lab marked done meanwhile stays done.
+        progress, _ = Progress.objects.select_for_update().get_or_create(
+            enrollment=enrollment, lab=lab
+        )
+        progress.checklist = items
+        fields = ["checklist", "updated_at"]
+        if items and progress.status == Progress.Status.NOT_STARTED:
+            progress.status = Progress.Status.IN_PROGRESS
+            progress.started_at = progress.started_at or now
+            fields += ["status", "started_at"]
+        progress.save(update_fields=fields)
     return progress
 
 
