@@ -58,6 +58,20 @@ def _require_draft(pathway: Pathway) -> None:
         )
 
 
+def _hold_draft(pathway: Pathway) -> None:
+    """Lock the pathway's row until the transaction ends and refuse unless it is still a
+    draft.
+
+    Writes to one draft then run one after another: a form sent twice finds what the first
+    one added (and says so, instead of failing on a unique key), and a write that waited
+    for the version to be published finds it frozen.
+    """
+    pathway.status = (
+        Pathway.objects.select_for_update().values_list("status", flat=True).get(pk=pathway.pk)
+    )
+    _require_draft(pathway)
+
+
 def _lines(values: Iterable[str]) -> list[str]:
     return [v.strip() for v in values if v and v.strip()]
 
@@ -273,7 +287,7 @@ def module_create(
     content: str = "",
     skills: Mapping[Skill, int] | None = None,
 ) -> Module:
-    _require_draft(pathway)
+    _hold_draft(pathway)
     skills = skills or {}
     order = (pathway.modules.aggregate(o=Max("order"))["o"] or 0) + 1
     module = Module(
@@ -306,7 +320,7 @@ def module_update(
     content: str = "",
     skills: Mapping[Skill, int] | None = None,
 ) -> Module:
-    _require_draft(module.pathway)
+    _hold_draft(module.pathway)
     skills = skills or {}
     module.title = title
     module.slug = _slug_for(slug, title)
@@ -324,7 +338,7 @@ def module_update(
 @transaction.atomic
 def module_delete(*, module: Module) -> None:
     pathway = module.pathway
-    _require_draft(pathway)
+    _hold_draft(pathway)
     module.delete()
     module_reorder(pathway=pathway, slugs=list(pathway.modules.values_list("slug", flat=True)))
 
@@ -332,7 +346,7 @@ def module_delete(*, module: Module) -> None:
 @transaction.atomic
 def module_reorder(*, pathway: Pathway, slugs: list[str]) -> None:
     """Put the pathway's modules in the order of `slugs` (which must name each once)."""
-    _require_draft(pathway)
+    _hold_draft(pathway)
     modules = {m.slug: m for m in pathway.modules.all()}
     if sorted(slugs) != sorted(modules):
         raise PathwayError("Give every module of the pathway exactly once to reorder them.")
@@ -381,7 +395,7 @@ def lab_create(
     artifact_schema: str = "",
     skills: Iterable[Skill] = (),
 ) -> Lab:
-    _require_draft(module.pathway)
+    _hold_draft(module.pathway)
     order = (module.labs.aggregate(o=Max("order"))["o"] or 0) + 1
     lab = Lab(
         module=module,
@@ -411,7 +425,7 @@ def lab_update(
     artifact_schema: str = "",
     skills: Iterable[Skill] = (),
 ) -> Lab:
-    _require_draft(lab.module.pathway)
+    _hold_draft(lab.module.pathway)
     lab.title = title
     lab.slug = _slug_for(slug, title)
     lab.instructions = instructions
@@ -479,7 +493,7 @@ def capstone_save(
     skills: Iterable[Skill] = (),
 ) -> Capstone:
     """Create (no `capstone`) or update a capstone of a draft; the rubric is validated."""
-    _require_draft(pathway)
+    _hold_draft(pathway)
     capstone = capstone or Capstone(pathway=pathway)
     capstone.title = title
     capstone.slug = _slug_for(slug, title)

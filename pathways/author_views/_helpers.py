@@ -15,6 +15,7 @@ from django.urls import reverse
 from org.models import Persona
 from org.permissions import persona_required
 
+from ..exceptions import PathwayError
 from ..models import Pathway
 
 author_required = persona_required(Persona.AUTHOR)
@@ -33,6 +34,10 @@ def _apply(form: django_forms.Form, call: Callable[[], Any]) -> Any:
             target = field if field in form.fields else None
             for message in messages_:
                 form.add_error(target, message if target else _prefixed(field, message))
+        return None
+    except PathwayError as exc:
+        # Published after the view checked it: the service checks again under lock.
+        form.add_error(None, str(exc))
         return None
 
 
