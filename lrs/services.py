@@ -181,7 +181,13 @@ def statements_store(
                 with transaction.atomic():
                     row.save()
             except IntegrityError as exc:
-                raise Conflict(f"statement {data['id']} exists") from exc
+                # Stored meanwhile: a client that sent the statement again before its first
+                # request answered. The same statement is answered as above, not refused.
+                stored = Statement.objects.filter(statement_id=data["id"]).first()
+                if stored is None or not same_statement(stored.data, data):
+                    raise Conflict(f"statement {data['id']} exists") from exc
+                existing[data["id"]] = stored.data
+                continue
             StatementIndex.objects.bulk_create(
                 StatementIndex(statement=row, kind=kind, value=value[:2048])
                 for kind, value in index_rows(data)
@@ -279,15 +285,25 @@ def activities_note(statement: dict) -> None:
         if validation.object_type_of(target) != "Activity" or "definition" not in target:
             continue
         activity, _ = Activity.objects.get_or_create(activity_id=target["id"])
-        merged = dict(activity.definition)
-        for key, value in target["definition"].items():
-            if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = {**merged[key], **value}
-            else:
-                merged[key] = value
+        if _definition_merged(activity.definition, target["definition"]) == activity.definition:
+            continue
+        # Read again, locked, before writing: two statements that define the same activity
+        # at once then both add to it, instead of the later one writing back what it read.
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        merged = _definition_merged(activity.definition, target["definition"])
         if merged != activity.definition:
             activity.definition = merged
             activity.save(update_fields=["definition", "updated_at"])
+
+
+def _definition_merged(old: dict, new: dict) -> dict:
+    merged = dict(old)
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
 
 
 # ---- documents ----------------------------------------------------------------------
