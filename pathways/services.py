@@ -113,8 +113,9 @@ def pathway_create(
 ) -> Pathway:
     """A new pathway: version 1, a draft."""
     slug = _slug_for(slug, title)
+    taken = ValidationError({"slug": f"A pathway with the slug “{slug}” already exists."})
     if Pathway.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": f"A pathway with the slug “{slug}” already exists."})
+        raise taken
     pathway = Pathway(
         slug=slug,
         version=1,
@@ -129,7 +130,14 @@ def pathway_create(
         created_by=by,
     )
     _check_weeks(pathway)
-    return _save(pathway)
+    try:
+        with transaction.atomic():
+            return _save(pathway)
+    except IntegrityError:
+        # The same form sent twice at once: the first submit created it.
+        if Pathway.objects.filter(slug=slug).exists():
+            raise taken from None
+        raise
 
 
 def _check_weeks(pathway: Pathway) -> None:

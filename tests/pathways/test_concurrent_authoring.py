@@ -64,3 +64,26 @@ def test_a_module_added_while_the_draft_is_published_is_refused(author, draft):
     assert outcome["value"].status_code == 400
     assert "published versions are frozen" in outcome["value"].text
     assert not draft.modules.filter(slug="error-budgets").exists()
+
+
+def _new_pathway(author):  # type: ignore[no-untyped-def]
+    """The "New pathway" form, sent by the author in a browser of their own."""
+    browser = Client()
+    browser.force_login(author)
+    data = {"title": "Platform engineering", "slug": "platform", "kind": "track"}
+    data |= {"duration_weeks": 12, "summary": "Build the paved road."}
+    return lambda: browser.post(reverse("pathways:author_pathway_create"), data)
+
+
+def test_a_new_pathway_sent_twice_at_once_is_created_once_and_the_second_told_why(author, db):
+    # given the first submit of a new pathway, not committed yet
+    first, second = _new_pathway(author), _new_pathway(author)
+
+    # when the form is sent a second time (a double click)
+    outcome = overlap(first, second)
+
+    # then the second waited and its page says the slug is taken, as it would a moment later
+    assert "error" not in outcome, outcome
+    assert outcome["value"].status_code == 400
+    assert "A pathway with the slug “platform” already exists." in outcome["value"].text
+    assert Pathway.objects.filter(slug="platform").count() == 1
