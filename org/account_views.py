@@ -5,6 +5,7 @@ import math
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 
@@ -60,6 +61,21 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = reverse_lazy("home")
     reset_url_token = "set-password"
+
+    def dispatch(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.request.method != "POST":
+            return super().dispatch(*args, **kwargs)
+        with transaction.atomic():
+            return super().dispatch(*args, **kwargs)
+
+    def get_user(self, uidb64):  # type: ignore[no-untyped-def]
+        # A link sent from two tabs at once: the person's row is held until the first
+        # password is saved, and the second finds the token spent (it hashes the password),
+        # as it would a moment later.
+        user = super().get_user(uidb64)
+        if user is not None and self.request.method == "POST":
+            user = User.objects.select_for_update().filter(pk=user.pk).first()
+        return user
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)

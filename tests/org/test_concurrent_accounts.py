@@ -1,0 +1,46 @@
+"""One person's account requests that overlap, on PostgreSQL: an invitation link used in
+two tabs at once, sign-ins that ask for API tokens at once. Each test holds the first
+request's transaction open, waits until the second is blocked behind it (or done), then
+lets the first commit.
+"""
+
+import pytest
+from django.test import Client
+
+from org.invitations import invitation_link
+from org.models import Invitation, User
+from tests.concurrency import overlap
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _set_password_form(link: str, password: str):  # type: ignore[no-untyped-def]
+    """The invitation's set-password page, opened in a browser tab of its own."""
+    browser = Client()
+    landing = browser.get(link)  # Django swaps the token for a session and redirects
+    assert landing.status_code == 302
+    data = {"new_password1": password, "new_password2": password}
+    return lambda: browser.post(landing["Location"], data)
+
+
+def test_an_invitation_used_in_two_tabs_at_once_sets_one_password(db):
+    # given an invitation opened in two tabs, and the first tab's password not committed yet
+    person = UserFactory(email="ada@example.test")
+    person.set_unusable_password()
+    person.save()
+    Invitation.objects.create(user=person)
+    link = invitation_link(user=person)
+    first = _set_password_form(link, "first-long-passphrase-42")
+    second = _set_password_form(link, "second-long-passphrase-42")
+
+    # when the second tab sends its password
+    outcome = overlap(first, second)
+
+    # then the link was used once: the second tab is told so, the first password holds
+    assert "error" not in outcome, outcome
+    assert outcome["value"].status_code == 200
+    assert "This invitation link no longer works" in outcome["value"].text
+    person = User.objects.get(pk=person.pk)
+    assert person.check_password("first-long-passphrase-42")
+    assert Invitation.objects.get(user=person).accepted_at is not None
