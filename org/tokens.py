@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from knox.models import AuthToken
@@ -16,15 +17,18 @@ def token_create(*, user: User) -> tuple[AuthToken, str]:
     """A new token for `user`; the key is returned once and only its digest is stored.
 
     Refused once the person holds `TOKEN_LIMIT_PER_USER` live tokens (expired ones are
-    deleted first), so a leaked password cannot mint tokens without end.
+    deleted first), so a leaked password cannot mint tokens without end. The person's
+    row is held while tokens are counted and made: sign-ins at once count one by one.
     """
-    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
-    limit = knox_settings.TOKEN_LIMIT_PER_USER
-    if limit is not None and AuthToken.objects.filter(user=user).count() >= limit:
-        raise OrgError(
-            f"You already hold {limit} API tokens: revoke one (GET /api/v1/auth/tokens/) first."
-        )
-    return AuthToken.objects.create(user=user)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).exists()
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+        limit = knox_settings.TOKEN_LIMIT_PER_USER
+        if limit is not None and AuthToken.objects.filter(user=user).count() >= limit:
+            raise OrgError(
+                f"You already hold {limit} API tokens: revoke one (GET /api/v1/auth/tokens/) first."
+            )
+        return AuthToken.objects.create(user=user)
 
 
 def token_list_for_user(*, user: User) -> QuerySet[AuthToken]:

@@ -6,7 +6,10 @@ lets the first commit.
 
 import pytest
 from django.test import Client
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 
+from org import tokens
 from org.invitations import invitation_link
 from org.models import Invitation, User
 from tests.concurrency import overlap
@@ -44,3 +47,25 @@ def test_an_invitation_used_in_two_tabs_at_once_sets_one_password(db):
     person = User.objects.get(pk=person.pk)
     assert person.check_password("first-long-passphrase-42")
     assert Invitation.objects.get(user=person).accepted_at is not None
+
+
+def _sign_in(email: str):  # type: ignore[no-untyped-def]
+    """A sign-in for an API token, from a client of its own."""
+    body = {"email": email, "password": "correct-horse-battery"}
+    return lambda: APIClient().post("/api/v1/auth/token/", body, format="json")
+
+
+def test_sign_ins_at_once_do_not_exceed_the_token_limit(db, settings):
+    # given a person one token short of the limit, and a sign-in not committed yet
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_LIMIT_PER_USER": 2}
+    person = UserFactory(email="bot@example.test")
+    tokens.token_create(user=person)
+
+    # when a second sign-in asks for a token too
+    outcome = overlap(_sign_in(person.email), _sign_in(person.email))
+
+    # then it waited and was refused: the person holds two tokens, not three
+    assert "error" not in outcome, outcome
+    assert outcome["value"].status_code == 400
+    assert "revoke one" in outcome["value"].json()["detail"]
+    assert AuthToken.objects.filter(user=person).count() == 2
