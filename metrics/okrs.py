@@ -75,8 +75,21 @@ def objective_save(
         objective.full_clean()
     except ValidationError as error:
         raise MetricsError(" ".join(error.messages)) from None
-    objective.save()
+    with transaction.atomic():
+        if objective.pk is not None:
+            _hold(Objective.objects.filter(pk=objective.pk), "This objective has been deleted.")
+        objective.save()
     return objective
+
+
+def _hold(rows: Any, gone: str) -> None:
+    """Lock the row being written until the transaction ends; Http404 once it is deleted.
+
+    An edit that waited for a delete would otherwise save the row it read again (a save
+    that updates nothing inserts), bringing it back.
+    """
+    if not rows.select_for_update().exists():
+        raise Http404(gone)
 
 
 def key_result_save(
@@ -131,6 +144,13 @@ def key_result_save(
     except ValidationError as error:
         raise MetricsError(" ".join(error.messages)) from None
     with transaction.atomic():
+        if key_result is not None:
+            _hold(
+                KeyResult.objects.filter(pk=key_result.pk, objective=objective),
+                "This key result has been deleted.",
+            )
+        else:
+            _hold(Objective.objects.filter(pk=objective.pk), "This objective has been deleted.")
         result.save()
     if kpi_key:
         services.key_results_refresh(ids=[result.pk])
