@@ -130,7 +130,17 @@ def attempt_start(
     if current is not None:
         if not _is_late(current, now):
             return current
-        _submit(current, now=now)
+        with transaction.atomic():
+            _hold(current)
+            if current.status == Status.IN_PROGRESS:
+                _submit(current, now=now)
+            else:
+                # Submitted meanwhile, by a start pressed twice: that one started the next.
+                following = Attempt.objects.filter(
+                    assessment=assessment, user=user, status=Status.IN_PROGRESS
+                ).first()
+                if following is not None:
+                    return following
     previous = Attempt.objects.filter(assessment=assessment, user=user)
     used = previous.count()
     left = attempts_left(assessment=assessment, used=used)

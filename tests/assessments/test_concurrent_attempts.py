@@ -5,7 +5,12 @@ check an answer or press Submit. Each test holds the first request's transaction
 waits until the second is blocked behind it (or done), then lets the first commit.
 """
 
+from datetime import timedelta
+
 import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.exceptions import AssessmentError
@@ -118,3 +123,24 @@ def test_a_check_and_an_autosave_of_the_same_answer_at_once_both_succeed(learner
     assert outcome["value"].result.fraction == 0
     response = Response.objects.get(attempt=attempt, question=q3)
     assert response.answer == WRONG[T.SINGLE] and response.checked_at is not None
+
+
+def test_start_pressed_twice_after_the_time_ran_out_opens_the_next_attempt_twice(learner):
+    # given a timed quiz of two attempts, the first one in progress and its time up
+    quiz, _ = quiz_with([T.SINGLE], time_limit_seconds=600, attempts_allowed=2)
+    late = services.attempt_start(user=learner, assessment=quiz)
+    Attempt.objects.filter(pk=late.pk).update(deadline_at=timezone.now() - timedelta(hours=1))
+    url = reverse("assessments:start", args=[quiz.slug])
+    first, second = Client(), Client()
+    for browser in (first, second):
+        browser.force_login(learner)
+
+    # when the learner presses Start twice: the first press submits it and starts the next
+    outcome = overlap(lambda: first.post(url), lambda: second.post(url))
+
+    # then the second press waited and opens that next attempt, not "all attempts used"
+    assert "error" not in outcome, outcome
+    following = Attempt.objects.get(assessment=quiz, status=Attempt.Status.IN_PROGRESS)
+    assert following.number == 2
+    assert outcome["value"].url == reverse("assessments:attempt", args=[following.pk])
+    assert Attempt.objects.get(pk=late.pk).status != Attempt.Status.IN_PROGRESS
