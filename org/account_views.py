@@ -52,15 +52,13 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
 
-class InvitationAcceptView(auth_views.PasswordResetConfirmView):
-    """The invitation's set-password page; signs the person in when done."""
+class _OneLinkOneSave:
+    """A set-password link sent from two tabs at once sets one password.
 
-    token_generator = invitation_token
-    template_name = "registration/invitation_set_password.html"
-    post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
-    success_url = reverse_lazy("home")
-    reset_url_token = "set-password"
+    The person's row is held from reading them until the password is saved: the second
+    request then finds the token spent (it hashes the password), as it would a moment
+    later, and gets the page for a link that no longer works.
+    """
 
     def dispatch(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.request.method != "POST":
@@ -69,13 +67,25 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
             return super().dispatch(*args, **kwargs)
 
     def get_user(self, uidb64):  # type: ignore[no-untyped-def]
-        # A link sent from two tabs at once: the person's row is held until the first
-        # password is saved, and the second finds the token spent (it hashes the password),
-        # as it would a moment later.
         user = super().get_user(uidb64)
         if user is not None and self.request.method == "POST":
             user = User.objects.select_for_update().filter(pk=user.pk).first()
         return user
+
+
+class PasswordResetConfirmView(_OneLinkOneSave, auth_views.PasswordResetConfirmView):
+    """The forgotten-password link's page."""
+
+
+class InvitationAcceptView(_OneLinkOneSave, auth_views.PasswordResetConfirmView):
+    """The invitation's set-password page; signs the person in when done."""
+
+    token_generator = invitation_token
+    template_name = "registration/invitation_set_password.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("home")
+    reset_url_token = "set-password"
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)

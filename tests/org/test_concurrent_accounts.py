@@ -1,11 +1,15 @@
-"""One person's account requests that overlap, on PostgreSQL: an invitation link used in
-two tabs at once, sign-ins that ask for API tokens at once. Each test holds the first
-request's transaction open, waits until the second is blocked behind it (or done), then
-lets the first commit.
+"""One person's account requests that overlap, on PostgreSQL: an invitation or a
+forgotten-password link used in two tabs at once, sign-ins that ask for API tokens at
+once. Each test holds the first request's transaction open, waits until the second is
+blocked behind it (or done), then lets the first commit.
 """
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -47,6 +51,30 @@ def test_an_invitation_used_in_two_tabs_at_once_sets_one_password(db):
     person = User.objects.get(pk=person.pk)
     assert person.check_password("first-long-passphrase-42")
     assert Invitation.objects.get(user=person).accepted_at is not None
+
+
+def test_a_password_reset_link_used_in_two_tabs_at_once_sets_one_password(db):
+    # given a forgotten-password link opened in two tabs, the first tab's password not
+    # committed yet
+    person = UserFactory(email="grace@example.test")
+    link = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
+            "token": default_token_generator.make_token(person),
+        },
+    )
+    first = _set_password_form(link, "first-long-passphrase-42")
+    second = _set_password_form(link, "second-long-passphrase-42")
+
+    # when the second tab sends its password
+    outcome = overlap(first, second)
+
+    # then the link was used once: the second tab is told so, the first password holds
+    assert "error" not in outcome, outcome
+    assert outcome["value"].status_code == 200
+    assert "This link no longer works" in outcome["value"].text
+    assert User.objects.get(pk=person.pk).check_password("first-long-passphrase-42")
 
 
 def _sign_in(email: str):  # type: ignore[no-untyped-def]
