@@ -1,13 +1,15 @@
 """Writes to the Learning Record Store: clients, statements, attachments, documents."""
 
+import functools
 import hashlib
 import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -330,6 +332,23 @@ def is_json_type(content_type: str) -> bool:
     return content_type.split(";")[0].strip().lower() == "application/json"
 
 
+def _written_again_on_conflict(write: Callable[..., None]) -> Callable[..., None]:
+    """Two first writes of one document (a course saving its state from two tabs) both
+    find no row to lock and both insert: the second waits for the first to commit, then
+    fails on the unique key. Written again it finds that document, and merges into it or
+    answers its preconditions, as it would have a moment later."""
+
+    @functools.wraps(write)
+    def wrapper(**kwargs: Any) -> None:
+        try:
+            write(**kwargs)
+        except IntegrityError:
+            write(**kwargs)
+
+    return wrapper
+
+
+@_written_again_on_conflict
 def document_write(
     *,
     key: dict,
@@ -342,37 +361,6 @@ def document_write(
     conflict_without_precondition: bool = False,
 ) -> None:
     """PUT (replace) or POST (merge JSON objects) one document."""
-    write = partial(
-        _document_write,
-        key,
-        content,
-        content_type,
-        merge,
-        if_match,
-        if_none_match,
-        require_precondition,
-        conflict_without_precondition,
-    )
-    try:
-        write()
-    except IntegrityError:
-        # Two first writes of one document (a course saving its state from two tabs) both
-        # find no row to lock and both insert: the second waits for the first to commit,
-        # then fails on the unique key. Written again it finds that document, and merges
-        # into it or answers its preconditions, as it would have a moment later.
-        write()
-
-
-def _document_write(
-    key: dict,
-    content: bytes,
-    content_type: str,
-    merge: bool,
-    if_match: str | None,
-    if_none_match: str | None,
-    require_precondition: bool,
-    conflict_without_precondition: bool,
-) -> None:
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(**key).first()
         check_preconditions(document, if_match=if_match, if_none_match=if_none_match)

@@ -214,38 +214,32 @@ def _json_size(value: Any) -> int:
 
 
 def attempt_save(
-    *,
-    attempt: Attempt,
-    user: User,
-    answers: Mapping[str | int, Any] | None = None,
-    checklist: Iterable[int] | None = None,
-    artifact: ArtifactUpload | None = None,
-    submission_text: str | None = None,
-    submission_url: str | None = None,
+    *, attempt: Attempt, user: User, answers: Mapping[str | int, Any] | None = None, **parts: Any
 ) -> Attempt:
-    """Save answers (autosave). Refused once the attempt is submitted or time is up."""
+    """Save answers (autosave), and a lab's checklist and artifact or a rubric review's
+    submission (`parts`, as `_save_parts` takes them). Refused once the attempt is
+    submitted or time is up."""
     _own_attempt(attempt, user)
     now = timezone.now()
     with transaction.atomic():
-        _hold(attempt)
-        if attempt.status != Status.IN_PROGRESS:
-            raise AssessmentError("This attempt has been submitted; answers can no longer change.")
-        late = _is_late(attempt, now)
-        if late:
-            _submit(attempt, now=now)
-        else:
-            _save_parts(
-                attempt,
-                now,
-                answers=answers,
-                checklist=checklist,
-                artifact=artifact,
-                submission_text=submission_text,
-                submission_url=submission_url,
-            )
+        late = _hold_open(attempt, now)
+        if not late:
+            _save_parts(attempt, now, answers=answers, **parts)
     if late:
         raise AssessmentError(_late_message(attempt))
     return attempt
+
+
+def _hold_open(attempt: Attempt, now: datetime) -> bool:
+    """Hold the attempt (`_hold`) and refuse it once submitted. True when its time is up:
+    then it is submitted here, with what was saved before."""
+    _hold(attempt)
+    if attempt.status != Status.IN_PROGRESS:
+        raise AssessmentError("This attempt has been submitted; answers can no longer change.")
+    if _is_late(attempt, now):
+        _submit(attempt, now=now)
+        return True
+    return False
 
 
 def _hold(attempt: Attempt) -> None:
@@ -382,13 +376,8 @@ def attempt_check(*, attempt: Attempt, user: User, question_id: int, answer: Any
     _own_attempt(attempt, user)
     now = timezone.now()
     with transaction.atomic():
-        _hold(attempt)
-        if attempt.status != Status.IN_PROGRESS:
-            raise AssessmentError("This attempt has been submitted; answers can no longer change.")
-        late = _is_late(attempt, now)
-        if late:
-            _submit(attempt, now=now)
-        else:
+        late = _hold_open(attempt, now)
+        if not late:
             _save_answers(attempt, {question_id: answer}, now)
             response = Response.objects.select_related("question").get(
                 attempt=attempt, question_id=question_id
