@@ -71,9 +71,13 @@ def test_an_objective_edited_while_it_is_deleted_stays_deleted(author, objective
 def test_a_key_result_edited_while_it_is_deleted_stays_deleted(author, objective):
     # given a key result being deleted, not committed yet
     result = okrs.key_result_save(
-        user=author, objective=objective, description="Run a game day", baseline_value=0,
-        target_value=1, current_value=0,
-    )  # fmt: skip
+        user=author,
+        objective=objective,
+        description="Run a game day",
+        baseline_value=0,
+        target_value=1,
+        current_value=0,
+    )
 
     def delete() -> None:
         KeyResult.objects.get(pk=result.pk).delete()
