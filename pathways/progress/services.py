@@ -145,6 +145,8 @@ def lab_checklist_save(*, user_id: int, lab: Lab, ticked: Iterable[int]) -> Prog
     return progress
 
 
+# The rows it reads stay locked until the end; in a caller's transaction, no savepoint.
+@transaction.atomic(savepoint=False)
 def progress_mark_many(marks: Sequence[tuple[int, str, Module | None, Lab | None]]) -> int:
     """`progress_mark` for many (user id, status, module, lab) at once — e.g. a scoring
     batch — in at most five queries however many marks. A lab must come with its module
@@ -182,9 +184,16 @@ def progress_mark_many(marks: Sequence[tuple[int, str, Module | None, Lab | None
 
     def update(keys: Iterable[tuple[int, str, int]]) -> tuple[int, set]:
         keys = set(keys)
-        rows = Progress.objects.filter(enrollment_id__in={k[0] for k in keys}).filter(
-            Q(module_id__in={k[2] for k in keys if k[1] == "module"})
-            | Q(lab_id__in={k[2] for k in keys if k[1] == "lab"})
+        # Held until the caller's transaction ends, in id order: an item the learner
+        # marks done meanwhile is then read as done here (one completion, one statement).
+        rows = (
+            Progress.objects.filter(enrollment_id__in={k[0] for k in keys})
+            .filter(
+                Q(module_id__in={k[2] for k in keys if k[1] == "module"})
+                | Q(lab_id__in={k[2] for k in keys if k[1] == "lab"})
+            )
+            .select_for_update()
+            .order_by("pk")
         )
         found, changed = set(), []
         for row in rows:

@@ -69,3 +69,22 @@ def test_a_double_click_on_mark_as_done_completes_the_module_once(started):
     assert progress.status == Progress.Status.DONE
     assert outcome["value"].completed_at == progress.completed_at
     assert Statement.objects.filter(verb_id=VERBS["completed"]).count() == 1
+
+
+def test_a_scoring_batch_that_completes_a_module_the_learner_marks_done_meanwhile(started):
+    # given the learner's "Mark as done" of a started module, not committed yet
+    user_id, module, _ = started
+
+    def click() -> None:
+        services.progress_mark_by_learner(user_id=user_id, status="done", module=module)
+
+    # when a scoring batch completes the same module (the learner passed its check)
+    def batch() -> int:
+        return services.progress_mark_many([(user_id, "done", module, None)])
+
+    outcome = overlap(click, batch)
+
+    # then the batch finds it done: the learner's completion time stands, one statement
+    assert "error" not in outcome, outcome
+    assert outcome["value"] == 0
+    assert Statement.objects.filter(verb_id=VERBS["completed"]).count() == 1
