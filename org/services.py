@@ -57,17 +57,17 @@ def team_create(*, name: str, slug: str, description: str = "") -> Team:
 def membership_set(
     *, user: User, team: Team, job_role: str, career_level: str = CareerLevel.MID
 ) -> Membership:
-    """Put `user` in `team` with this role and level (updating an existing membership)."""
-    membership = Membership.objects.filter(user=user, team=team).first() or Membership(
-        user=user, team=team
-    )
-    membership.job_role = job_role
-    membership.career_level = career_level
+    """Put `user` in `team` with this role and level (updating an existing membership).
+
+    Two at once for the same person and team (an identity provider's provisioning calls
+    in parallel, a first single sign-on from two tabs) give one membership: the second
+    updates what the first created instead of failing on the unique key."""
+    fields = {"job_role": job_role, "career_level": career_level}
     try:
-        membership.full_clean()
+        Membership(user=user, team=team, **fields).full_clean(validate_constraints=False)
     except ValidationError as exc:
         raise OrgError("; ".join(exc.messages)) from exc
-    membership.save()
+    membership, _ = Membership.objects.update_or_create(user=user, team=team, defaults=fields)
     return membership
 
 

@@ -1,7 +1,8 @@
 """One person's account requests that overlap, on PostgreSQL: an invitation or a
 forgotten-password link used in two tabs at once, sign-ins that ask for API tokens at
-once. Each test holds the first request's transaction open, waits until the second is
-blocked behind it (or done), then lets the first commit.
+once, a person put in a team by two provisioning calls at once. Each test holds the
+first request's transaction open, waits until the second is blocked behind it (or
+done), then lets the first commit.
 """
 
 import pytest
@@ -13,11 +14,11 @@ from django.utils.http import urlsafe_base64_encode
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from org import tokens
+from org import services, tokens
 from org.invitations import invitation_link
-from org.models import Invitation, User
+from org.models import Invitation, Membership, User
 from tests.concurrency import overlap
-from tests.factories import UserFactory
+from tests.factories import TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -97,3 +98,25 @@ def test_sign_ins_at_once_do_not_exceed_the_token_limit(db, settings):
     assert outcome["value"].status_code == 400
     assert "revoke one" in outcome["value"].json()["detail"]
     assert AuthToken.objects.filter(user=person).count() == 2
+
+
+def test_a_person_put_in_a_team_by_two_calls_at_once_has_one_membership(db):
+    # given a person joining a team, the first call's membership not committed yet
+    person, team = UserFactory(), TeamFactory()
+
+    def first() -> None:
+        services.membership_set(user=person, team=team, job_role="sre")
+
+    # when a second call puts them in the same team with another role
+    def second() -> Membership:
+        return services.membership_set(
+            user=person, team=team, job_role="ml-engineer", career_level="senior"
+        )
+
+    outcome = overlap(first, second)
+
+    # then the second updated what the first created: one membership, the later role
+    assert "error" not in outcome, outcome
+    membership = Membership.objects.get(user=person, team=team)
+    assert (membership.job_role, membership.career_level) == ("ml-engineer", "senior")
+    assert outcome["value"].pk == membership.pk
