@@ -20,7 +20,7 @@ from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from . import services
-from .models import Persona, User
+from .models import User
 from .sso import apply_identity
 
 DISCOVERED = {
@@ -101,11 +101,9 @@ class OIDCBackend(OIDCAuthenticationBackend):
 
     @transaction.atomic
     def create_user(self, claims: dict[str, Any]) -> User:
-        user = services.user_create(
+        user = services.user_first_sign_in(
             email=claims[settings.OIDC_CLAIM_EMAIL],
-            password=None,
             full_name=str(claims.get(settings.OIDC_CLAIM_NAME) or "")[:200],
-            personas=[Persona.LEARNER],
         )
         return _apply_claims(user, claims)
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
@@ -28,6 +28,22 @@ def user_create(
     user = User.objects.create_user(email=email, password=password, full_name=full_name)
     user_set_personas(user=user, personas=personas)
     return user
+
+
+def user_first_sign_in(*, email: str, full_name: str = "") -> User:
+    """A person new to Trellis signing in through single sign-on: created as a learner.
+
+    A first sign-in from two tabs at once (two links opened before signing in) gives one
+    person: the second finds the one the first created instead of failing on the email.
+    """
+    try:
+        with transaction.atomic():
+            return user_create(email=email, full_name=full_name, personas=[Persona.LEARNER])
+    except (IntegrityError, OrgError):
+        user = User.objects.filter(email__iexact=email.strip()).first()
+        if user is None:
+            raise
+        return user
 
 
 def user_set_personas(*, user: User, personas: Iterable[str]) -> None:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from .. import services
-from ..models import Persona, User
+from ..models import User
 from ..sso import apply_identity
 
 
@@ -60,9 +60,7 @@ class SamlBackend(ModelBackend):
             if user is None:
                 if not settings.SAML_CREATE_USERS:
                     return None
-                user = services.user_create(
-                    email=email, password=None, full_name=name[:200], personas=[Persona.LEARNER]
-                )
+                user = services.user_first_sign_in(email=email, full_name=name[:200])
             if not self.user_can_authenticate(user):
                 return None
             return apply_identity(

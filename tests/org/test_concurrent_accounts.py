@@ -1,6 +1,7 @@
 """One person's account requests that overlap, on PostgreSQL: an invitation or a
 forgotten-password link used in two tabs at once, sign-ins that ask for API tokens at
-once, a person put in a team by two provisioning calls at once. Each test holds the
+once, a person put in a team by two provisioning calls at once, a first single sign-on
+from two tabs. Each test holds the
 first request's transaction open, waits until the second is blocked behind it (or
 done), then lets the first commit.
 """
@@ -17,6 +18,8 @@ from rest_framework.test import APIClient
 from org import services, tokens
 from org.invitations import invitation_link
 from org.models import Invitation, Membership, User
+from org.oidc import OIDCBackend
+from org.saml.backend import SamlBackend
 from tests.concurrency import overlap
 from tests.factories import TeamFactory, UserFactory
 
@@ -120,3 +123,42 @@ def test_a_person_put_in_a_team_by_two_calls_at_once_has_one_membership(db):
     membership = Membership.objects.get(user=person, team=team)
     assert (membership.job_role, membership.career_level) == ("ml-engineer", "senior")
     assert outcome["value"].pk == membership.pk
+
+
+def test_a_first_single_sign_on_from_two_tabs_at_once_creates_one_person(db, settings):
+    # given a person new to Trellis whose first OpenID Connect sign-in is being stored
+    settings.OIDC_TEAM_GROUP_PREFIX = "trellis-team-"
+    team = TeamFactory(slug="sre")
+    claims = {
+        "email": "Lin@Example.test",
+        "email_verified": True,
+        "name": "Lin",
+        "groups": ["trellis-team-sre"],
+    }
+
+    def sign_in() -> User:
+        return OIDCBackend().create_user(claims)
+
+    # when the callback of a second tab arrives (two links opened before signing in)
+    outcome = overlap(sign_in, sign_in)
+
+    # then both tabs are signed in as one person, in the team once
+    assert "error" not in outcome, outcome
+    person = User.objects.get(email="lin@example.test")
+    assert outcome["value"].pk == person.pk
+    assert Membership.objects.filter(user=person, team=team).count() == 1
+
+
+def test_a_first_saml_sign_in_from_two_tabs_at_once_creates_one_person(db):
+    # given a person new to Trellis whose first SAML sign-in is being stored
+    session_info = {"ava": {"email": ["kim@example.test"], "displayName": ["Kim"]}}
+
+    def sign_in() -> User | None:
+        return SamlBackend().authenticate(None, session_info=session_info)
+
+    # when the second tab's assertion arrives
+    outcome = overlap(sign_in, sign_in)
+
+    # then both are signed in as the one person the first created
+    assert "error" not in outcome, outcome
+    assert outcome["value"].pk == User.objects.get(email="kim@example.test").pk
